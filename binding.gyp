@@ -1,0 +1,66 @@
+{
+  "targets": [
+    {
+      "target_name": "kernel_timeout_socket",
+      "sources": [
+        "native/addon.cc",
+        "native/address.cc",
+        "native/delivery.cc",
+        "native/engine.cc",
+        "native/errno_names.cc",
+        "native/handle.cc",
+        "native/io.cc",
+        "native/platform_posix.cc",
+        "native/result.cc",
+        "native/socket_wrap.cc",
+        "native/thread_pool.cc"
+      ],
+      "dependencies": [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
+      ],
+      "defines": [
+        "NAPI_VERSION=8"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-Wall",
+        "-Wextra",
+        "-fvisibility=hidden",
+        "-pthread"
+      ],
+      "ldflags": [
+        "-pthread"
+      ],
+      "xcode_settings": {
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+        "MACOSX_DEPLOYMENT_TARGET": "11.0",
+        "OTHER_CPLUSPLUSFLAGS": [
+          "-std=c++17",
+          "-Wall",
+          "-Wextra",
+          "-fvisibility=hidden"
+        ]
+      },
+      "conditions": [
+        [
+          "OS!='linux' and OS!='mac'",
+          {
+            "sources!": [
+              "native/platform_posix.cc"
+            ]
+          }
+        ],
+        [
+          "'<!(node -p \"process.env.KTS_PORTABLE ? 1 : 0\")'=='1'",
+          {
+            "defines": [
+              "KTS_PORTABLE"
+            ]
+          }
+        ]
+      ]
+    }
+  ]
+}
