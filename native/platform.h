@@ -1,0 +1,41 @@
+// The private per-OS contract. Everything that differs between Linux and
+// macOS (and the portable POSIX fallbacks) lives behind these functions:
+// platform_posix.cc implements them with feature macros, so building with
+// -DKTS_PORTABLE on Linux exercises the paths a Mac takes.
+#pragma once
+#include <sys/socket.h>
+
+namespace kts {
+namespace platform {
+
+// socket(2) with close-on-exec from birth and SIGPIPE suppressed where the
+// OS needs a socket option for it. Returns the fd, or -1 with errno set.
+int OpenSocket(int family);
+
+// accept(2) of one connection as a blocking, close-on-exec fd.
+// Returns the fd, or -1 with errno set (EAGAIN when none is queued and the
+// listener is non-blocking or its SO_RCVTIMEO expired).
+int AcceptSocket(int listen_fd, sockaddr* addr, socklen_t* len);
+
+// Flags for every send(2): MSG_NOSIGNAL where it exists.
+int SendFlags();
+
+// True when a blocking accept(2) honours SO_RCVTIMEO (Linux). Elsewhere the
+// listener is kept non-blocking and accept waits in poll(2).
+bool AcceptHonoursRcvTimeout();
+
+// Prepare a freshly bound listener for AcceptSocket (non-blocking where
+// accept must wait in poll). Returns 0 or -1 with errno set.
+int PrepareListener(int fd);
+
+// Wake every thread blocked on fd so it returns promptly; called by close
+// with the fd still open (a reference is held). Linux: shutdown(2), which
+// persists, so a call that starts later returns at once too. macOS: dup2(2)
+// of a dead socket over the fd, which wakes calls and makes later ones fail.
+void WakeBlocked(int fd, bool listener);
+
+// Set O_NONBLOCK on or off. Returns 0 or -1 with errno set.
+int SetNonBlocking(int fd, bool on);
+
+}  // namespace platform
+}  // namespace kts

@@ -1,0 +1,119 @@
+// POSIX implementation of platform.h, choosing by feature macro first and by
+// OS only where the behaviour differs in kind (libuv's uv__socket does the
+// same). -DKTS_PORTABLE forces the paths macOS takes, so Linux builds and
+// tests them too.
+#include "platform.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+#include <cerrno>
+
+#if defined(__linux__) && !defined(KTS_PORTABLE)
+#define KTS_LINUX_PATHS 1
+#else
+#define KTS_LINUX_PATHS 0
+#endif
+
+namespace kts {
+namespace platform {
+
+namespace {
+
+[[maybe_unused]] int SetCloexec(int fd) {
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0) return -1;
+  return fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+int NoSigpipe(int fd) {
+#ifdef SO_NOSIGPIPE
+  int one = 1;
+  return setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#else
+  (void)fd;
+  return 0;
+#endif
+}
+
+int CloseKeepErrno(int fd) {
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return -1;
+}
+
+}  // namespace
+
+int OpenSocket(int family) {
+#if KTS_LINUX_PATHS && defined(SOCK_CLOEXEC)
+  int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+#else
+  int fd = socket(family, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  if (SetCloexec(fd) < 0) return CloseKeepErrno(fd);
+#endif
+  if (NoSigpipe(fd) < 0) return CloseKeepErrno(fd);
+  return fd;
+}
+
+int AcceptSocket(int listen_fd, sockaddr* addr, socklen_t* len) {
+#if KTS_LINUX_PATHS && defined(SOCK_CLOEXEC)
+  return accept4(listen_fd, addr, len, SOCK_CLOEXEC);
+#else
+  int fd = accept(listen_fd, addr, len);
+  if (fd < 0) return -1;
+  // BSD accept inherits O_NONBLOCK from the listener; ours must block.
+  if (SetCloexec(fd) < 0 || SetNonBlocking(fd, false) < 0 || NoSigpipe(fd) < 0)
+    return CloseKeepErrno(fd);
+  return fd;
+#endif
+}
+
+int SendFlags() {
+#ifdef MSG_NOSIGNAL
+  return MSG_NOSIGNAL;
+#else
+  return 0;
+#endif
+}
+
+bool AcceptHonoursRcvTimeout() { return KTS_LINUX_PATHS; }
+
+int PrepareListener(int fd) {
+  if (AcceptHonoursRcvTimeout()) return 0;
+  return SetNonBlocking(fd, true);
+}
+
+void WakeBlocked(int fd, bool listener) {
+#if KTS_LINUX_PATHS
+  (void)listener;
+  shutdown(fd, SHUT_RDWR);
+#else
+  // Portable path. Blocked calls here wait in poll(2) (accept, connect) or in
+  // recv/send. shutdown(2) wakes them on Linux and on a connected macOS
+  // socket; on a macOS listener it fails with ENOTCONN and wakes nothing, so
+  // also replace the fd with a dead socket: XNU's dup2 wakes the blocked call
+  // and makes later ones fail. The fd number stays ours until the last
+  // reference closes it.
+  (void)listener;
+  shutdown(fd, SHUT_RDWR);
+  int dead = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (dead >= 0) {
+    if (dup2(dead, fd) >= 0) SetCloexec(fd);  // dup2 clears FD_CLOEXEC
+    close(dead);
+  }
+#endif
+}
+
+int SetNonBlocking(int fd, bool on) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) return -1;
+  int want = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+  if (want == flags) return 0;
+  return fcntl(fd, F_SETFL, want);
+}
+
+}  // namespace platform
+}  // namespace kts
