@@ -1,0 +1,100 @@
+// A socket fd shared by the JS thread and owned threads, with the close gate
+// of KERNEL.md (Go's fdMutex model): every syscall runs between Acquire and
+// Release; close marks the handle closing so no new syscall starts, wakes
+// blocked ones, and the last reference out performs the single close(2), so
+// a pending call can never land on a new socket that reused the number.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <unordered_set>
+#include <vector>
+
+#include "op.h"
+
+namespace kts {
+
+class Handle;
+
+// The live handles of one env, so teardown can close them all.
+class HandleRegistry {
+ public:
+  void Add(Handle* h);
+  void Remove(Handle* h);
+  // Calls fn on every live handle with the registry locked.
+  template <typename Fn>
+  void ForEach(Fn fn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Handle* h : live_) fn(h);
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_set<Handle*> live_;
+};
+
+// Operations of one direction run one at a time, in call order.
+struct Lane {
+  bool busy = false;
+  std::deque<Op*> queue;
+};
+
+struct StashedConnection {
+  int fd;
+  sockaddr_storage peer;
+  socklen_t peer_len;
+};
+
+class Handle {
+ public:
+  Handle(int fd, bool listener, std::shared_ptr<HandleRegistry> registry);
+  ~Handle();
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+
+  // The fd for one syscall, or -1 once closing has begun.
+  int Acquire();
+  // Ends the syscall begun by Acquire; the last one out after close closes.
+  void Release();
+
+  // Begins closing (idempotent). Moves the ops still queued in both lanes to
+  // *unstarted* (the caller settles them), wakes blocked calls, and closes
+  // the fd at once when no syscall holds it. Returns true on the first call.
+  bool BeginClose(std::vector<Op*>* unstarted);
+
+  bool closing() const { return closing_; }         // under mu
+  bool fd_closed() const { return fd_closed_; }     // under mu
+  bool listener() const { return listener_; }
+  int fd_for_diagnostics() const { return fd_; }
+
+  std::mutex mu;
+  Lane read_lane;   // reads and accepts
+  Lane write_lane;  // writes, end and connect
+
+  // Bytes taken from the kernel for an op that could not deliver them (an
+  // aborted read, a timed-out exact read): the next read gets them first.
+  std::vector<uint8_t> stash;  // under mu
+  // Connections accepted for an aborted accept: the next accept gets them.
+  std::deque<StashedConnection> stashed_connections;  // under mu
+
+  // The SO_RCVTIMEO / SO_SNDTIMEO last set on the fd, in microseconds (-1:
+  // unknown). Touched only by the holder of the matching lane.
+  int64_t rcvtimeo_us = -1;
+  int64_t sndtimeo_us = -1;
+
+ private:
+  void CloseFdLocked(int* to_close);
+
+  const int fd_;
+  const bool listener_;
+  int refs_ = 0;
+  bool closing_ = false;
+  bool fd_closed_ = false;
+  std::shared_ptr<HandleRegistry> registry_;
+};
+
+}  // namespace kts

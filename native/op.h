@@ -1,0 +1,88 @@
+// One socket operation (read, write, end, accept, connect) as the native
+// side sees it: what to do, its deadline, its progress and its outcome.
+// Plain C++ with no N-API, so the core can be driven without Node under
+// sanitizers. Fields marked "under handle->mu" are touched only with the
+// handle's mutex held; the rest belong to whichever thread runs the op (the
+// JS thread on the fast path, one owned thread after that), never both.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace kts {
+
+class Handle;
+
+enum class OpKind : uint8_t { kRead, kWrite, kEnd, kAccept, kConnect };
+
+// The outcome reported to JavaScript (lib/native.ts mirrors these numbers).
+enum class OpStatus : uint8_t {
+  kOk = 0,         // done: data read, every byte written, accepted, connected
+  kEof = 1,        // read met end of stream (data may hold a partial exact read)
+  kTimeout = 2,    // the op's own timeout expired (err: the kernel's errno, or 0
+                   // when the deadline had passed before any syscall)
+  kError = 3,      // err/syscall say what failed
+  kClosed = 4,     // close() began before the op finished
+  kCancelled = 5,  // removed from its lane's queue by Cancel before it started
+};
+
+enum class OpState : uint8_t { kNew, kQueued, kRunning, kFinished };
+
+struct Op {
+  virtual ~Op();
+
+  OpKind kind = OpKind::kRead;
+  std::shared_ptr<Handle> handle;
+  int64_t deadline_ns = 0;  // CLOCK_MONOTONIC; 0 = no timeout
+  double timeout_ms = 0;    // the timeout in force, for error messages
+
+  // kRead: up to `size` bytes (all of them when `exact`) into `data`.
+  // kWrite: `data` holds what is left to send once the op leaves the JS
+  // thread; `wptr`/`wlen` point at the caller's buffer only on the fast path.
+  size_t size = 0;
+  bool exact = false;
+  std::vector<uint8_t> data;
+  size_t done = 0;  // bytes read, or bytes written (counting the fast path)
+  const uint8_t* wptr = nullptr;
+  size_t wlen = 0;
+
+  // kAccept: the new connection.
+  int accepted_fd = -1;
+  sockaddr_storage peer{};
+  socklen_t peer_len = 0;
+
+  // kConnect: the address, and how far the fast path got.
+  sockaddr_storage addr{};
+  socklen_t addr_len = 0;
+  bool connect_in_progress = false;  // non-blocking connect said EINPROGRESS
+  bool connect_would_block = false;  // Unix backlog full: blocking retry
+
+  // Outcome.
+  OpStatus status = OpStatus::kOk;
+  int err = 0;
+  const char* syscall = "";
+
+  // Coordination with Cancel and Close (under handle->mu).
+  OpState state = OpState::kNew;
+  bool abandoned = false;
+
+  void Fail(OpStatus s, int e, const char* call) {
+    status = s;
+    err = e;
+    syscall = call;
+  }
+};
+
+// Where finished ops go: the Node side delivers them to JavaScript, the
+// sanitizer tests count them. Complete may be called from any thread.
+class CompletionSink {
+ public:
+  virtual ~CompletionSink() = default;
+  virtual void Complete(Op* op) = 0;
+};
+
+}  // namespace kts

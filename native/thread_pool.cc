@@ -1,0 +1,129 @@
+#include "thread_pool.h"
+
+#include <climits>
+#include <csignal>
+#include <cerrno>
+#include <chrono>
+#include <algorithm>
+
+namespace kts {
+
+namespace {
+
+// Every signal except the synchronous ones a fault raises (blocking those
+// would make a crash hang instead of dump).
+sigset_t AsyncSignals() {
+  sigset_t set;
+  sigfillset(&set);
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS})
+    sigdelset(&set, sig);
+  return set;
+}
+
+}  // namespace
+
+ThreadPool::ThreadPool(size_t stack_bytes, int idle_ms)
+    : stack_bytes_(std::max<size_t>(stack_bytes, PTHREAD_STACK_MIN)),
+      idle_ms_(idle_ms) {}
+
+ThreadPool::~ThreadPool() { Shutdown(); }
+
+int ThreadPool::Submit(Task task) {
+  int err = 0;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_) return ESHUTDOWN;
+    if (idle_ <= tasks_.size()) err = StartThreadLocked();
+    if (err == 0) {
+      tasks_.push_back(std::move(task));
+      cv_.notify_one();
+    }
+  }
+  JoinRetired();
+  return err;
+}
+
+int ThreadPool::StartThreadLocked() {
+  pthread_attr_t attr;
+  int err = pthread_attr_init(&attr);
+  if (err != 0) return err;
+  err = pthread_attr_setstacksize(&attr, stack_bytes_);
+  sigset_t blocked = AsyncSignals(), old;
+  if (err == 0) err = pthread_sigmask(SIG_SETMASK, &blocked, &old);
+  if (err == 0) {
+    pthread_t tid;
+    // The new thread inherits the blocked mask; restore ours after.
+    err = pthread_create(&tid, &attr, &ThreadPool::Main, this);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (err == 0) {
+      live_.push_back(tid);
+      ++idle_;  // counted idle until it takes its first task
+    }
+  }
+  pthread_attr_destroy(&attr);
+  return err;
+}
+
+void* ThreadPool::Main(void* self) {
+  static_cast<ThreadPool*>(self)->Loop();
+  return nullptr;
+}
+
+void ThreadPool::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (tasks_.empty() && !stopping_) {
+      bool woke = cv_.wait_for(lock, std::chrono::milliseconds(idle_ms_),
+                               [this] { return !tasks_.empty() || stopping_; });
+      if (!woke) break;  // idle too long: retire
+    }
+    if (tasks_.empty()) break;  // stopping and nothing left to run
+    Task task = std::move(tasks_.front());
+    tasks_.pop_front();
+    --idle_;
+    lock.unlock();
+    task();
+    task = nullptr;  // destroy captures before taking the lock again
+    lock.lock();
+    ++idle_;
+  }
+  --idle_;
+  if (!stopping_) {
+    // Retire: leave the live list for the retired one; whoever next takes
+    // the pool (Submit or Shutdown) joins us.
+    pthread_t self = pthread_self();
+    live_.erase(std::remove_if(live_.begin(), live_.end(),
+                               [&](pthread_t t) { return pthread_equal(t, self); }),
+                live_.end());
+    retired_.push_back(self);
+  }
+}
+
+void ThreadPool::JoinRetired() {
+  std::vector<pthread_t> done;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done.swap(retired_);
+  }
+  for (pthread_t t : done) pthread_join(t, nullptr);
+}
+
+void ThreadPool::Shutdown() {
+  std::vector<pthread_t> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    all.swap(live_);
+    all.insert(all.end(), retired_.begin(), retired_.end());
+    retired_.clear();
+  }
+  cv_.notify_all();
+  for (pthread_t t : all) pthread_join(t, nullptr);
+}
+
+size_t ThreadPool::threads() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return live_.size();
+}
+
+}  // namespace kts
