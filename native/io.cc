@@ -1,0 +1,307 @@
+#include "io.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "clock.h"
+#include "handle.h"
+#include "platform.h"
+
+namespace kts {
+
+namespace {
+
+// Time left before op's deadline, in ns: -1 for "no deadline", 0 for
+// "expired" (never passed to the kernel), otherwise > 0.
+int64_t Remaining(const Op& op) {
+  if (op.deadline_ns == 0) return -1;
+  int64_t left = op.deadline_ns - MonoNowNs();
+  return left > 0 ? left : 0;
+}
+
+// Puts the remaining time into SO_RCVTIMEO/SO_SNDTIMEO, rounded up to the
+// microsecond so it is never zero; *cache skips the call when unchanged.
+bool SetTimeo(int fd, int opt, int64_t left_ns, int64_t* cache) {
+  int64_t us = left_ns < 0 ? 0 : (left_ns + 999) / 1000;
+  if (*cache == us) return true;
+  timeval tv;
+  tv.tv_sec = static_cast<time_t>(us / 1000000);
+  tv.tv_usec = static_cast<suseconds_t>(us % 1000000);
+  if (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv) < 0) return false;
+  *cache = us;
+  return true;
+}
+
+int PollMs(int64_t left_ns) {
+  if (left_ns < 0) return -1;
+  int64_t ms = (left_ns + 999999) / 1000000;
+  return ms > INT32_MAX ? INT32_MAX : static_cast<int>(ms);
+}
+
+bool IsWouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
+
+void PrepareReadBuffer(Op& op) {
+  if (op.data.size() != op.size) op.data.resize(op.size);
+}
+
+// One recv; returns true when the op is finished.
+bool ReadStep(Op& op, int fd, int flags, bool* would_block) {
+  ssize_t n = recv(fd, op.data.data() + op.done, op.size - op.done, flags);
+  if (n > 0) {
+    op.done += static_cast<size_t>(n);
+    if (!op.exact || op.done == op.size) {
+      op.status = OpStatus::kOk;
+      return true;
+    }
+    return false;
+  }
+  if (n == 0) {
+    op.Fail(OpStatus::kEof, 0, "recv");
+    return true;
+  }
+  if (errno == EINTR) return false;
+  if (IsWouldBlock(errno)) {
+    *would_block = true;
+    return false;
+  }
+  op.Fail(OpStatus::kError, errno, "recv");
+  return true;
+}
+
+// One send of what is left; returns true when the op is finished.
+bool WriteStep(Op& op, int fd, int flags, const uint8_t* base, size_t len,
+               size_t* off, bool* would_block) {
+  ssize_t n = send(fd, base + *off, len - *off, flags | platform::SendFlags());
+  if (n >= 0) {
+    *off += static_cast<size_t>(n);
+    op.done += static_cast<size_t>(n);
+    if (*off == len) {
+      op.status = OpStatus::kOk;
+      return true;
+    }
+    return false;
+  }
+  if (errno == EINTR) return false;
+  if (IsWouldBlock(errno)) {
+    *would_block = true;
+    return false;
+  }
+  op.Fail(OpStatus::kError, errno, "send");
+  return true;
+}
+
+bool ConnectResult(Op& op, int fd) {
+  int soerr = 0;
+  socklen_t len = sizeof soerr;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0) {
+    op.Fail(OpStatus::kError, errno, "getsockopt");
+  } else if (soerr != 0) {
+    op.Fail(OpStatus::kError, soerr, "connect");
+  } else if (platform::SetNonBlocking(fd, false) < 0) {
+    op.Fail(OpStatus::kError, errno, "fcntl");
+  } else {
+    op.status = OpStatus::kOk;
+  }
+  return true;
+}
+
+void AcceptOne(Op& op, int fd, bool* would_block) {
+  op.peer_len = sizeof op.peer;
+  int cfd = platform::AcceptSocket(fd, reinterpret_cast<sockaddr*>(&op.peer), &op.peer_len);
+  if (cfd >= 0) {
+    op.accepted_fd = cfd;
+    op.status = OpStatus::kOk;
+    return;
+  }
+  if (errno == EINTR || errno == ECONNABORTED) return;  // try again
+  if (IsWouldBlock(errno)) {
+    *would_block = true;
+    return;
+  }
+  op.Fail(OpStatus::kError, errno, "accept");
+}
+
+bool Finished(const Op& op) {
+  return op.status != OpStatus::kOk || op.accepted_fd >= 0;
+}
+
+void TimedOut(Op& op, int err, const char* call) { op.Fail(OpStatus::kTimeout, err, call); }
+
+}  // namespace
+
+bool TryNow(Op& op, Handle& h, int fd) {
+  (void)h;
+  bool would_block = false;
+  switch (op.kind) {
+    case OpKind::kRead:
+      PrepareReadBuffer(op);
+      while (!would_block)
+        if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return true;
+      return false;
+    case OpKind::kWrite: {
+      size_t off = 0;
+      while (!would_block)
+        if (WriteStep(op, fd, MSG_DONTWAIT, op.wptr, op.wlen, &off, &would_block)) return true;
+      // The caller's memory is only ours during this call: keep the rest.
+      op.data.assign(op.wptr + off, op.wptr + op.wlen);
+      op.wptr = nullptr;
+      return false;
+    }
+    case OpKind::kEnd:
+      if (shutdown(fd, SHUT_WR) < 0) op.Fail(OpStatus::kError, errno, "shutdown");
+      return true;
+    case OpKind::kAccept:
+      // A blocking Linux listener has no "don't wait" accept: go to a thread.
+      if (platform::AcceptHonoursRcvTimeout()) return false;
+      for (;;) {
+        op.status = OpStatus::kOk;
+        AcceptOne(op, fd, &would_block);
+        if (Finished(op)) return true;
+        if (would_block) return false;
+      }
+    case OpKind::kConnect:
+      if (platform::SetNonBlocking(fd, true) < 0) {
+        op.Fail(OpStatus::kError, errno, "fcntl");
+        return true;
+      }
+      if (connect(fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addr_len) == 0)
+        return ConnectResult(op, fd);
+      if (errno == EINPROGRESS || errno == EINTR) {
+        op.connect_in_progress = true;  // completes in the background
+        return false;
+      }
+      if (IsWouldBlock(errno)) {  // Unix listener's backlog is full (Linux)
+        op.connect_would_block = true;
+        return false;
+      }
+      op.Fail(OpStatus::kError, errno, "connect");
+      return true;
+  }
+  return true;
+}
+
+namespace {
+
+void BlockingRead(Op& op, Handle& h, int fd) {
+  PrepareReadBuffer(op);
+  for (;;) {
+    int64_t left = Remaining(op);
+    if (left == 0) return TimedOut(op, 0, "recv");
+    if (!SetTimeo(fd, SO_RCVTIMEO, left, &h.rcvtimeo_us))
+      return op.Fail(OpStatus::kError, errno, "setsockopt");
+    bool would_block = false;
+    if (ReadStep(op, fd, 0, &would_block)) return;
+    if (would_block) return TimedOut(op, EAGAIN, "recv");
+  }
+}
+
+void BlockingWrite(Op& op, Handle& h, int fd) {
+  size_t off = 0;
+  for (;;) {
+    int64_t left = Remaining(op);
+    if (left == 0) return TimedOut(op, 0, "send");
+    if (!SetTimeo(fd, SO_SNDTIMEO, left, &h.sndtimeo_us))
+      return op.Fail(OpStatus::kError, errno, "setsockopt");
+    bool would_block = false;
+    if (WriteStep(op, fd, 0, op.data.data(), op.data.size(), &off, &would_block)) return;
+    if (would_block) return TimedOut(op, EAGAIN, "send");
+  }
+}
+
+// Waits for fd to be ready for `events` within op's time; returns true when
+// it is (or poll reports an error condition the next call will surface).
+bool PollReady(Op& op, int fd, short events, const char* call) {
+  for (;;) {
+    int64_t left = Remaining(op);
+    if (left == 0) {
+      TimedOut(op, 0, call);
+      return false;
+    }
+    pollfd p{fd, events, 0};
+    int r = poll(&p, 1, PollMs(left));
+    if (r > 0) return true;
+    if (r == 0) {
+      // poll's timeout is whole milliseconds, rounded up: loop re-checks.
+      continue;
+    }
+    if (errno != EINTR) {
+      op.Fail(OpStatus::kError, errno, "poll");
+      return false;
+    }
+  }
+}
+
+void BlockingAccept(Op& op, Handle& h, int fd) {
+  for (;;) {
+    bool would_block = false;
+    if (platform::AcceptHonoursRcvTimeout()) {
+      int64_t left = Remaining(op);
+      if (left == 0) return TimedOut(op, 0, "accept");
+      if (!SetTimeo(fd, SO_RCVTIMEO, left, &h.rcvtimeo_us))
+        return op.Fail(OpStatus::kError, errno, "setsockopt");
+      op.status = OpStatus::kOk;
+      AcceptOne(op, fd, &would_block);
+      if (Finished(op)) return;
+      if (would_block) return TimedOut(op, EAGAIN, "accept");
+    } else {
+      if (!PollReady(op, fd, POLLIN, "accept")) return;
+      op.status = OpStatus::kOk;
+      AcceptOne(op, fd, &would_block);
+      if (Finished(op)) return;
+    }
+  }
+}
+
+void BlockingConnect(Op& op, Handle& h, int fd) {
+  if (op.connect_would_block) {
+    // A Unix listener with a full backlog: a blocking connect waits for room
+    // and honours SO_SNDTIMEO (EAGAIN when it expires).
+    if (platform::SetNonBlocking(fd, false) < 0)
+      return op.Fail(OpStatus::kError, errno, "fcntl");
+    for (;;) {
+      int64_t left = Remaining(op);
+      if (left == 0) return TimedOut(op, 0, "connect");
+      if (!SetTimeo(fd, SO_SNDTIMEO, left, &h.sndtimeo_us))
+        return op.Fail(OpStatus::kError, errno, "setsockopt");
+      if (connect(fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addr_len) == 0) {
+        op.status = OpStatus::kOk;
+        return;
+      }
+      if (errno == EINTR) continue;
+      if (IsWouldBlock(errno) || errno == EINPROGRESS) return TimedOut(op, errno, "connect");
+      return op.Fail(OpStatus::kError, errno, "connect");
+    }
+  }
+  // TCP: the handshake runs in the kernel; poll(2) waits for it with the time
+  // left, inside the kernel, on Linux and macOS alike.
+  if (!PollReady(op, fd, POLLOUT, "connect")) {
+    if (op.status == OpStatus::kTimeout) op.err = EINPROGRESS;
+    return;
+  }
+  ConnectResult(op, fd);
+}
+
+}  // namespace
+
+void RunBlocking(Op& op, Handle& h, int fd) {
+  op.status = OpStatus::kOk;
+  switch (op.kind) {
+    case OpKind::kRead:
+      return BlockingRead(op, h, fd);
+    case OpKind::kWrite:
+      return BlockingWrite(op, h, fd);
+    case OpKind::kAccept:
+      return BlockingAccept(op, h, fd);
+    case OpKind::kConnect:
+      return BlockingConnect(op, h, fd);
+    case OpKind::kEnd:
+      if (shutdown(fd, SHUT_WR) < 0) op.Fail(OpStatus::kError, errno, "shutdown");
+      return;
+  }
+}
+
+}  // namespace kts

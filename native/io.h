@@ -1,0 +1,23 @@
+// The syscalls of each operation. Called between Handle::Acquire and
+// Handle::Release with the fd that Acquire returned, by the holder of the
+// op's lane. No locks are held here and no JavaScript is touched.
+#pragma once
+
+#include "op.h"
+
+namespace kts {
+
+// The fast path, on the JS thread: a non-blocking attempt (MSG_DONTWAIT,
+// O_NONBLOCK connect). Returns true when the op is finished (done or
+// failed); false when it would block and must continue on an owned thread.
+bool TryNow(Op& op, Handle& h, int fd);
+
+// The blocking path, on an owned thread: the op's remaining time goes into
+// the kernel with each call (SO_RCVTIMEO, SO_SNDTIMEO, or poll(2) for
+// connect and, where accept ignores SO_RCVTIMEO, accept). EINTR is retried
+// with the time left, never a fresh timeout; a deadline already passed is a
+// timeout without a syscall (a zero timeout would mean "forever"). Always
+// finishes the op.
+void RunBlocking(Op& op, Handle& h, int fd);
+
+}  // namespace kts
