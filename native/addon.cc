@@ -1,0 +1,128 @@
+// Module init: per-env instance data, the cleanup hook that tears it down,
+// and the class registration. Nothing here is process-global except the
+// atexit flag, so the addon loads in any number of Workers at once.
+#include "addon.h"
+
+#include <cstdlib>
+#include <mutex>
+
+#include "result.h"
+#include "socket_wrap.h"
+
+namespace kts {
+
+AddonData::AddonData(Napi::Env env) : delivery(env, &AddonData::Drain, this), engine(&delivery) {}
+
+Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::Function cb) {
+  if (engine.Submit(op)) {
+    Napi::Object r = MakeResult(env, *this, *op);
+    delete op;
+    return r;
+  }
+  // Pending: nothing can deliver it before this tick ends (delivery runs
+  // on this thread), so these fields are set in time.
+  if (++next_id_ == 0) next_id_ = 1;
+  op->id = next_id_;
+  op->callback = Napi::Persistent(cb);
+  op->owner = Napi::Persistent(owner);
+  pending_[op->id] = op;
+  delivery.Hold();
+  // Negative: queued behind another op of its lane (JavaScript then expires
+  // it at its deadline if it never starts); positive: in a syscall now.
+  double id = op->id;
+  return Napi::Number::New(env, engine.IsQueued(op) ? -id : id);
+}
+
+JsOp* AddonData::Find(uint32_t id) {
+  auto it = pending_.find(id);
+  return it == pending_.end() ? nullptr : it->second;
+}
+
+void AddonData::WaitForClose(SocketWrap* wrap) { close_waiters_.push_back(wrap); }
+
+void AddonData::Drain(Napi::Env env, void* self) {
+  auto* data = static_cast<AddonData*>(self);
+  Napi::HandleScope scope(env);
+  bool threw = false;
+  Napi::Error first_error;
+  for (Op* raw : data->delivery.TakeAll()) {
+    auto* op = static_cast<JsOp*>(raw);
+    data->pending_.erase(op->id);
+    data->delivery.Drop();
+    // JavaScript already settled an aborted or cancelled op's promise.
+    bool silent = op->abandoned || op->status == OpStatus::kCancelled;
+    Napi::Value result;
+    Napi::Function cb;
+    if (!silent) {
+      result = MakeResult(env, *data, *op);
+      cb = op->callback.Value();
+    }
+    delete op;  // drop our references before user code can run
+    if (silent) continue;
+    try {
+      cb.Call({result});
+    } catch (const Napi::Error& e) {
+      if (!threw) first_error = e;
+      threw = true;
+    }
+  }
+  data->SettleCloses(env);
+  if (threw) first_error.ThrowAsJavaScriptException();
+}
+
+void AddonData::SettleCloses(Napi::Env env) {
+  std::vector<SocketWrap*> ready;
+  for (auto it = close_waiters_.begin(); it != close_waiters_.end();) {
+    if ((*it)->fd_closed()) {
+      ready.push_back(*it);
+      it = close_waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (SocketWrap* wrap : ready) wrap->SettleClose(env);
+}
+
+void AddonData::Teardown() {
+  if (torn_down_) return;
+  torn_down_ = true;
+  // Wake every blocked call and join every owned thread before the env goes.
+  engine.Shutdown();
+  for (Op* op : delivery.TakeAll()) delete static_cast<JsOp*>(op);
+  pending_.clear();
+  delivery.Release();
+}
+
+namespace {
+
+void MarkProcessExiting() { g_process_exiting.store(true, std::memory_order_release); }
+
+Napi::Value Threads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(AddonData::Of(info.Env()).engine.threads()));
+}
+
+Napi::Value Pending(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(AddonData::Of(info.Env()).delivery.pending()));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  static std::once_flag once;
+  std::call_once(once, [] { std::atexit(MarkProcessExiting); });
+  auto* data = new AddonData(env);
+  env.SetInstanceData(data);
+  // Registered after the TSFN exists, so it runs before Node finalizes it.
+  env.AddCleanupHook([data] { data->Teardown(); });
+  data->socket_ctor = Napi::Persistent(SocketWrap::Define(env));
+  exports.Set("NativeSocket", data->socket_ctor.Value());
+  exports.Set("threads", Napi::Function::New<Threads>(env, "threads"));
+  exports.Set("pending", Napi::Function::New<Pending>(env, "pending"));
+  return exports;
+}
+
+}  // namespace
+
+}  // namespace kts
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return kts::Init(env, exports); }
+
+NODE_API_MODULE(kernel_timeout_socket, InitModule)

@@ -1,0 +1,66 @@
+#include "delivery.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace kts {
+
+std::atomic<bool> g_process_exiting{false};
+
+Delivery::Delivery(Napi::Env env, DrainFn drain, void* owner)
+    : env_(env), drain_(drain), owner_(owner) {
+  tsfn_ = Tsfn::New(env, "kernel-timeout-socket completions", 0, 1, this);
+  tsfn_.Unref(env);
+}
+
+void Delivery::Complete(Op* op) {
+  bool first;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (released_) return;  // teardown drains the queue itself
+    first = queue_.empty();
+    queue_.push_back(op);
+  }
+  if (!first || g_process_exiting.load(std::memory_order_acquire)) return;
+  napi_status status = tsfn_.NonBlockingCall();
+  switch (status) {
+    case napi_ok:
+    case napi_closing:  // env teardown under way: it drains the queue
+      return;
+    default:
+      std::fprintf(stderr, "kernel-timeout-socket: completion delivery failed (napi status %d)\n",
+                   static_cast<int>(status));
+      std::abort();
+  }
+}
+
+void Delivery::CallJs(Napi::Env env, Napi::Function, Delivery* self, void*) {
+  if (env == nullptr) return;  // TSFN finalizing; teardown owns the queue
+  self->drain_(env, self->owner_);
+}
+
+std::vector<Op*> Delivery::TakeAll() {
+  std::vector<Op*> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  out.swap(queue_);
+  return out;
+}
+
+void Delivery::Hold() {
+  if (held_++ == 0) tsfn_.Ref(env_);
+}
+
+void Delivery::Drop() {
+  if (held_ > 0 && --held_ == 0) tsfn_.Unref(env_);
+}
+
+void Delivery::Release() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (released_) return;
+    released_ = true;
+  }
+  tsfn_.Release();
+}
+
+}  // namespace kts

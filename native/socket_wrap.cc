@@ -1,0 +1,266 @@
+#include "socket_wrap.h"
+
+#include <netinet/in.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+
+#include "addon.h"
+#include "address.h"
+#include "clock.h"
+#include "platform.h"
+#include "result.h"
+
+namespace kts {
+
+namespace {
+
+// Cheap re-checks of what lib/ validated; a failure here is a bug in lib/.
+double NumberArg(const Napi::CallbackInfo& info, size_t i) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), "argument must be a number");
+  double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v) || v < 0) throw Napi::RangeError::New(info.Env(), "argument out of range");
+  return v;
+}
+
+int FacadeFamily(int ss_family) {
+  if (ss_family == AF_INET) return 4;
+  if (ss_family == AF_INET6) return 6;
+  return 0;
+}
+
+}  // namespace
+
+Napi::Function SocketWrap::Define(Napi::Env env) {
+  return DefineClass(env, "NativeSocket",
+                     {
+                         StaticMethod<&SocketWrap::Open>("open"),
+                         StaticMethod<&SocketWrap::TimeoutReadback>("timeoutReadback"),
+                         InstanceMethod<&SocketWrap::Connect>("connect"),
+                         InstanceMethod<&SocketWrap::Listen>("listen"),
+                         InstanceMethod<&SocketWrap::Accept>("accept"),
+                         InstanceMethod<&SocketWrap::Read>("read"),
+                         InstanceMethod<&SocketWrap::Write>("write"),
+                         InstanceMethod<&SocketWrap::End>("end"),
+                         InstanceMethod<&SocketWrap::Cancel>("cancel"),
+                         InstanceMethod<&SocketWrap::Close>("close"),
+                         InstanceMethod<&SocketWrap::Address>("address"),
+                         InstanceAccessor<&SocketWrap::GetFd>("fd"),
+                     });
+}
+
+Napi::Object SocketWrap::NewInstance(Napi::Env env, AddonData& data, std::shared_ptr<Handle> h,
+                                     int ss_family) {
+  auto* boxed = new std::shared_ptr<Handle>(std::move(h));
+  Napi::Object obj = data.socket_ctor.New(
+      {Napi::External<std::shared_ptr<Handle>>::New(env, boxed), Napi::Number::New(env, FacadeFamily(ss_family))});
+  return obj;
+}
+
+SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SocketWrap>(info) {
+  if (info.Length() < 2 || !info[0].IsExternal())
+    throw Napi::TypeError::New(info.Env(), "NativeSocket is created by NativeSocket.open()");
+  auto* boxed = info[0].As<Napi::External<std::shared_ptr<Handle>>>().Data();
+  handle_ = std::move(*boxed);
+  delete boxed;
+  family_ = info[1].As<Napi::Number>().Int32Value();
+}
+
+// open(family: 4 | 6 | 0, listener: boolean): NativeSocket | ErrorResult
+Napi::Value SocketWrap::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int family = static_cast<int>(NumberArg(info, 0));
+  bool listener = info[1].ToBoolean();
+  int af = SocketFamily(family);
+  if (af < 0) throw Napi::RangeError::New(env, "family must be 4, 6 or 0");
+  int fd = platform::OpenSocket(af);
+  if (fd < 0) return ErrorResult(env, errno, "socket");
+  AddonData& data = AddonData::Of(env);
+  auto h = std::make_shared<Handle>(fd, listener, data.engine.registry());
+  return NewInstance(env, data, std::move(h), af);
+}
+
+// timeoutReadback(ms, 'recv' | 'send'): what the kernel stores for that
+// SO_RCVTIMEO / SO_SNDTIMEO, measured on a scratch socket (so it never
+// disturbs a call in flight on a real one).
+Napi::Value SocketWrap::TimeoutReadback(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double ms = NumberArg(info, 0);
+  int opt = info[1].ToString().Utf8Value() == "send" ? SO_SNDTIMEO : SO_RCVTIMEO;
+  int fd = platform::OpenSocket(AF_INET);
+  if (fd < 0) return ErrorResult(env, errno, "socket");
+  int64_t us = static_cast<int64_t>(std::ceil(ms * 1000));
+  timeval tv{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+  socklen_t len = sizeof tv;
+  Napi::Value out;
+  if (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv) < 0) {
+    out = ErrorResult(env, errno, "setsockopt");
+  } else if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0) {
+    out = ErrorResult(env, errno, "getsockopt");
+  } else {
+    out = Napi::Number::New(env, tv.tv_sec * 1000.0 + tv.tv_usec / 1000.0);
+  }
+  close(fd);
+  return out;
+}
+
+JsOp* SocketWrap::NewOp(int kind_value, double timeout_ms) {
+  auto* op = new JsOp();
+  op->kind = static_cast<OpKind>(kind_value);
+  op->handle = handle_;
+  op->timeout_ms = timeout_ms;
+  // The deadline is fixed now, on the caller's tick: a stalled event loop
+  // cannot stretch it.
+  op->deadline_ns = DeadlineFromMs(timeout_ms, MonoNowNs());
+  return op;
+}
+
+Napi::Value SocketWrap::Start(const Napi::CallbackInfo& info, JsOp* op, size_t cb_index) {
+  if (!info[cb_index].IsFunction()) {
+    delete op;
+    throw Napi::TypeError::New(info.Env(), "callback must be a function");
+  }
+  return AddonData::Of(info.Env()).Start(info.Env(), op, Value(), info[cb_index].As<Napi::Function>());
+}
+
+// connect(hostOrPath, port, timeoutMs, cb)
+Napi::Value SocketWrap::Connect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) throw Napi::TypeError::New(env, "address must be a string");
+  int port = static_cast<int>(NumberArg(info, 1));
+  JsOp* op = NewOp(static_cast<int>(OpKind::kConnect), NumberArg(info, 2));
+  int err = ParseAddress(family_, info[0].As<Napi::String>().Utf8Value(), port, &op->addr, &op->addr_len);
+  if (err != 0) {
+    delete op;
+    return ErrorResult(env, err, "connect");
+  }
+  return Start(info, op, 3);
+}
+
+// listen(hostOrPath, port, backlog): undefined | ErrorResult
+Napi::Value SocketWrap::Listen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) throw Napi::TypeError::New(env, "address must be a string");
+  int port = static_cast<int>(NumberArg(info, 1));
+  int backlog = static_cast<int>(NumberArg(info, 2));
+  sockaddr_storage addr;
+  socklen_t len;
+  int err = ParseAddress(family_, info[0].As<Napi::String>().Utf8Value(), port, &addr, &len);
+  if (err != 0) return ErrorResult(env, err, "bind");
+  int fd = handle_->Acquire();
+  if (fd < 0) return ErrorResult(env, EBADF, "listen");
+  Napi::Value out = env.Undefined();
+  int one = 1;
+  if (family_ != 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) {
+    out = ErrorResult(env, errno, "setsockopt");
+  } else if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
+    out = ErrorResult(env, errno, "bind");
+  } else if (listen(fd, backlog) < 0) {
+    out = ErrorResult(env, errno, "listen");
+  } else if (platform::PrepareListener(fd) < 0) {
+    out = ErrorResult(env, errno, "fcntl");
+  }
+  handle_->Release();
+  return out;
+}
+
+// accept(timeoutMs, cb)
+Napi::Value SocketWrap::Accept(const Napi::CallbackInfo& info) {
+  JsOp* op = NewOp(static_cast<int>(OpKind::kAccept), NumberArg(info, 0));
+  return Start(info, op, 1);
+}
+
+// read(size, timeoutMs, exact, cb)
+Napi::Value SocketWrap::Read(const Napi::CallbackInfo& info) {
+  double size = NumberArg(info, 0);
+  if (size < 1) throw Napi::RangeError::New(info.Env(), "size must be >= 1");
+  JsOp* op = NewOp(static_cast<int>(OpKind::kRead), NumberArg(info, 1));
+  op->size = static_cast<size_t>(size);
+  op->exact = info[2].ToBoolean();
+  return Start(info, op, 3);
+}
+
+// write(buffer: Uint8Array, timeoutMs, cb). The bytes are used in place on
+// this tick only; whatever must wait for a thread is copied first, so no
+// thread ever touches JavaScript memory.
+Napi::Value SocketWrap::Write(const Napi::CallbackInfo& info) {
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "data must be a Uint8Array");
+  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+  JsOp* op = NewOp(static_cast<int>(OpKind::kWrite), NumberArg(info, 1));
+  op->wptr = bytes.Data();
+  op->wlen = bytes.ByteLength();
+  return Start(info, op, 2);
+}
+
+// end(cb): shutdown(SHUT_WR) once the writes before it are done.
+Napi::Value SocketWrap::End(const Napi::CallbackInfo& info) {
+  JsOp* op = NewOp(static_cast<int>(OpKind::kEnd), 0);
+  return Start(info, op, 0);
+}
+
+// cancel(id, onlyQueued): 0 removed before it started, 1 abandoned in
+// flight, 2 too late (or unknown id), 3 started and left alone (onlyQueued).
+Napi::Value SocketWrap::Cancel(const Napi::CallbackInfo& info) {
+  AddonData& data = AddonData::Of(info.Env());
+  JsOp* op = data.Find(static_cast<uint32_t>(NumberArg(info, 0)));
+  bool only_queued = info[1].ToBoolean();
+  int r = op ? static_cast<int>(data.engine.Cancel(op, only_queued))
+             : static_cast<int>(CancelResult::kTooLate);
+  return Napi::Number::New(info.Env(), r);
+}
+
+// close(cb?): true when the fd is closed already; otherwise cb runs once the
+// last in-flight call has left it and the fd is closed.
+Napi::Value SocketWrap::Close(const Napi::CallbackInfo& info) {
+  AddonData& data = AddonData::Of(info.Env());
+  bool closed = data.engine.Close(*handle_);
+  if (!closed && info[0].IsFunction()) {
+    if (close_callbacks_.empty()) {
+      Ref();  // stay alive until the fd is closed
+      data.WaitForClose(this);
+    }
+    close_callbacks_.push_back(Napi::Persistent(info[0].As<Napi::Function>()));
+  }
+  return Napi::Boolean::New(info.Env(), closed);
+}
+
+bool SocketWrap::fd_closed() {
+  std::lock_guard<std::mutex> lock(handle_->mu);
+  return handle_->fd_closed();
+}
+
+void SocketWrap::SettleClose(Napi::Env env) {
+  std::vector<Napi::FunctionReference> callbacks;
+  callbacks.swap(close_callbacks_);
+  Unref();
+  for (Napi::FunctionReference& cb : callbacks) {
+    Napi::Function fn = cb.Value();
+    cb.Reset();
+    fn.Call({});
+  }
+  (void)env;
+}
+
+// address(peer: boolean): { address, port, family } | { path } | ErrorResult
+Napi::Value SocketWrap::Address(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool peer = info[0].ToBoolean();
+  int fd = handle_->Acquire();
+  if (fd < 0) return ErrorResult(env, EBADF, peer ? "getpeername" : "getsockname");
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  int r = peer ? getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len)
+               : getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int err = errno;
+  handle_->Release();
+  if (r < 0) return ErrorResult(env, err, peer ? "getpeername" : "getsockname");
+  return FormatAddress(env, addr, len);
+}
+
+Napi::Value SocketWrap::GetFd(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), handle_->fd_for_diagnostics());
+}
+
+}  // namespace kts

@@ -1,0 +1,53 @@
+// The raw socket object JavaScript holds (lib/native.ts types it). Thin:
+// checks argument types cheaply, builds ops and hands them to the engine.
+// The public classes in lib/ validate properly and own error mapping.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+#include <vector>
+
+#include "handle.h"
+
+namespace kts {
+
+class AddonData;
+struct JsOp;
+
+class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  static Napi::Object NewInstance(Napi::Env env, AddonData& data, std::shared_ptr<Handle> h,
+                                  int ss_family);
+
+  explicit SocketWrap(const Napi::CallbackInfo& info);
+
+  // close(cb) waiters, called once the fd is really closed.
+  bool fd_closed();
+  void SettleClose(Napi::Env env);
+
+ private:
+  static Napi::Value Open(const Napi::CallbackInfo& info);
+  static Napi::Value TimeoutReadback(const Napi::CallbackInfo& info);
+
+  Napi::Value Connect(const Napi::CallbackInfo& info);
+  Napi::Value Listen(const Napi::CallbackInfo& info);
+  Napi::Value Accept(const Napi::CallbackInfo& info);
+  Napi::Value Read(const Napi::CallbackInfo& info);
+  Napi::Value Write(const Napi::CallbackInfo& info);
+  Napi::Value End(const Napi::CallbackInfo& info);
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Address(const Napi::CallbackInfo& info);
+  Napi::Value GetFd(const Napi::CallbackInfo& info);
+
+  JsOp* NewOp(int kind_value, double timeout_ms);
+  Napi::Value Start(const Napi::CallbackInfo& info, JsOp* op, size_t cb_index);
+
+  std::shared_ptr<Handle> handle_;
+  int family_ = 0;  // 4, 6 or 0 (Unix)
+  std::vector<Napi::FunctionReference> close_callbacks_;
+};
+
+}  // namespace kts
