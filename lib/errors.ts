@@ -1,0 +1,163 @@
+// The error classes and the mapping from native outcomes to them. Every
+// error has Node's system-error shape: `code`, `errno` (the raw kernel errno
+// where a syscall gave one; positive, as the kernel returns it, unlike
+// Node's negated libuv numbers) and `syscall`.
+import { Status, type NativeResult } from './native.js';
+
+export type Operation = 'read' | 'write' | 'end' | 'connect' | 'accept' | 'listen' | 'socket' | 'address';
+
+interface Detail {
+  code: string;
+  errno?: number | undefined;
+  syscall?: string | undefined;
+  cause?: unknown;
+}
+
+/** Base of every error this package raises for a socket operation. */
+export class KernelSocketError extends Error {
+  readonly code: string;
+  readonly errno: number | undefined;
+  readonly syscall: string | undefined;
+
+  constructor(message: string, detail: Detail) {
+    super(message, detail.cause === undefined ? undefined : { cause: detail.cause });
+    this.name = new.target.name;
+    this.code = detail.code;
+    this.errno = detail.errno;
+    this.syscall = detail.syscall;
+  }
+}
+
+/**
+ * The operation's own timeout expired, as the kernel reported it (EAGAIN
+ * from a timed recv/send/accept, EINPROGRESS or a poll expiry for connect),
+ * or its deadline had already passed so no syscall was made (errno
+ * undefined). The socket stays usable and no byte is lost. Retry is safe.
+ */
+export class TimeoutError extends KernelSocketError {
+  /** The timeout in force, in milliseconds. */
+  readonly timeout: number;
+  constructor(message: string, detail: Detail & { timeout: number }) {
+    super(message, detail);
+    this.timeout = detail.timeout;
+  }
+}
+
+export class ReadTimeoutError extends TimeoutError {
+  /** Bytes of an exact read that had arrived; they stay queued for the next read. */
+  readonly bytesRead: number;
+  constructor(message: string, detail: Detail & { timeout: number; bytesRead?: number }) {
+    super(message, detail);
+    this.bytesRead = detail.bytesRead ?? 0;
+  }
+}
+
+export class WriteTimeoutError extends TimeoutError {
+  /** Bytes the kernel took before the timeout; the rest were not sent. */
+  readonly bytesWritten: number;
+  constructor(message: string, detail: Detail & { timeout: number; bytesWritten: number }) {
+    super(message, detail);
+    this.bytesWritten = detail.bytesWritten;
+  }
+}
+
+export class ConnectTimeoutError extends TimeoutError {}
+export class AcceptTimeoutError extends TimeoutError {}
+
+/**
+ * The kernel's own ETIMEDOUT: the connection is dead (retransmissions,
+ * keepalive, TCP_USER_TIMEOUT). Not a TimeoutError: reconnect, don't retry.
+ */
+export class ConnectionTimedOutError extends KernelSocketError {}
+
+/** The socket was closed: the operation came after close(), or was pending when close() began. */
+export class SocketClosedError extends KernelSocketError {}
+
+/** Any other failure the kernel reported (ECONNREFUSED, ECONNRESET, EPIPE, EADDRINUSE, EMFILE, ...). */
+export class SocketError extends KernelSocketError {}
+
+/** readExactly met end of stream before the size asked for. */
+export class EndOfStreamError extends KernelSocketError {
+  readonly bytesRead: number;
+  /** The bytes that did arrive. */
+  readonly partial: Buffer;
+  constructor(message: string, partial: Buffer) {
+    super(message, { code: 'ERR_END_OF_STREAM', syscall: 'recv' });
+    this.bytesRead = partial.length;
+    this.partial = partial;
+  }
+}
+
+/** The operation's AbortSignal fired; `cause` is `signal.reason`. Node's shape (code ABORT_ERR). */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+}
+
+export function abortError(signal: AbortSignal): AbortError {
+  return new AbortError('The operation was aborted', { cause: signal.reason });
+}
+
+export function closedError(op: Operation, syscall?: string): SocketClosedError {
+  return new SocketClosedError(`${op} failed: the socket is closed`, {
+    code: 'ERR_SOCKET_CLOSED',
+    syscall: syscall || undefined,
+  });
+}
+
+const TIMEOUT_CLASSES = {
+  read: ReadTimeoutError,
+  write: WriteTimeoutError,
+  end: WriteTimeoutError,
+  connect: ConnectTimeoutError,
+  accept: AcceptTimeoutError,
+} as const;
+
+const TIMEOUT_CODES = {
+  read: 'ERR_SOCKET_READ_TIMEOUT',
+  write: 'ERR_SOCKET_WRITE_TIMEOUT',
+  end: 'ERR_SOCKET_WRITE_TIMEOUT',
+  connect: 'ERR_SOCKET_CONNECT_TIMEOUT',
+  accept: 'ERR_SOCKET_ACCEPT_TIMEOUT',
+} as const;
+
+export function timeoutError(
+  op: keyof typeof TIMEOUT_CLASSES,
+  timeout: number,
+  r: Pick<NativeResult, 'errno' | 'code' | 'syscall' | 'bytes'> = {},
+): TimeoutError {
+  const how = r.errno ? `${r.syscall} ${r.code}` : 'deadline passed before the call';
+  const message = `${op} timed out after ${timeout} ms (${how})`;
+  const detail = { code: TIMEOUT_CODES[op], errno: r.errno, syscall: r.syscall, timeout };
+  if (op === 'write' || op === 'end') return new WriteTimeoutError(message, { ...detail, bytesWritten: r.bytes ?? 0 });
+  if (op === 'read') return new ReadTimeoutError(message, { ...detail, bytesRead: r.bytes ?? 0 });
+  return new TIMEOUT_CLASSES[op](message, detail);
+}
+
+/** A system error from a failed syscall (status Error). */
+export function systemError(op: Operation, r: Pick<NativeResult, 'errno' | 'code' | 'syscall'>): KernelSocketError {
+  const code = r.code ?? 'UNKNOWN';
+  const message = `${op} ${code}${r.syscall && r.syscall !== op ? ` (${r.syscall})` : ''}`;
+  const detail = { code, errno: r.errno, syscall: r.syscall };
+  if (code === 'ETIMEDOUT') return new ConnectionTimedOutError(`${message}: the connection timed out in the kernel`, detail);
+  return new SocketError(message, detail);
+}
+
+/** The error for a finished op that did not succeed, or undefined when it did. */
+export function errorFor(op: keyof typeof TIMEOUT_CLASSES, timeout: number, r: NativeResult): Error | undefined {
+  switch (r.status) {
+    case Status.Ok:
+    case Status.Eof:
+      return undefined;
+    case Status.Timeout:
+      return timeoutError(op, timeout, r);
+    case Status.Closed:
+    case Status.Cancelled:
+      return closedError(op, r.syscall);
+    default:
+      return systemError(op, r);
+  }
+}

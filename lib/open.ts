@@ -1,0 +1,9 @@
+// A fresh native socket of one family, or the typed error for why not.
+import { systemError } from './errors.js';
+import { addon, isResult, type FamilyCode, type NativeSocket } from './native.js';
+
+export function openSocket(family: FamilyCode, listener: boolean): NativeSocket {
+  const s = addon.NativeSocket.open(family, listener);
+  if (isResult(s)) throw systemError('socket', s);
+  return s;
+}

@@ -1,0 +1,79 @@
+// One operation from call to settlement: start it on the addon (which fixes
+// its deadline and hands it to the kernel or a thread before returning),
+// wire its AbortSignal, expire it if it is still queued behind another op
+// when its time is up, and settle its promise exactly once.
+import { debug } from './debug.js';
+import { abortError } from './errors.js';
+import { Cancel, isResult, type Callback, type NativeResult, type NativeSocket, type Started } from './native.js';
+
+export interface Operation<T> {
+  /** For the debug log. */
+  name: string;
+  native: NativeSocket;
+  /** The timeout in force, ms; 0 = none. */
+  timeout: number;
+  signal: AbortSignal | undefined;
+  start(cb: Callback): Started;
+  /** The value for a finished op, or throws its error. */
+  settle(r: NativeResult): T;
+  /** The error when the op's time ran out before it could start. */
+  expired(): Error;
+  /** Called when an abort leaves the op in flight (connect closes its socket). */
+  abandoned?(): void;
+}
+
+export function run<T>(op: Operation<T>): Promise<T> {
+  const signal = op.signal;
+  if (signal?.aborted) {
+    debug('%s aborted before start', op.name);
+    return Promise.reject(abortError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    let id = 0;
+    let timer: NodeJS.Timeout | undefined;
+
+    const finish = (outcome: () => T) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      try {
+        resolve(outcome());
+      } catch (err) {
+        debug('%s -> %s', op.name, (err as { code?: string }).code ?? err);
+        reject(err);
+      }
+    };
+    const deliver = (r: NativeResult) => finish(() => op.settle(r));
+    const onAbort = () => {
+      const c = op.native.cancel(id, false);
+      // Too late: the op finished in the kernel before the abort, and its
+      // outcome is on the way. Settling with it loses nothing.
+      if (c === Cancel.TooLate) return;
+      finish(() => {
+        throw abortError(signal!);
+      });
+      if (c === Cancel.Abandoned) op.abandoned?.();
+    };
+
+    const started = op.start(deliver);
+    if (isResult(started)) {
+      deliver(started);
+      return;
+    }
+    id = Math.abs(started);
+    debug('%s pending (id %d, %s, timeout %d ms)', op.name, id, started < 0 ? 'queued' : 'in kernel', op.timeout);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (started < 0 && op.timeout > 0) {
+      // Queued behind another op of the same direction: if it has not
+      // started when its time is up, it never will in time. Removing a
+      // queued op is atomic in the addon, so no byte can be lost here; once
+      // it has started, the kernel decides (and this does nothing).
+      timer = setTimeout(() => {
+        if (op.native.cancel(id, true) === Cancel.Removed) finish(() => { throw op.expired(); });
+      }, op.timeout);
+      timer.unref();
+    }
+  });
+}

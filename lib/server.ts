@@ -1,0 +1,130 @@
+// KernelServer: a listening TCP or Unix socket whose accepts carry their
+// timeout into the kernel.
+import { unlink } from 'node:fs';
+import { closedError, errorFor, SocketClosedError, timeoutError } from './errors.js';
+import type { NativeSocket } from './native.js';
+import { run } from './operation.js';
+import { addressOf, internal, KernelSocket, type SocketAddress, type SocketTimeouts } from './socket.js';
+import { Timeouts } from './timeouts.js';
+import { validateObject, validateSignal } from './validate.js';
+
+export interface AcceptOptions {
+  /** ms; overrides the server's accept timeout for this call. 0 = none. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+export class KernelServer {
+  readonly #native: NativeSocket;
+  readonly #accept = new Timeouts('recv');
+  readonly #socketDefaults: SocketTimeouts;
+  readonly #path: string | undefined;
+  #closing: Promise<void> | undefined;
+
+  /** @internal Use listen(). */
+  constructor(
+    token: typeof internal,
+    native: NativeSocket,
+    acceptTimeout: number,
+    socketDefaults: SocketTimeouts,
+    path: string | undefined,
+  ) {
+    if (token !== internal) {
+      throw Object.assign(new TypeError('Illegal constructor: use listen()'), { code: 'ERR_ILLEGAL_CONSTRUCTOR' });
+    }
+    this.#native = native;
+    this.#accept.setTimeout(acceptTimeout, 'options.acceptTimeout');
+    this.#socketDefaults = socketDefaults;
+    this.#path = path;
+  }
+
+  /**
+   * Accepts one connection. Rejects with AcceptTimeoutError when the
+   * kernel's timeout expires (the server stays usable), SocketClosedError
+   * once close() has begun.
+   */
+  accept(options?: AcceptOptions): Promise<KernelSocket> {
+    const o = validateObject<AcceptOptions>(options, 'options');
+    const timeout = this.#accept.forCall(o.timeout, 'options.timeout');
+    const signal = validateSignal(o.signal);
+    if (this.#closing) return Promise.reject(closedError('accept'));
+    const native = this.#native;
+    const defaults = this.#socketDefaults;
+    return run({
+      name: 'accept',
+      native,
+      timeout,
+      signal,
+      start: (cb) => native.accept(timeout, cb),
+      expired: () => timeoutError('accept', timeout),
+      settle: (r) => {
+        const err = errorFor('accept', timeout, r);
+        if (err) throw err;
+        return new KernelSocket(internal, r.socket!, defaults);
+      },
+    });
+  }
+
+  /** The default accept timeout as the kernel stores it (0 = none). */
+  get acceptTimeout(): number {
+    return this.#accept.readback;
+  }
+
+  setAcceptTimeout(ms: number): void {
+    this.#accept.setTimeout(ms, 'ms');
+  }
+
+  /** { address, port, family } or { path }. */
+  address(): SocketAddress {
+    return addressOf(this.#native, false, this.#closing !== undefined);
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** The fd number, for diagnostics only. */
+  get fd(): number {
+    return this.#native.fd;
+  }
+
+  /**
+   * Stops listening. Idempotent; pending accepts reject with
+   * SocketClosedError. A Unix socket's path is removed, as Node does.
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      const path = this.#path;
+      this.#closing = new Promise<void>((resolve) => {
+        const done = () => {
+          if (path === undefined) return resolve();
+          unlink(path, () => resolve());
+        };
+        if (this.#native.close(done)) done();
+      });
+    }
+    return this.#closing;
+  }
+
+  /** Accepts connections until the server is closed (no accept timeout). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<KernelSocket, void, undefined> {
+    for (;;) {
+      try {
+        yield await this.accept({ timeout: 0 });
+      } catch (err) {
+        if (err instanceof SocketClosedError) return;
+        throw err;
+      }
+    }
+  }
+}
+
+if (typeof Symbol.asyncDispose === 'symbol') {
+  Object.defineProperty(KernelServer.prototype, Symbol.asyncDispose, {
+    value: function (this: KernelServer) {
+      return this.close();
+    },
+    writable: true,
+    configurable: true,
+  });
+}

@@ -1,0 +1,250 @@
+// KernelSocket: a connected TCP or Unix stream socket whose reads and
+// writes carry their timeouts into the kernel.
+import { debug } from './debug.js';
+import { closedError, EndOfStreamError, errorFor, systemError, timeoutError } from './errors.js';
+import { isResult, Status, type NativeAddress, type NativeResult, type NativeSocket } from './native.js';
+import { run } from './operation.js';
+import { Timeouts } from './timeouts.js';
+import { validateObject, validateReadSize, validateSignal, validateWriteData } from './validate.js';
+
+export interface ReadOptions {
+  /** ms; overrides the socket's read timeout for this call. 0 = none. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+export interface WriteOptions {
+  /** ms for the whole write (every byte into the kernel). 0 = none. */
+  timeout?: number;
+  signal?: AbortSignal;
+  /** For string data; default utf8. */
+  encoding?: BufferEncoding;
+}
+
+export interface SocketTimeouts {
+  readTimeout?: number;
+  writeTimeout?: number;
+}
+
+export type SocketAddress = { address: string; port: number; family: 'IPv4' | 'IPv6' } | { path: string };
+
+export const DEFAULT_READ_SIZE = 65536;
+
+/** Only connect() and KernelServer#accept() make sockets. */
+export const internal = Symbol('kernel-timeout-socket internal');
+
+export class KernelSocket {
+  readonly #native: NativeSocket;
+  readonly #read = new Timeouts('recv');
+  readonly #write = new Timeouts('send');
+  #closing: Promise<void> | undefined;
+
+  /** @internal Use connect() or KernelServer#accept(). */
+  constructor(token: typeof internal, native: NativeSocket, timeouts: SocketTimeouts = {}) {
+    if (token !== internal) {
+      throw Object.assign(new TypeError('Illegal constructor: use connect() or server.accept()'), {
+        code: 'ERR_ILLEGAL_CONSTRUCTOR',
+      });
+    }
+    this.#native = native;
+    this.#read.setTimeout(timeouts.readTimeout, 'options.readTimeout');
+    this.#write.setTimeout(timeouts.writeTimeout, 'options.writeTimeout');
+  }
+
+  /**
+   * Reads up to `size` bytes: whatever the kernel has, as soon as it has
+   * any. Resolves to null at end of stream. Rejects with ReadTimeoutError
+   * when the kernel's timeout expires; the socket stays usable.
+   */
+  read(size: number = DEFAULT_READ_SIZE, options?: ReadOptions): Promise<Buffer | null> {
+    validateReadSize(size);
+    return this.#readOp(size, false, options) as Promise<Buffer | null>;
+  }
+
+  /**
+   * Reads exactly `size` bytes within one timeout. At end of stream first it
+   * rejects with EndOfStreamError (holding the bytes that came); on timeout
+   * the bytes that came stay queued for the next read.
+   */
+  readExactly(size: number, options?: ReadOptions): Promise<Buffer> {
+    validateReadSize(size);
+    return this.#readOp(size, true, options) as Promise<Buffer>;
+  }
+
+  #readOp(size: number, exact: boolean, options: ReadOptions | undefined): Promise<Buffer | null> {
+    const o = validateObject<ReadOptions>(options, 'options');
+    const timeout = this.#read.forCall(o.timeout, 'options.timeout');
+    const signal = validateSignal(o.signal);
+    if (this.#closing) return Promise.reject(closedError('read'));
+    if (timeout < 0) return Promise.reject(timeoutError('read', 0));
+    const native = this.#native;
+    return run({
+      name: exact ? `readExactly(${size})` : `read(${size})`,
+      native,
+      timeout,
+      signal,
+      start: (cb) => native.read(size, timeout, exact, cb),
+      expired: () => timeoutError('read', timeout),
+      settle: (r) => {
+        const err = errorFor('read', timeout, r);
+        if (err) throw err;
+        if (r.status === Status.Eof) {
+          if (!exact) return null;
+          const partial = r.data ?? Buffer.alloc(0);
+          throw new EndOfStreamError(
+            `readExactly(${size}) met end of stream after ${partial.length} bytes`,
+            partial,
+          );
+        }
+        return r.data!;
+      },
+    });
+  }
+
+  /**
+   * Writes all of `data`; resolves once every byte is in the kernel. Rejects
+   * with WriteTimeoutError (with bytesWritten) if the timeout expires first.
+   */
+  write(data: Uint8Array | string, options?: WriteOptions): Promise<void> {
+    const o = validateObject<WriteOptions>(options, 'options');
+    const bytes = validateWriteData(data, o.encoding);
+    const timeout = this.#write.forCall(o.timeout, 'options.timeout');
+    const signal = validateSignal(o.signal);
+    if (this.#closing) return Promise.reject(closedError('write'));
+    if (timeout < 0) return Promise.reject(timeoutError('write', 0));
+    const native = this.#native;
+    return run({
+      name: `write(${bytes.byteLength})`,
+      native,
+      timeout,
+      signal,
+      start: (cb) => native.write(bytes, timeout, cb),
+      expired: () => timeoutError('write', timeout),
+      settle: (r) => {
+        const err = errorFor('write', timeout, r);
+        if (err) throw err;
+      },
+    });
+  }
+
+  /** Half-closes: sends FIN after the writes before it. Reads go on. */
+  end(): Promise<void> {
+    if (this.#closing) return Promise.reject(closedError('end'));
+    const native = this.#native;
+    return run({
+      name: 'end',
+      native,
+      timeout: 0,
+      signal: undefined,
+      start: (cb) => native.end(cb),
+      expired: () => timeoutError('end', 0),
+      settle: (r) => {
+        const err = errorFor('end', 0, r);
+        if (err) throw err;
+      },
+    });
+  }
+
+  /**
+   * Closes the socket. Idempotent. Pending operations reject with
+   * SocketClosedError within milliseconds; resolves once the fd is closed
+   * (after the last in-flight call has left it).
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      debug('close fd %d', this.#native.fd);
+      this.#closing = new Promise<void>((resolve) => {
+        if (this.#native.close(resolve)) resolve();
+      });
+    }
+    return this.#closing;
+  }
+
+  /** True once close() has been called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Sets the default read timeout (ms, 0 = none) for later reads. */
+  setReadTimeout(ms: number): void {
+    this.#read.setTimeout(ms, 'ms');
+  }
+
+  /** Sets the default write timeout (ms, 0 = none) for later writes. */
+  setWriteTimeout(ms: number): void {
+    this.#write.setTimeout(ms, 'ms');
+  }
+
+  /**
+   * The default read timeout as the kernel stores it (getsockopt after
+   * setsockopt): Linux rounds up to whole jiffies, so 1 reads back as 4 at
+   * HZ=250. 0 = none.
+   */
+  get readTimeout(): number {
+    return this.#read.readback;
+  }
+
+  get writeTimeout(): number {
+    return this.#write.readback;
+  }
+
+  /**
+   * An absolute deadline (epoch ms as Date.now(), or a Date) for every later
+   * read, like Go's SetReadDeadline: each call gets at most the time left;
+   * once it has passed, reads time out without a syscall. null clears it.
+   */
+  setReadDeadline(deadline: number | Date | null): void {
+    this.#read.setDeadline(deadline, 'deadline');
+  }
+
+  setWriteDeadline(deadline: number | Date | null): void {
+    this.#write.setDeadline(deadline, 'deadline');
+  }
+
+  setDeadline(deadline: number | Date | null): void {
+    this.#read.setDeadline(deadline, 'deadline');
+    this.#write.setDeadline(deadline, 'deadline');
+  }
+
+  /** The local address: { address, port, family } or { path }. */
+  address(): SocketAddress {
+    return addressOf(this.#native, false, this.#closing !== undefined);
+  }
+
+  /** The peer's address. */
+  remoteAddress(): SocketAddress {
+    return addressOf(this.#native, true, this.#closing !== undefined);
+  }
+
+  /** The fd number, for diagnostics only (never close or use it yourself). */
+  get fd(): number {
+    return this.#native.fd;
+  }
+
+  /** Chunks until end of stream; each read uses the socket's read timeout. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
+    for (;;) {
+      const chunk = await this.read();
+      if (chunk === null) return;
+      yield chunk;
+    }
+  }
+}
+
+export function addressOf(native: NativeSocket, peer: boolean, closed: boolean): SocketAddress {
+  if (closed) throw closedError('address');
+  const a: NativeAddress | NativeResult = native.address(peer);
+  if (isResult(a)) throw systemError('address', a);
+  return a;
+}
+
+// `await using sock = await connect(...)` where the runtime has it.
+if (typeof Symbol.asyncDispose === 'symbol') {
+  Object.defineProperty(KernelSocket.prototype, Symbol.asyncDispose, {
+    value: function (this: KernelSocket) {
+      return this.close();
+    },
+    writable: true,
+    configurable: true,
+  });
+}
