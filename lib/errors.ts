@@ -37,9 +37,17 @@ export class KernelSocketError extends Error {
 export class TimeoutError extends KernelSocketError {
   /** The timeout in force, in milliseconds. */
   readonly timeout: number;
-  constructor(message: string, detail: Detail & { timeout: number }) {
+  /**
+   * When the kernel reported the timeout, as seen by the native thread: ms
+   * on process.hrtime()'s clock (Number(process.hrtime.bigint()) / 1e6).
+   * Compare it with when JavaScript saw the error to measure event-loop
+   * delay. Undefined when no syscall was made.
+   */
+  readonly decidedAt: number | undefined;
+  constructor(message: string, detail: Detail & { timeout: number; decidedAt?: number | undefined }) {
     super(message, detail);
     this.timeout = detail.timeout;
+    this.decidedAt = detail.decidedAt;
   }
 }
 
@@ -127,11 +135,17 @@ const TIMEOUT_CODES = {
 export function timeoutError(
   op: keyof typeof TIMEOUT_CLASSES,
   timeout: number,
-  r: Pick<NativeResult, 'errno' | 'code' | 'syscall' | 'bytes'> = {},
+  r: Pick<NativeResult, 'errno' | 'code' | 'syscall' | 'bytes' | 'decidedAt'> = {},
 ): TimeoutError {
   const how = r.errno ? `${r.syscall} ${r.code}` : 'deadline passed before the call';
   const message = `${op} timed out after ${timeout} ms (${how})`;
-  const detail = { code: TIMEOUT_CODES[op], errno: r.errno, syscall: r.syscall, timeout };
+  const detail = {
+    code: TIMEOUT_CODES[op],
+    errno: r.errno,
+    syscall: r.syscall,
+    timeout,
+    decidedAt: r.errno ? r.decidedAt : undefined,
+  };
   if (op === 'write' || op === 'end') return new WriteTimeoutError(message, { ...detail, bytesWritten: r.bytes ?? 0 });
   if (op === 'read') return new ReadTimeoutError(message, { ...detail, bytesRead: r.bytes ?? 0 });
   return new TIMEOUT_CLASSES[op](message, detail);

@@ -20,6 +20,8 @@ export interface NativeResult {
   syscall?: string;
   /** Bytes read or written (counting a partial write or exact read). */
   bytes?: number;
+  /** When the last syscall returned, ms on process.hrtime()'s clock. */
+  decidedAt?: number;
   data?: Buffer;
   socket?: NativeSocket;
   peer?: NativeAddress;

@@ -6,9 +6,15 @@
 
 namespace kts {
 
+// The clock libuv's uv_hrtime (process.hrtime) reads, so native timestamps
+// compare with JavaScript's.
 inline int64_t MonoNowNs() {
   timespec ts;
+#ifdef __APPLE__
+  clock_gettime(CLOCK_UPTIME_RAW, &ts);
+#else
   clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 

@@ -51,6 +51,7 @@ bool Engine::Submit(Op* op) {
       finished = true;
     } else {
       finished = TryNow(*op, h, fd);
+      op->decided_ns = MonoNowNs();
       h.Release();
     }
   }
@@ -111,6 +112,7 @@ void Engine::Execute(Op* op) {
   int fd = h.Acquire();
   if (fd < 0) return op->Fail(OpStatus::kClosed, 0, "");
   RunBlocking(*op, h, fd);
+  op->decided_ns = MonoNowNs();
   h.Release();
 }
 

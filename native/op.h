@@ -61,7 +61,9 @@ struct Op {
   bool connect_in_progress = false;  // non-blocking connect said EINPROGRESS
   bool connect_would_block = false;  // Unix backlog full: blocking retry
 
-  // Outcome.
+  // Outcome, and when the thread that ran the last syscall saw it
+  // (MonoNowNs: process.hrtime's clock).
+  int64_t decided_ns = 0;
   OpStatus status = OpStatus::kOk;
   int err = 0;
   const char* syscall = "";

@@ -21,6 +21,7 @@ Napi::Object MakeResult(Napi::Env env, AddonData& data, Op& op) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("status", static_cast<int>(op.status));
   r.Set("bytes", static_cast<double>(op.done));
+  if (op.decided_ns != 0) r.Set("decidedAt", static_cast<double>(op.decided_ns) / 1e6);
   if (op.err != 0) {
     r.Set("errno", op.err);
     r.Set("code", ErrnoName(op.err));
