@@ -1,0 +1,76 @@
+// Shared test plumbing: connected pairs over loopback and Unix paths, temp
+// paths, fd counting. Real sockets only.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, listen, type KernelServer, type KernelSocket } from '../dist/index.js';
+
+export type Transport = 'tcp4' | 'tcp6' | 'unix';
+
+export const TRANSPORTS: Transport[] = ['tcp4', 'tcp6', 'unix'];
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'kts-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+let pathCounter = 0;
+
+export async function server(transport: Transport, options: Record<string, unknown> = {}): Promise<{
+  server: KernelServer;
+  connectOptions: Record<string, unknown>;
+  cleanup: () => Promise<void>;
+}> {
+  if (transport === 'unix') {
+    const t = tempDir();
+    const path = join(t.dir, `s${pathCounter++}.sock`);
+    const s = await listen({ path, ...options });
+    return {
+      server: s,
+      connectOptions: { path },
+      cleanup: async () => {
+        await s.close();
+        t.cleanup();
+      },
+    };
+  }
+  const host = transport === 'tcp4' ? '127.0.0.1' : '::1';
+  const s = await listen({ host, port: 0, ...options });
+  const { port } = s.address() as { port: number };
+  return { server: s, connectOptions: { host, port }, cleanup: () => s.close() };
+}
+
+/** A connected pair: `client` from connect(), `peer` from accept(). */
+export async function pair(
+  transport: Transport = 'tcp4',
+  options: Record<string, unknown> = {},
+): Promise<{ client: KernelSocket; peer: KernelSocket; server: KernelServer; close: () => Promise<void> }> {
+  const s = await server(transport);
+  const accepted = s.server.accept({ timeout: 5000 });
+  const client = await connect({ ...s.connectOptions, timeout: 5000, ...options });
+  const peer = await accepted;
+  return {
+    client,
+    peer,
+    server: s.server,
+    close: async () => {
+      await Promise.all([client.close(), peer.close()]);
+      await s.cleanup();
+    },
+  };
+}
+
+export function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+/** Deterministic bytes (a seeded LCG), so a transfer can be checked byte-exact. */
+export function pattern(size: number, seed = 1): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
