@@ -9,6 +9,8 @@ export {
   type SocketTimeouts,
 } from './socket.js';
 export { KernelServer, type AcceptOptions } from './server.js';
+export { KernelSocketStream, toStream, type StreamOptions } from './stream.js';
+export { LineReader, LineTooLongError, type LineReaderOptions } from './lines.js';
 export {
   AbortError,
   AcceptTimeoutError,

@@ -4,6 +4,7 @@ import { debug } from './debug.js';
 import { closedError, EndOfStreamError, errorFor, systemError, timeoutError } from './errors.js';
 import { isResult, Status, type NativeAddress, type NativeResult, type NativeSocket } from './native.js';
 import { run } from './operation.js';
+import { KernelSocketStream, type StreamOptions } from './stream.js';
 import { Timeouts } from './timeouts.js';
 import { validateObject, validateReadSize, validateSignal, validateWriteData } from './validate.js';
 
@@ -219,6 +220,15 @@ export class KernelSocket {
   /** The fd number, for diagnostics only (never close or use it yourself). */
   get fd(): number {
     return this.#native.fd;
+  }
+
+  /**
+   * This socket as a stream.Duplex (pipeline, http.request's
+   * createConnection). The stream owns the socket from then on: don't read
+   * or write the socket directly while it is in use.
+   */
+  toStream(options?: StreamOptions): KernelSocketStream {
+    return new KernelSocketStream(this, options);
   }
 
   /** Chunks until end of stream; each read uses the socket's read timeout. */
