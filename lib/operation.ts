@@ -40,6 +40,7 @@ export function run<T>(op: Operation<T>): Promise<T> {
       signal?.removeEventListener('abort', onAbort);
       try {
         resolve(outcome());
+        debug('%s -> ok', op.name);
       } catch (err) {
         debug('%s -> %s', op.name, (err as { code?: string }).code ?? err);
         reject(err);
@@ -59,6 +60,7 @@ export function run<T>(op: Operation<T>): Promise<T> {
 
     const started = op.start(deliver);
     if (isResult(started)) {
+      debug('%s done without blocking (timeout %d ms)', op.name, op.timeout);
       deliver(started);
       return;
     }
