@@ -119,6 +119,12 @@ export class KernelServer {
   }
 }
 
+/** Types for the method defined below: `await using` in TypeScript. */
+export interface KernelServer {
+  /** Same as close(). */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
 if (typeof Symbol.asyncDispose === 'symbol') {
   Object.defineProperty(KernelServer.prototype, Symbol.asyncDispose, {
     value: function (this: KernelServer) {

@@ -248,6 +248,12 @@ export function addressOf(native: NativeSocket, peer: boolean, closed: boolean):
   return a;
 }
 
+/** Types for the method defined below: `await using` in TypeScript. */
+export interface KernelSocket {
+  /** Same as close(). */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
 // `await using sock = await connect(...)` where the runtime has it.
 if (typeof Symbol.asyncDispose === 'symbol') {
   Object.defineProperty(KernelSocket.prototype, Symbol.asyncDispose, {
