@@ -74,11 +74,16 @@ export class KernelSocketStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.#sock.write(chunk).then(() => cb(), cb);
+    this.#send(chunk, cb);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
-    const data = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this.#send(Buffer.concat(chunks.map((c) => c.chunk)), cb);
+  }
+
+  #send(data: Buffer, cb: (err?: Error | null) => void): void {
+    // sock.write() refuses empty data; an empty stream write is a no-op.
+    if (data.length === 0) return cb();
     this.#sock.write(data).then(() => cb(), cb);
   }
 

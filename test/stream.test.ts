@@ -137,6 +137,25 @@ describe('toStream: backpressure', () => {
   });
 });
 
+describe('toStream: empty writes', () => {
+  it('an empty chunk is a no-op, not an error (sock.write refuses empty data)', async () => {
+    const p = await pair('tcp4');
+    try {
+      const client = p.client.toStream();
+      const errors: unknown[] = [];
+      client.on('error', (e) => errors.push(e));
+      await new Promise<void>((resolve, reject) => client.write(Buffer.alloc(0), (e) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) => client.write('', (e) => (e ? reject(e) : resolve())));
+      client.write('x');
+      expect(String(await p.peer.readExactly(1, { timeout: 5000 }))).toBe('x');
+      expect(errors).toEqual([]);
+      client.destroy();
+    } finally {
+      await p.close();
+    }
+  });
+});
+
 describe('toStream: end and destroy', () => {
   it('end() sends FIN after the queued writes; the peer reads them, then null', async () => {
     const p = await pair('unix');
