@@ -1,19 +1,19 @@
 // Every example runs with plain node after `npm run build:examples` (which
 // this file does first) and prints what the docs say it prints.
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runTsc } from './typecheck.js';
 
 const root = join(__dirname, '..');
 const run = promisify(execFile);
 
 beforeAll(() => {
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.examples.json'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`examples do not compile:\n${r.stdout}${r.stderr}`);
+  const r = runTsc(['-p', 'tsconfig.examples.json'], root);
+  if (r.status !== 0) throw new Error(`examples do not compile:\n${r.output}`);
 }, 90_000);
 
 const example = (name: string) => join(root, 'dist-examples', `${name}.js`);

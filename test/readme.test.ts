@@ -2,12 +2,12 @@
 // type-checked against the package's own types (resolved by package name
 // through the exports map, as a user's code would), and docs/API.md has a
 // section for every export.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as pkg from '../dist/index.js';
 import { tempDir } from './helpers.js';
+import { typeCheck } from './typecheck.js';
 
 const root = join(__dirname, '..');
 const tmp = tempDir();
@@ -60,27 +60,9 @@ describe('code blocks in the docs', () => {
     symlinkSync(root, join(tmp.dir, 'node_modules', 'kernel-timeout-socket'));
     const all = docs.filter((d) => existsSync(join(root, d))).flatMap(blocks);
     expect(all.length).toBeGreaterThan(0);
-    writeFileSync(
-      join(tmp.dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'nodenext',
-          target: 'es2022',
-          strict: true,
-          noEmit: true,
-          allowJs: true,
-          checkJs: true,
-          skipLibCheck: true,
-          types: ['node'],
-          typeRoots: [join(root, 'node_modules', '@types')],
-        },
-        files: all.map((b) => b.file),
-      }),
-    );
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const r = spawnSync(process.execPath, [tsc, '-p', tmp.dir, '--pretty', 'false'], { cwd: tmp.dir, encoding: 'utf8', timeout: 60_000 });
+    const r = typeCheck(tmp.dir, all.map((b) => b.file), { allowJs: true, checkJs: true, skipLibCheck: true });
     // Point each error at the doc and line it came from.
-    const errors = `${r.stdout}${r.stderr}`
+    const errors = r.output
       .split('\n')
       .filter(Boolean)
       .map((l) => {
