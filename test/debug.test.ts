@@ -39,19 +39,23 @@ describe('NODE_DEBUG=kernel-timeout-socket', () => {
     const lines = stderr.split('\n').filter((l) => l.startsWith('KERNEL-TIMEOUT-SOCKET'));
     const has = (re: RegExp) => expect(lines.some((l) => re.test(l)), `${re} in:\n${lines.join('\n')}`).toBe(true);
     // Blocking calls: pending in the kernel, with their timeouts ...
-    has(/: accept pending \(id \d+, in kernel, timeout 4000 ms\)$/);
-    has(/: connect\(127\.0\.0\.1:\d+\) pending \(id \d+, in kernel, timeout 3000 ms\)$/);
-    has(/: read\(5\) pending \(id \d+, in kernel, timeout 2000 ms\)$/);
-    has(/: read\(7\) pending \(id \d+, in kernel, timeout 150 ms\)$/);
+    has(/: fd \d+ accept pending \(id \d+, in kernel, timeout 4000 ms\)$/);
+    has(/: fd \d+ connect\(127\.0\.0\.1:\d+\) pending \(id \d+, in kernel, timeout 3000 ms\)$/);
+    has(/: fd \d+ read\(5\) pending \(id \d+, in kernel, timeout 2000 ms\)$/);
+    has(/: fd \d+ read\(7\) pending \(id \d+, in kernel, timeout 150 ms\)$/);
     // ... and how each ended.
-    has(/: accept -> ok$/);
-    has(/: connect\(127\.0\.0\.1:\d+\) -> ok$/);
-    has(/: read\(5\) -> ok$/);
-    has(/: read\(7\) -> ERR_SOCKET_READ_TIMEOUT$/);
+    has(/: fd \d+ accept -> ok after [\d.]+ ms$/);
+    has(/: fd \d+ connect\(127\.0\.0\.1:\d+\) -> ok after [\d.]+ ms$/);
+    has(/: fd \d+ read\(5\) -> ok after [\d.]+ ms$/);
+    has(/: fd \d+ read\(7\) -> ERR_SOCKET_READ_TIMEOUT after [\d.]+ ms$/);
     // A call the fast path finished says so.
-    has(/: write\(5\) done without blocking \(timeout 0 ms\)$/);
-    has(/: write\(5\) -> ok$/);
+    has(/: fd \d+ write\(5\) done without blocking \(timeout 0 ms\)$/);
+    has(/: fd \d+ write\(5\) -> ok after [\d.]+ ms$/);
     has(/: close fd \d+$/);
+    // The read that timed out waited its 150 ms in the kernel (wide bound).
+    const waited = Number(/read\(7\) -> ERR_SOCKET_READ_TIMEOUT after ([\d.]+) ms/.exec(stderr)![1]);
+    expect(waited).toBeGreaterThanOrEqual(140);
+    expect(waited).toBeLessThan(5000);
   });
 
   it('logs nothing without NODE_DEBUG', () => {
