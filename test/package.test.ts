@@ -226,4 +226,23 @@ export async function main(): Promise<void> {
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
   });
+
+  it('the types also resolve for bundler-style projects (moduleResolution bundler: the import condition)', () => {
+    const dir = join(app, 'bundler');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'use.ts'),
+      `import { connect, toStream, type KernelSocketStream } from 'kernel-timeout-socket';
+export async function open(port: number): Promise<KernelSocketStream> {
+  return toStream(await connect({ host: '127.0.0.1', port }));
+}
+// @ts-expect-error the types are live: timeout must be a number
+void connect({ port: 1, timeout: 'soon' });
+`,
+    );
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bundled', private: true, type: 'module' }));
+    const r = typeCheck(dir, ['use.ts'], { module: 'esnext', moduleResolution: 'bundler', skipLibCheck: false });
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
+  });
 });
