@@ -8,6 +8,7 @@ import { run } from './operation.js';
 import { literal, resolveHost, type Resolved } from './resolve.js';
 import { internal, KernelSocket } from './socket.js';
 import {
+  invalidArgType,
   invalidArgValue,
   validateInteger,
   validateObject,
@@ -35,7 +36,7 @@ export interface ConnectOptions {
 }
 
 export function connect(options: ConnectOptions): Promise<KernelSocket> {
-  if (options === undefined) throw invalidArgTypeOptions(options);
+  if (options === undefined) throw invalidArgType('options', 'of type object', options);
   const o = validateObject<ConnectOptions>(options, 'options');
   const timeout = validateTimeout(o.timeout, 'options.timeout', 0);
   const timeouts = {
@@ -113,10 +114,4 @@ function validateFamily(value: unknown): number {
   const f = validateInteger(value, 'options.family', 0, 6);
   if (f !== 0 && f !== 4 && f !== 6) throw invalidArgValue('options.family', value, 'must be 0, 4 or 6');
   return f;
-}
-
-function invalidArgTypeOptions(value: unknown): Error {
-  return Object.assign(new TypeError(`The "options" argument must be of type object. Received ${value}`), {
-    code: 'ERR_INVALID_ARG_TYPE',
-  });
 }

@@ -1,6 +1,7 @@
 // KernelServer: a listening TCP or Unix socket whose accepts carry their
 // timeout into the kernel.
 import { unlink } from 'node:fs';
+import { closeOnAsyncDispose } from './dispose.js';
 import { closedError, errorFor, SocketClosedError, timeoutError } from './errors.js';
 import type { NativeSocket } from './native.js';
 import { run } from './operation.js';
@@ -125,12 +126,4 @@ export interface KernelServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-if (typeof Symbol.asyncDispose === 'symbol') {
-  Object.defineProperty(KernelServer.prototype, Symbol.asyncDispose, {
-    value: function (this: KernelServer) {
-      return this.close();
-    },
-    writable: true,
-    configurable: true,
-  });
-}
+closeOnAsyncDispose(KernelServer.prototype);

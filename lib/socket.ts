@@ -1,6 +1,7 @@
 // KernelSocket: a connected TCP or Unix stream socket whose reads and
 // writes carry their timeouts into the kernel.
 import { debug } from './debug.js';
+import { closeOnAsyncDispose } from './dispose.js';
 import { closedError, EndOfStreamError, errorFor, systemError, timeoutError } from './errors.js';
 import { isResult, Status, type NativeAddress, type NativeResult, type NativeSocket } from './native.js';
 import { run } from './operation.js';
@@ -255,12 +256,4 @@ export interface KernelSocket {
 }
 
 // `await using sock = await connect(...)` where the runtime has it.
-if (typeof Symbol.asyncDispose === 'symbol') {
-  Object.defineProperty(KernelSocket.prototype, Symbol.asyncDispose, {
-    value: function (this: KernelSocket) {
-      return this.close();
-    },
-    writable: true,
-    configurable: true,
-  });
-}
+closeOnAsyncDispose(KernelSocket.prototype);

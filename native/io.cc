@@ -133,6 +133,13 @@ void TimedOut(Op& op, int err, const char* call) { op.Fail(OpStatus::kTimeout, e
 
 }  // namespace
 
+void DetachWriteData(Op& op) {
+  if (op.wptr == nullptr) return;
+  op.data.assign(op.wptr, op.wptr + op.wlen);
+  op.wptr = nullptr;
+  op.wlen = 0;
+}
+
 bool TryNow(Op& op, Handle& h, int fd) {
   (void)h;
   bool would_block = false;
@@ -147,8 +154,9 @@ bool TryNow(Op& op, Handle& h, int fd) {
       while (!would_block)
         if (WriteStep(op, fd, MSG_DONTWAIT, op.wptr, op.wlen, &off, &would_block)) return true;
       // The caller's memory is only ours during this call: keep the rest.
-      op.data.assign(op.wptr + off, op.wptr + op.wlen);
-      op.wptr = nullptr;
+      op.wptr += off;
+      op.wlen -= off;
+      DetachWriteData(op);
       return false;
     }
     case OpKind::kEnd:

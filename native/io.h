@@ -12,6 +12,10 @@ namespace kts {
 // failed); false when it would block and must continue on an owned thread.
 bool TryNow(Op& op, Handle& h, int fd);
 
+// Copies the caller's bytes (wptr/wlen, valid only during the call that
+// started the write) into the op, for a write that will run on a thread.
+void DetachWriteData(Op& op);
+
 // The blocking path, on an owned thread: the op's remaining time goes into
 // the kernel with each call (SO_RCVTIMEO, SO_SNDTIMEO, or poll(2) for
 // connect and, where accept ignores SO_RCVTIMEO, accept). EINTR is retried
