@@ -163,6 +163,27 @@ describe('http.request({ createConnection }) over a kernel socket', () => {
     expect(seen.resError).toMatchObject({ code: 'ECONNRESET', message: 'aborted' });
   });
 
+  it('over a Unix socket path (http.createServer listening on a path)', async () => {
+    const t = tempDir();
+    try {
+      const path = join(t.dir, 'http.sock');
+      const s = http.createServer((req, res) => res.end(`unix ${req.method} ${req.url}`));
+      servers.push(s);
+      s.listen(path);
+      await once(s, 'listening');
+      const reply = await request({
+        socketPath: path,
+        path: '/over-unix',
+        createConnection: ((_opts: object, cb: (err: Error | null, d?: Duplex) => void) => {
+          connect({ path, timeout: 5000, readTimeout: 5000 }).then((sock) => cb(null, sock.toStream()), cb);
+        }) as never,
+      });
+      expect(String(reply.body)).toBe('unix GET /over-unix');
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('a non-keep-alive http.Agent with maxSockets: 1 dials once per request', async () => {
     const port = await serve((req, res) => res.end(`ok ${req.url}`));
     const made: KernelSocket[] = [];

@@ -207,6 +207,24 @@ describe('toStream: end and destroy', () => {
     }
   });
 
+  it('destroy() during a write blocked in the kernel wakes it, closes the socket and reports no error', async () => {
+    const p = await pair('tcp4');
+    try {
+      const client = p.client.toStream();
+      const errors: unknown[] = [];
+      client.on('error', (err) => errors.push(err));
+      client.write(Buffer.alloc(64 * MiB, 9)); // the peer never reads: the send blocks
+      const started = performance.now();
+      client.destroy();
+      await once(client, 'close');
+      await p.client.close(); // resolves once the blocked send has left the fd
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(errors).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('destroy(err) reports err and closes the socket', async () => {
     const p = await pair('tcp4');
     try {
