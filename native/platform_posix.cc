@@ -8,6 +8,8 @@
 #include <poll.h>
 #include <unistd.h>
 #include <cerrno>
+#include <climits>
+#include <ctime>
 
 #if defined(__linux__) && !defined(KTS_PORTABLE)
 #define KTS_LINUX_PATHS 1
@@ -114,6 +116,24 @@ int SetNonBlocking(int fd, bool on) {
   if (want == flags) return 0;
   return fcntl(fd, F_SETFL, want);
 }
+
+#if KTS_LINUX_PATHS
+int PollFor(pollfd* p, int64_t timeout_ns) {
+  if (timeout_ns < 0) return ppoll(p, 1, nullptr, nullptr);
+  timespec ts{static_cast<time_t>(timeout_ns / 1000000000), static_cast<long>(timeout_ns % 1000000000)};
+  return ppoll(p, 1, &ts, nullptr);
+}
+
+const char* PollTimerName() { return "ppoll"; }
+#else
+int PollFor(pollfd* p, int64_t timeout_ns) {
+  if (timeout_ns < 0) return poll(p, 1, -1);
+  int64_t ms = (timeout_ns + 999999) / 1000000;
+  return poll(p, 1, ms > INT_MAX ? INT_MAX : static_cast<int>(ms));
+}
+
+const char* PollTimerName() { return "poll"; }
+#endif
 
 }  // namespace platform
 }  // namespace kts
