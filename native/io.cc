@@ -215,13 +215,16 @@ void BlockingWrite(Op& op, Handle& h, int fd) {
 // Waits for fd to be ready for `events` within op's time; returns true when
 // it is (or poll reports an error condition the next call will surface).
 bool PollReady(Op& op, int fd, short events, const char* call) {
+  bool polled = false;
   for (;;) {
     int64_t left = Remaining(op);
     if (left == 0) {
-      TimedOut(op, 0, call);
+      // errno 0 only when no syscall was made (then there is no decidedAt).
+      TimedOut(op, polled ? EAGAIN : 0, call);
       return false;
     }
     pollfd p{fd, events, 0};
+    polled = true;
     int r = poll(&p, 1, PollMs(left));
     if (r > 0) return true;
     if (r == 0) {

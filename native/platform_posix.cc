@@ -88,9 +88,25 @@ int PrepareListener(int fd) {
   return SetNonBlocking(fd, true);
 }
 
+#if KTS_LINUX_PATHS
+// SO_LINGER on with 0 s: the user asked for an abortive close (RST).
+bool AbortiveLinger(int fd) {
+  linger l{};
+  socklen_t len = sizeof l;
+  return getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 && l.l_onoff && l.l_linger == 0;
+}
+#endif
+
 void WakeBlocked(int fd, bool listener) {
 #if KTS_LINUX_PATHS
-  (void)listener;
+  if (!listener && AbortiveLinger(fd)) {
+    // shutdown(2) would send FIN before close's RST and the peer would read
+    // end of stream. A TCP disconnect (connect to AF_UNSPEC) sends the RST
+    // now and wakes every blocked call; elsewhere (Unix) it fails: shutdown.
+    sockaddr sa{};
+    sa.sa_family = AF_UNSPEC;
+    if (connect(fd, &sa, sizeof sa) == 0) return;
+  }
   shutdown(fd, SHUT_RDWR);
 #else
   // Portable path. Blocked calls here wait in poll(2) (accept, connect) or in
