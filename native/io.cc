@@ -301,12 +301,20 @@ void BlockingConnect(Op& op, Handle& h, int fd) {
 // Waits until fd is ready for `events` or op's deadline passes. Returns 1
 // when ready (or in an error state the next call reports), 0 once the
 // deadline has passed, -1 when poll failed (op failed).
+// Linux lets a poll timer fire up to 0.1 % of its timeout late (its slack,
+// at least the thread's 50 us timer slack; 0.5 % for a niced process), so a
+// 1 s wait ends ~1 ms late. Long waits therefore aim 1 % early and the loop
+// waits out the rest with a short timeout, whose slack is ~50 us: one more
+// wake-up per factor of 100, and on time.
+constexpr int64_t kShortWaitNs = 50 * 1000 * 1000;
+
 int WaitPrecise(Op& op, int fd, short events) {
   for (;;) {
     int64_t left = Remaining(op);
     if (left == 0) return 0;
+    int64_t wait = left > kShortWaitNs ? left - left / 100 : left;
     pollfd p{fd, events, 0};
-    int r = platform::PollFor(&p, left);
+    int r = platform::PollFor(&p, wait);
     if (r > 0) {
       if ((p.revents & POLLNVAL) == 0) return 1;
       op.Fail(OpStatus::kError, EBADF, "poll");
