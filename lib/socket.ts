@@ -14,6 +14,7 @@ import {
   type KeepAliveOptions,
   type TcpInfo,
   type TcpOptionsReadback,
+  type TcpSettings,
 } from './tcp-options.js';
 import { DEFAULT_TIMER, timerCode, validateTimer, type TimerMode } from './timer-mode.js';
 import { Timeouts } from './timeouts.js';
@@ -267,7 +268,7 @@ export class KernelSocket {
     this.#tcp({ linger: validateLinger(linger, 'linger') });
   }
 
-  #tcp(settings: Parameters<typeof applyTcpSettings>[1]): void {
+  #tcp(settings: TcpSettings): void {
     if (this.#closing) throw closedError('socket');
     applyTcpSettings(this.#native, settings);
   }
