@@ -250,7 +250,7 @@ export class KernelSocket {
   }
 
   setTimer(mode: TimerMode): void {
-    this.#timer = validateTimer(mode, 'mode', this.#timer);
+    this.#timer = validateTimer(mode, 'mode');
   }
 
   /** TCP_USER_TIMEOUT: ms sent data may stay unacknowledged before the kernel drops the connection (0 = default). */

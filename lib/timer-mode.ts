@@ -16,9 +16,9 @@ export type TimerMode = 'sockopt' | 'poll';
 
 export const DEFAULT_TIMER: TimerMode = 'sockopt';
 
-/** A timer mode; undefined gives `fallback`. */
-export function validateTimer(value: unknown, name: string, fallback: TimerMode): TimerMode {
-  if (value === undefined) return fallback;
+/** A timer mode; undefined gives `fallback` (and is refused without one). */
+export function validateTimer(value: unknown, name: string, fallback?: TimerMode): TimerMode {
+  if (value === undefined && fallback !== undefined) return fallback;
   if (value !== 'sockopt' && value !== 'poll') throw invalidArgValue(name, value, "must be 'sockopt' or 'poll'");
   return value;
 }
