@@ -162,7 +162,7 @@ ${table(results)}
 
 Reading the tail: on this shared machine (other builds and test suites running) the p99 of
 \`'poll'\` swings from run to run: across the full runs made while writing this, between 0.2 and
-12 ms, meeting the target in 1 to all 5 of the 5 bands per run, while p50 stayed at 0.1 ms and p90
+12 ms, meeting the target in anywhere from 1 to all 5 bands per run, while p50 stayed at 0.1 ms and p90
 under 0.4 ms. The tail is a woken thread waiting for a CPU, not the timer: a plain C program doing the
 same \`ppoll\` waits on 20 threads showed the same tail here (p50 0.08 ms, p99 3.1 ms). On an idle
 machine expect p99 near p90. \`'sockopt'\` is late by design, whatever the load: p50 ~5 ms at 1 and
