@@ -64,6 +64,14 @@ enum class OpStatus : uint8_t {
 
 enum class OpState : uint8_t { kNew, kQueued, kRunning, kFinished };
 
+// How an op that must wait is timed on its owned thread (lib/native.ts
+// mirrors these numbers). kSockopt: the remaining time goes into
+// SO_RCVTIMEO/SO_SNDTIMEO of a blocking call (jiffy-granular on Linux: a
+// 1 ms timeout fires ~5 ms late). kPoll: poll(2)/ppoll(2) waits for the
+// remaining time on a high-resolution timer, then a non-blocking call does
+// the work; SO_RCVTIMEO/SO_SNDTIMEO are still set as a backstop.
+enum class TimerMode : uint8_t { kSockopt = 0, kPoll = 1 };
+
 struct Op {
   virtual ~Op();
 
@@ -71,6 +79,7 @@ struct Op {
   std::shared_ptr<Handle> handle;
   int64_t deadline_ns = 0;  // CLOCK_MONOTONIC; 0 = no timeout
   double timeout_ms = 0;    // the timeout in force, for error messages
+  TimerMode timer = TimerMode::kSockopt;
 
   // kRead: up to `size` bytes (all of them when `exact`) into `data`.
   // kWrite: `data` holds what is left to send once the op leaves the JS
