@@ -2,7 +2,9 @@
 'use strict';
 // npm run bench [-- --quick] [-- --only=race,lateness]
 // Runs every scenario against K (this package) and the userland-timer
-// contenders, prints the tables, and writes bench/results/latest.{json,html}.
+// contenders, prints the tables, and writes bench/results/latest.{json,html,md}.
+const fs = require('node:fs');
+const path = require('node:path');
 const { kernelContender } = require('./contenders/kernel');
 const { timeoutContenders } = require('./contenders');
 const { throughputContenders } = require('./contenders/throughput');
@@ -10,7 +12,7 @@ const { environment } = require('./lib/env');
 const { progress, progressDone } = require('./lib/progress');
 const { spawnPeers } = require('./peers/spawn');
 const { writeHtml } = require('./report/html');
-const { writeJson } = require('./report/json');
+const { RESULTS, writeJson } = require('./report/json');
 const { machineLine, markdown } = require('./report/tables');
 
 const SCENARIOS = {
@@ -86,9 +88,12 @@ async function main() {
   progressDone();
   const json = writeJson(report);
   const html = writeHtml(report);
-  console.log(`${machineLine(report.env)}${opts.quick ? ' -- QUICK run: fewer samples, scale N=200' : ''}\n`);
+  const heading = `${machineLine(report.env)}${opts.quick ? ' -- QUICK run: fewer samples, scale N=200' : ''}; run took ${(report.durationMs / 1000).toFixed(0)} s`;
+  const md = path.join(RESULTS, 'latest.md');
+  fs.writeFileSync(md, `${heading}\n\n${markdown(report)}`);
+  console.log(`${heading}\n`);
   console.log(markdown(report));
-  console.log(`took ${(report.durationMs / 1000).toFixed(1)} s; wrote ${json} and ${html}`);
+  console.log(`wrote ${json}, ${html} and ${md}`);
   const kLost = (report.scenarios.race?.rows || []).filter((r) => r.kind === 'kernel' && r.lost > 0);
   if (kLost.length) {
     console.error(`KERNEL PATH LOST BYTES: ${kLost.map((r) => `${r.contender} ${r.lost}`).join(', ')}`);

@@ -67,14 +67,16 @@ function sink(socket) {
  * The deadline race's scripted peer. Each connection carries one trial: a
  * 12-byte request (trial id u32, send-at f64 in ms on the shared monotonic
  * clock), then at send-at the peer writes a 16-byte message. When the
- * connection is over it reports what the kernel told it (see README):
- * `resetBeforeEnd` = a reset (ECONNRESET) came with no FIN before it, which
- * Linux sends when the client closed with unread bytes in its receive
- * queue, i.e. the message reached the client's socket and died with it.
+ * connection is over it reports when it wrote (sentBefore/sentAfter, around
+ * the write() that went straight into the kernel) and what the kernel told
+ * it: `resetBeforeEnd` = ECONNRESET with no FIN before it, which is what a
+ * client closing with our message unread in its queue causes (and also a
+ * write that lands after the client's FIN, before this loop saw the FIN:
+ * the bench tells the two apart by the clock, see README).
  */
 function race(report) {
   return (socket) => {
-    const t = { id: -1, sentBefore: null, sentAfter: null, flushed: null, endSeen: false, resetBeforeEnd: false };
+    const t = { id: -1, requestAt: null, sentBefore: null, sentAfter: null, flushed: null, endSeen: false, resetBeforeEnd: false };
     let request = Buffer.alloc(0);
     let timer;
     socket.setNoDelay(true);
@@ -82,6 +84,7 @@ function race(report) {
       request = Buffer.concat([request, d]);
       if (t.id >= 0 || request.length < 12) return;
       t.id = request.readUInt32LE(0);
+      t.requestAt = nowMs();
       const sendAt = request.readDoubleLE(4);
       timer = setTimeout(() => {
         if (socket.destroyed || socket.writableEnded) return;

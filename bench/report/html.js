@@ -30,6 +30,8 @@ function latenessSection(lateness) {
   return `<h2>Timeout lateness</h2><p>Each dot is one read that timed out: how long after its deadline JavaScript saw the timeout (JS) or, for K, the kernel decided it (kernel). Solid mark p50, dashed p99; the red line is the deadline.</p>${charts}`;
 }
 
+const CONTENDER_COLORS = { K: '#1f77b4', 'K-poll': '#17becf', 'net+timer': '#7f7f7f' };
+
 function ratioSection(report) {
   const bars = [];
   const pp = report.scenarios.pingpong;
@@ -37,7 +39,7 @@ function ratioSection(report) {
     for (const c of pp.rows) {
       for (const r of c.results) {
         if (r.contender === 'net') continue;
-        bars.push({ label: `${r.contender} pp ${c.peer} ${c.connections}c ${c.messageBytes}B`, value: r.ratioToNet, text: `${r.ratioToNet}x` });
+        bars.push({ label: `${r.contender}: ping-pong, ${c.peer} process, ${c.connections} conn, ${c.messageBytes} B`, value: r.ratioToNet, text: `${r.ratioToNet}x`, color: CONTENDER_COLORS[r.contender] });
       }
     }
   }
@@ -45,12 +47,12 @@ function ratioSection(report) {
   if (bulk && bulk.rows) {
     for (const c of bulk.rows) {
       for (const r of c.results) {
-        if (r.contender !== 'net') bars.push({ label: `${r.contender} bulk ${c.direction}`, value: r.ratioToNet, text: `${r.ratioToNet}x`, color: '#9467bd' });
+        if (r.contender !== 'net') bars.push({ label: `${r.contender}: bulk ${c.direction}`, value: r.ratioToNet, text: `${r.ratioToNet}x`, color: CONTENDER_COLORS[r.contender] });
       }
     }
   }
   if (!bars.length) return '';
-  return `<h2>Throughput as a ratio to net.Socket</h2><p>Same run, same machine; the dashed line is parity (1.0x). pp = ping-pong (peer in a child or the same process, connections, message size).</p>${barChart(bars, { unit: 'x net.Socket', reference: 1 })}`;
+  return `<h2>Throughput as a ratio to net.Socket</h2><p>Same run, same machine; the dashed line is parity (1.0x).</p>${barChart(bars, { unit: 'x net.Socket', reference: 1, labelW: 330 })}`;
 }
 
 function tableHtml(t) {

@@ -7,7 +7,7 @@ const COLORS = ['#1f77b4', '#2ca02c', '#ff7f0e', '#d62728', '#9467bd', '#8c564b'
 const LABEL_W = 130;
 const WIDTH = 720;
 
-function axis(x0, x1, scale, y, unit) {
+function axis(x0, x1, scale, y, unit, labelW = LABEL_W) {
   const ticks = [];
   const span = x1 - x0;
   const step = 10 ** Math.floor(Math.log10(span || 1));
@@ -18,7 +18,7 @@ function axis(x0, x1, scale, y, unit) {
     ticks.push(`<text x="${px}" y="${y + 15}" font-size="10" text-anchor="middle">${+v.toFixed(2)}</text>`);
   }
   ticks.push(`<text x="${WIDTH - 4}" y="${y + 28}" font-size="10" text-anchor="end">${esc(unit)}</text>`);
-  return `<line x1="${LABEL_W}" y1="${y}" x2="${WIDTH - 10}" y2="${y}" stroke="#666"/>${ticks.join('')}`;
+  return `<line x1="${labelW}" y1="${y}" x2="${WIDTH - 10}" y2="${y}" stroke="#666"/>${ticks.join('')}`;
 }
 
 /**
@@ -54,23 +54,23 @@ function stripPlot(series, unit = 'ms after the deadline') {
  * bars: [{ label, value, text?, color? }]; `reference` draws a vertical
  * line (1.0 for ratios).
  */
-function barChart(bars, { unit = '', reference = null } = {}) {
+function barChart(bars, { unit = '', reference = null, labelW = LABEL_W } = {}) {
   if (bars.length === 0) return '';
   const rowH = 20;
-  const plotW = WIDTH - LABEL_W - 90;
+  const plotW = WIDTH - labelW - 90;
   const hi = Math.max(...bars.map((b) => b.value || 0), reference || 0) || 1;
-  const scale = (v) => LABEL_W + (v / hi) * plotW;
+  const scale = (v) => labelW + (v / hi) * plotW;
   const h = bars.length * rowH + 34;
   const parts = [];
   bars.forEach((b, i) => {
     const y = 6 + i * rowH;
     const color = b.color || COLORS[i % COLORS.length];
-    parts.push(`<text x="${LABEL_W - 8}" y="${y + 13}" font-size="12" text-anchor="end">${esc(b.label)}</text>`);
-    parts.push(`<rect x="${LABEL_W}" y="${y + 2}" width="${Math.max(0, scale(b.value || 0) - LABEL_W).toFixed(1)}" height="${rowH - 6}" fill="${color}"/>`);
+    parts.push(`<text x="${labelW - 8}" y="${y + 13}" font-size="12" text-anchor="end">${esc(b.label)}</text>`);
+    parts.push(`<rect x="${labelW}" y="${y + 2}" width="${Math.max(0, scale(b.value || 0) - labelW).toFixed(1)}" height="${rowH - 6}" fill="${color}"/>`);
     parts.push(`<text x="${(scale(b.value || 0) + 4).toFixed(1)}" y="${y + 13}" font-size="11">${esc(b.text ?? b.value)}</text>`);
   });
   if (reference !== null) parts.push(`<line x1="${scale(reference)}" y1="2" x2="${scale(reference)}" y2="${h - 28}" stroke="#000" stroke-dasharray="4,2"/>`);
-  parts.push(axis(0, hi, scale, h - 28, unit));
+  parts.push(axis(0, hi, scale, h - 28, unit, labelW));
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${h}" role="img">${parts.join('')}</svg>`;
 }
 

@@ -22,13 +22,13 @@ function tables(report) {
     out.push({
       title: `2. Deadline race (T=${s.race.timeoutMs} ms, message at deadline +/-${s.race.jitterMs} ms, loop busy)`,
       note: 'SPURIOUS: the bytes were in the socket before the deadline, the user got a timeout. LOST: the bytes reached the socket and never reached the user.',
-      head: ['contender', 'trials', 'delivered', 'timed out', 'SPURIOUS', 'LOST', 'arrived before deadline'],
-      rows: s.race.rows.map((r) => [r.contender, r.trials, r.delivered, r.timedOut, r.spurious, r.lost, r.arrivedBeforeDeadline]),
+      head: ['contender', 'trials', 'delivered', 'timed out', 'SPURIOUS', 'LOST', 'ambiguous', 'arrived before deadline'],
+      rows: s.race.rows.map((r) => [r.contender, r.trials, r.delivered, r.timedOut, r.spurious, r.lost, r.ambiguous, r.arrivedBeforeDeadline]),
     });
   }
   if (s.pingpong && s.pingpong.rows) {
     out.push({
-      title: '3. Ping-pong (round trips/s, ratio to net.Socket in the same run)',
+      title: '3. Ping-pong (round trips/s, best of the rounds; ratio to net.Socket in the same run)',
       head: ['peer', 'conns', 'bytes', ...s.pingpong.rows[0].results.map((r) => r.contender)],
       rows: s.pingpong.rows.map((c) => [
         c.peer === 'child' ? 'child process' : 'same process',
@@ -40,7 +40,7 @@ function tables(report) {
   }
   if (s.bulk && s.bulk.rows) {
     out.push({
-      title: `4. Bulk (MiB/s, ${s.bulk.rows[0].bytes / 2 ** 20} MiB in 64 KiB ops, ratio to net.Socket)`,
+      title: `4. Bulk (MiB/s, ${s.bulk.rows[0].bytes / 2 ** 20} MiB in 64 KiB ops, best of the rounds; ratio to net.Socket)`,
       head: ['direction', ...s.bulk.rows[0].results.map((r) => r.contender)],
       rows: s.bulk.rows.map((c) => [c.direction, ...c.results.map((r) => `${f(r.mibPerSec, 0)} (${x(r.ratioToNet)})`)]),
     });

@@ -5,6 +5,7 @@
 // contender: delivered, timed out, SPURIOUS, LOST (method in README.md).
 const { nowMs } = require('../lib/clock');
 const { runBatch } = require('../lib/launch');
+const { summarize } = require('../lib/stats');
 
 const TIMEOUT_MS = 30;
 const JITTER_MS = 5;
@@ -36,9 +37,8 @@ async function oneTrial(c, conn, id) {
 }
 
 function classify(c, t, rep) {
-  const sent = rep && rep.sentAfter !== null;
-  const out = { delivered: 0, timedOut: 0, spurious: 0, lost: 0, lostByClock: 0, ambiguousByClock: 0, unreported: 0 };
-  if (!rep) out.unreported = 1;
+  const sent = rep !== null && rep.sentAfter !== null;
+  const out = { delivered: 0, timedOut: 0, spurious: 0, lost: 0, ambiguous: 0, kernelDisagrees: 0, unreported: rep ? 0 : 1 };
   if (t.ok) {
     out.delivered = 1;
     return out;
@@ -49,13 +49,24 @@ function classify(c, t, rep) {
   if (sent && rep.sentAfter < t.deadline) out.spurious = 1;
   if (c.kind === 'kernel') {
     // K leaves the bytes in the socket: they must come on the next read.
-    if ((sent && !t.recovered) || (rep && rep.resetBeforeEnd)) out.lost = 1;
-  } else {
-    if (rep && rep.resetBeforeEnd) out.lost = 1;
-    if (sent && rep.sentAfter < t.destroyedAt) out.lostByClock = 1;
-    else if (sent && rep.sentBefore < t.destroyedAt) out.ambiguousByClock = 1;
+    if (sent && !t.recovered) out.lost = 1;
+  } else if (sent) {
+    if (rep.sentAfter < t.destroyedAt) {
+      // In the queue before destroy(): lost. The kernel must agree: a
+      // close with unread data sends a RST, not a FIN (README.md).
+      out.lost = 1;
+      if (!rep.resetBeforeEnd) out.kernelDisagrees = 1;
+    } else if (rep.sentBefore < t.destroyedAt) {
+      out.ambiguous = 1; // the write and the destroy overlapped in time
+    }
   }
   return out;
+}
+
+/** A trial's times relative to its deadline (ms), for the JSON. */
+function detail(t, rep) {
+  const rel = (x) => (x === null || x === undefined ? null : Math.round((x - t.deadline) * 1000) / 1000);
+  return { requestAt: rel(rep && rep.requestAt), sentBefore: rel(rep && rep.sentBefore), sentAfter: rel(rep && rep.sentAfter), decidedAt: rel(t.decidedAt), recovered: t.recovered };
 }
 
 async function race(ctx) {
@@ -65,7 +76,10 @@ async function race(ctx) {
   let nextId = 1;
   const rows = [];
   for (const c of ctx.contenders) {
-    const sum = { contender: c.name, kind: c.kind, trials: 0, delivered: 0, timedOut: 0, spurious: 0, lost: 0, lostByClock: 0, ambiguousByClock: 0, unreported: 0, arrivedBeforeDeadline: 0, notFlushed: 0 };
+    const odd = [];
+    const requestDelay = [];
+    const sendOffset = [];
+    const sum = { contender: c.name, kind: c.kind, trials: 0, delivered: 0, timedOut: 0, spurious: 0, lost: 0, ambiguous: 0, kernelDisagrees: 0, unreported: 0, arrivedBeforeDeadline: 0, notFlushed: 0 };
     for (let done = 0; done < trials; done += BATCH) {
       ctx.progress(`race: ${c.name} trial ${done}/${trials}`);
       const conns = await Promise.all(Array.from({ length: BATCH }, () => c.open(ctx.ports.race)));
@@ -74,14 +88,21 @@ async function race(ctx) {
       const reps = await reportsFor(ids, reports, 3000);
       results.forEach((t, i) => {
         const rep = reps[i];
-        for (const [k, v] of Object.entries(classify(c, t, rep))) sum[k] += v;
+        const verdict = classify(c, t, rep);
+        for (const [k, v] of Object.entries(verdict)) sum[k] += v;
+        if (c.kind === 'kernel' && (verdict.spurious || verdict.lost)) odd.push(detail(t, rep));
+        if (rep && rep.requestAt !== null) requestDelay.push(rep.requestAt - (t.deadline - TIMEOUT_MS));
+        if (rep && rep.sentAfter !== null) sendOffset.push(rep.sentAfter - t.deadline);
         if (rep && rep.sentAfter !== null && rep.sentAfter < t.deadline) sum.arrivedBeforeDeadline++;
         if (rep && rep.flushed === false) sum.notFlushed++;
         sum.trials++;
       });
       ids.forEach((id) => reports.delete(id));
     }
-    rows.push(sum);
+    // How long the request took to reach the peer, and when the message
+    // was sent relative to the deadline: the same for every contender if
+    // the trials were alike.
+    rows.push({ ...sum, requestDelayMs: summarize(requestDelay), sentVsDeadlineMs: summarize(sendOffset), oddTrials: odd });
   }
   return { timeoutMs: TIMEOUT_MS, jitterMs: JITTER_MS, trialsPerContender: trials, rows };
 }
