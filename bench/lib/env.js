@@ -4,7 +4,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const zlib = require('node:zlib');
-const { execFileSync } = require('node:child_process');
+const { ownFdLimit } = require('./fd-limit');
 
 /** CONFIG_HZ from the kernel's own config, where the kernel exposes it. */
 function configHz() {
@@ -21,14 +21,6 @@ function configHz() {
     }
   }
   return null;
-}
-
-function fdLimit() {
-  try {
-    return Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -48,7 +40,7 @@ function environment(rcvtimeoReadback) {
     totalMemMB: Math.round(os.totalmem() / 2 ** 20),
     hz: configHz(),
     hzFromRcvtimeo: rcvtimeoReadback ? Math.round(1000 / rcvtimeoReadback) : null,
-    fdLimit: fdLimit(),
+    fdLimit: ownFdLimit(),
     uvThreadpoolSize: Number(process.env.UV_THREADPOOL_SIZE) || 4,
     loadAvgAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };

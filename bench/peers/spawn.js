@@ -21,6 +21,7 @@ function spawnPeers() {
         clearTimeout(kill);
         resolve({
           ports: msg.ports,
+          fdLimit: msg.fdLimit,
           pid: child.pid,
           onReport(fn) {
             listener = fn;

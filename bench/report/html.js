@@ -39,7 +39,7 @@ function ratioSection(report) {
     for (const c of pp.rows) {
       for (const r of c.results) {
         if (r.contender === 'net') continue;
-        bars.push({ label: `${r.contender}: ping-pong, ${c.peer} process, ${c.connections} conn, ${c.messageBytes} B`, value: r.ratioToNet, text: `${r.ratioToNet}x`, color: CONTENDER_COLORS[r.contender] });
+        bars.push({ label: `${r.contender}: ping-pong, ${c.peer}, ${c.connections} conn, ${c.messageBytes} B`, value: r.ratioToNet, text: `${r.ratioToNet}x`, color: CONTENDER_COLORS[r.contender] });
       }
     }
   }
@@ -52,7 +52,7 @@ function ratioSection(report) {
     }
   }
   if (!bars.length) return '';
-  return `<h2>Throughput as a ratio to net.Socket</h2><p>Same run, same machine; the dashed line is parity (1.0x).</p>${barChart(bars, { unit: 'x net.Socket', reference: 1, labelW: 330 })}`;
+  return `<h2>Throughput as a ratio to net.Socket</h2><p>Same run, same machine; the dashed line is parity (1.0x). Ping-pong peer: child = another process, same = this process.</p>${barChart(bars, { unit: 'x net.Socket', reference: 1, labelW: 300 })}`;
 }
 
 function tableHtml(t) {

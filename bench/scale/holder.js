@@ -6,6 +6,7 @@
 // argv: <contender> <N> <port> <timeoutMs>
 const fs = require('node:fs');
 const { kernelContender } = require('../contenders/kernel');
+const { ownFdLimit } = require('../lib/fd-limit');
 const { userlandContenders } = require('../contenders/userland');
 const { nowMs } = require('../lib/clock');
 const { summarize } = require('../lib/stats');
@@ -32,6 +33,10 @@ function sample() {
 
 async function main() {
   const c = contender();
+  const fdLimit = ownFdLimit();
+  if (fdLimit !== null && fdLimit < N + 64) {
+    throw new Error(`fd limit ${fdLimit} is too low for ${N} connections: raise ulimit -n`);
+  }
   const conns = [];
   for (let i = 0; i < N; i += 100) {
     conns.push(...(await Promise.all(Array.from({ length: Math.min(100, N - i) }, () => c.open(port)))));
@@ -60,6 +65,7 @@ async function main() {
   process.send({
     contender: name,
     connections: N,
+    fdLimit: fdLimit === Infinity ? 'unlimited' : fdLimit,
     timedOut: timedOut.length,
     lateJs: summarize(timedOut.map((r) => r.at - r.deadline)),
     lateKernel: c.kind === 'kernel' ? summarize(timedOut.map((r) => r.decidedAt - r.deadline)) : null,

@@ -32,7 +32,7 @@ async function scale(ctx) {
       rows.push(await hold(name, n, ctx.ports.silent));
     }
   }
-  return { timeoutMs: TIMEOUT_MS, note: ctx.quick ? 'quick: N=200 only (full run: 1000 and 5000)' : null, rows };
+  return { timeoutMs: TIMEOUT_MS, peerFdLimit: ctx.peers.fdLimit, note: ctx.quick ? 'quick: N=200 only (full run: 1000 and 5000)' : null, rows };
 }
 
 module.exports = { scale };
