@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// npm run bench [-- --quick] [-- --only=race,lateness]
+// npm run bench [-- --quick] [-- --only=race,lateness] [-- --out=DIR]
 // Runs every scenario against K (this package) and the userland-timer
 // contenders, prints the tables, and writes bench/results/latest.{json,html,md}.
 const fs = require('node:fs');
@@ -25,12 +25,13 @@ const SCENARIOS = {
 };
 
 function parseArgs(argv) {
-  const opts = { quick: false, only: Object.keys(SCENARIOS) };
+  const opts = { quick: false, only: Object.keys(SCENARIOS), out: RESULTS };
   for (const a of argv) {
     if (a === '--quick') opts.quick = true;
     else if (a.startsWith('--only=')) opts.only = a.slice(7).split(',').filter((n) => n in SCENARIOS);
+    else if (a.startsWith('--out=')) opts.out = path.resolve(a.slice(6));
     else if (a === '--help' || a === '-h') {
-      console.log(`usage: node bench/run.js [--quick] [--only=${Object.keys(SCENARIOS).join(',')}]`);
+      console.log(`usage: node bench/run.js [--quick] [--only=${Object.keys(SCENARIOS).join(',')}] [--out=DIR (default bench/results)]`);
       process.exit(0);
     } else {
       console.error(`unknown argument: ${a}`);
@@ -86,10 +87,10 @@ async function main() {
   }
   report.durationMs = Date.now() - started;
   progressDone();
-  const json = writeJson(report);
-  const html = writeHtml(report);
+  const json = writeJson(report, path.join(opts.out, 'latest.json'));
+  const html = writeHtml(report, path.join(opts.out, 'latest.html'));
   const heading = `${machineLine(report.env)}${opts.quick ? ' -- QUICK run: fewer samples, scale N=200' : ''}; run took ${(report.durationMs / 1000).toFixed(0)} s`;
-  const md = path.join(RESULTS, 'latest.md');
+  const md = path.join(opts.out, 'latest.md');
   fs.writeFileSync(md, `${heading}\n\n${markdown(report)}`);
   console.log(`${heading}\n`);
   console.log(markdown(report));
