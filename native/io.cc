@@ -198,7 +198,15 @@ void BlockingRead(Op& op, Handle& h, int fd) {
   PrepareReadBuffer(op);
   for (;;) {
     int64_t left = Remaining(op);
-    if (left == 0) return TimedOut(op, 0, "recv");
+    if (left == 0) {
+      // The deadline passed before this thread could ask the kernel (it was
+      // scheduled late, or a recv was interrupted): bytes that came in time
+      // are still the caller's, so look once without waiting (bench race).
+      bool would_block = false;
+      while (!would_block)
+        if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return;
+      return TimedOut(op, EAGAIN, "recv");
+    }
     if (!SetTimeo(fd, SO_RCVTIMEO, left, &h.rcvtimeo_us))
       return op.Fail(OpStatus::kError, errno, "setsockopt");
     bool would_block = false;
