@@ -202,6 +202,7 @@ void BlockingRead(Op& op, Handle& h, int fd) {
       // The deadline passed before this thread could ask the kernel (it was
       // scheduled late, or a recv was interrupted): bytes that came in time
       // are still the caller's, so look once without waiting (bench race).
+      // Never a zero SO_RCVTIMEO: that would mean "forever".
       bool would_block = false;
       while (!would_block)
         if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return;
@@ -219,7 +220,14 @@ void BlockingWrite(Op& op, Handle& h, int fd) {
   size_t off = 0;
   for (;;) {
     int64_t left = Remaining(op);
-    if (left == 0) return TimedOut(op, 0, "send");
+    if (left == 0) {
+      // Late thread, as in BlockingRead: take whatever room the kernel has
+      // now, without waiting, before calling it a timeout.
+      bool would_block = false;
+      while (!would_block)
+        if (WriteStep(op, fd, MSG_DONTWAIT, op.data.data(), op.data.size(), &off, &would_block)) return;
+      return TimedOut(op, EAGAIN, "send");
+    }
     if (!SetTimeo(fd, SO_SNDTIMEO, left, &h.sndtimeo_us))
       return op.Fail(OpStatus::kError, errno, "setsockopt");
     bool would_block = false;
@@ -231,16 +239,16 @@ void BlockingWrite(Op& op, Handle& h, int fd) {
 // Waits for fd to be ready for `events` within op's time; returns true when
 // it is (or poll reports an error condition the next call will surface).
 bool PollReady(Op& op, int fd, short events, const char* call) {
-  bool polled = false;
   for (;;) {
     int64_t left = Remaining(op);
     if (left == 0) {
-      // errno 0 only when no syscall was made (then there is no decidedAt).
-      TimedOut(op, polled ? EAGAIN : 0, call);
+      // Late thread, as in BlockingRead: one look without waiting first.
+      pollfd now{fd, events, 0};
+      if (poll(&now, 1, 0) > 0) return true;
+      TimedOut(op, EAGAIN, call);
       return false;
     }
     pollfd p{fd, events, 0};
-    polled = true;
     int r = poll(&p, 1, PollMs(left));
     if (r > 0) return true;
     if (r == 0) {
@@ -259,7 +267,16 @@ void BlockingAccept(Op& op, Handle& h, int fd) {
     bool would_block = false;
     if (platform::AcceptHonoursRcvTimeout()) {
       int64_t left = Remaining(op);
-      if (left == 0) return TimedOut(op, 0, "accept");
+      if (left == 0) {
+        // Late thread, as in BlockingRead: a connection queued in time is
+        // taken (poll first: this listener blocks, and must not here).
+        pollfd now{fd, POLLIN, 0};
+        if (poll(&now, 1, 0) <= 0) return TimedOut(op, EAGAIN, "accept");
+        op.status = OpStatus::kOk;
+        AcceptOne(op, fd, &would_block);
+        if (Finished(op)) return;
+        return TimedOut(op, EAGAIN, "accept");
+      }
       if (!SetTimeo(fd, SO_RCVTIMEO, left, &h.rcvtimeo_us))
         return op.Fail(OpStatus::kError, errno, "setsockopt");
       op.status = OpStatus::kOk;
