@@ -12,6 +12,7 @@
         "native/io.cc",
         "native/platform_posix.cc",
         "native/result.cc",
+        "native/scratch.cc",
         "native/socket_wrap.cc",
         "native/socket_wrap_tcp.cc",
         "native/tcp_info.cc",

@@ -32,7 +32,9 @@ class Engine {
   // Starts op (op->handle set). Returns true when it finished on this thread
   // (the caller keeps op and reads its outcome); false when it is pending:
   // the engine owns it until it passes it to the sink, exactly once. Call
-  // from one thread only (the JS thread).
+  // from one thread only (the JS thread). A plain read finished here may
+  // hold its bytes in that thread's scratch buffer: copy them out before
+  // the next Submit.
   bool Submit(Op* op);
 
   // Cancels op. With only_queued, an op that has started is left alone

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "handle.h"
 #include "platform.h"
+#include "scratch.h"
 
 namespace kts {
 
@@ -44,9 +45,24 @@ int PollMs(int64_t left_ns) {
 
 bool IsWouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 
-void PrepareReadBuffer(Op& op) {
-  if (op.data.size() != op.size) op.data.resize(op.size);
+// Points a fresh plain read at this thread's scratch (scratch.h): a pending
+// read then holds no buffer of its own. Anything else gets its own buffer.
+void PrepareReadBuffer(Op& op, uint8_t* scratch) {
+  if (op.data.size() == op.size) return;
+  if (scratch != nullptr && !op.exact && op.done == 0 && op.size <= kScratchBytes) {
+    op.data.Borrow(scratch, op.size);
+    return;
+  }
+  op.data.resize(op.size);
 }
+
+// On every way out of a blocking read: keep what arrived, not the scratch.
+struct KeepOwnBytes {
+  Op& op;
+  ~KeepOwnBytes() {
+    if (op.data.borrowed()) op.data.Own(op.done);
+  }
+};
 
 // One recv; returns true when the op is finished.
 bool ReadStep(Op& op, int fd, int flags, bool* would_block) {
@@ -145,9 +161,13 @@ bool TryNow(Op& op, Handle& h, int fd) {
   bool would_block = false;
   switch (op.kind) {
     case OpKind::kRead:
-      PrepareReadBuffer(op);
+      // A result read here is copied out on this thread before the next
+      // TryNow, so the scratch stays valid for it; a read that must wait
+      // lets go of the scratch.
+      PrepareReadBuffer(op, ThreadScratch());
       while (!would_block)
         if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return true;
+      if (op.data.borrowed()) op.data.Clear();
       return false;
     case OpKind::kWrite: {
       size_t off = 0;
@@ -195,7 +215,8 @@ bool TryNow(Op& op, Handle& h, int fd) {
 namespace {
 
 void BlockingRead(Op& op, Handle& h, int fd) {
-  PrepareReadBuffer(op);
+  PrepareReadBuffer(op, ThreadScratch());
+  KeepOwnBytes keep{op};
   for (;;) {
     int64_t left = Remaining(op);
     if (left == 0) {
@@ -384,7 +405,8 @@ void Polled(Op& op, int fd, int opt, int64_t* cache, short events, const char* c
 }
 
 void PolledRead(Op& op, Handle& h, int fd) {
-  PrepareReadBuffer(op);
+  PrepareReadBuffer(op, ThreadScratch());
+  KeepOwnBytes keep{op};
   Polled(op, fd, SO_RCVTIMEO, &h.rcvtimeo_us, POLLIN, "recv",
          [&](bool* would_block) { return ReadStep(op, fd, MSG_DONTWAIT, would_block); });
 }

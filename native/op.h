@@ -24,16 +24,17 @@ enum class OpKind : uint8_t { kRead, kWrite, kEnd, kAccept, kConnect };
 // buffer is filled by recv, so zeroing 64 KiB first would only cost time.
 class Bytes {
  public:
-  uint8_t* data() { return buf_.get(); }
-  const uint8_t* data() const { return buf_.get(); }
+  uint8_t* data() { return borrowed_ ? borrowed_ : buf_.get(); }
+  const uint8_t* data() const { return borrowed_ ? borrowed_ : buf_.get(); }
   size_t size() const { return size_; }
-  uint8_t* begin() { return buf_.get(); }
-  uint8_t* end() { return buf_.get() + size_; }
+  uint8_t* begin() { return data(); }
+  uint8_t* end() { return data() + size_; }
   void resize(size_t n) {
     if (n > cap_) {
       std::unique_ptr<uint8_t[]> bigger(new uint8_t[n]);
-      if (size_ > 0) std::memcpy(bigger.get(), buf_.get(), size_);
+      if (size_ > 0) std::memcpy(bigger.get(), data(), size_);
       buf_ = std::move(bigger);
+      borrowed_ = nullptr;
       cap_ = n;
     }
     size_ = n;
@@ -42,11 +43,35 @@ class Bytes {
     size_t n = static_cast<size_t>(last - first);
     size_ = 0;
     resize(n);
-    if (n > 0) std::memcpy(buf_.get(), first, n);
+    if (n > 0) std::memcpy(data(), first, n);
+  }
+
+  // Uses someone else's n bytes (a scratch buffer) until Own or Clear, so a
+  // read that has nothing to return yet holds no memory of its own.
+  void Borrow(uint8_t* p, size_t n) {
+    buf_.reset();
+    borrowed_ = p;
+    size_ = cap_ = n;
+  }
+  bool borrowed() const { return borrowed_ != nullptr; }
+  // Keeps the first n bytes in storage of its own, exactly n long.
+  void Own(size_t n) {
+    uint8_t* from = data();
+    std::unique_ptr<uint8_t[]> mine(n > 0 ? new uint8_t[n] : nullptr);
+    if (n > 0) std::memcpy(mine.get(), from, n);
+    borrowed_ = nullptr;
+    buf_ = std::move(mine);
+    size_ = cap_ = n;
+  }
+  void Clear() {
+    buf_.reset();
+    borrowed_ = nullptr;
+    size_ = cap_ = 0;
   }
 
  private:
   std::unique_ptr<uint8_t[]> buf_;
+  uint8_t* borrowed_ = nullptr;
   size_t size_ = 0;
   size_t cap_ = 0;
 };
