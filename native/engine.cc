@@ -8,8 +8,8 @@
 
 namespace kts {
 
-Engine::Engine(CompletionSink* sink, size_t stack_bytes, int idle_ms)
-    : sink_(sink), registry_(std::make_shared<HandleRegistry>()), pool_(stack_bytes, idle_ms) {}
+Engine::Engine(CompletionSink* sink, size_t stack_bytes, int idle_ms, int spin_us)
+    : sink_(sink), registry_(std::make_shared<HandleRegistry>()), pool_(stack_bytes, idle_ms, spin_us) {}
 
 Engine::~Engine() { Shutdown(); }
 

@@ -24,7 +24,8 @@ enum class CancelResult {
 
 class Engine {
  public:
-  explicit Engine(CompletionSink* sink, size_t stack_bytes = 256 * 1024, int idle_ms = 5000);
+  explicit Engine(CompletionSink* sink, size_t stack_bytes = 256 * 1024, int idle_ms = 5000,
+                  int spin_us = 50);
   ~Engine();
 
   std::shared_ptr<HandleRegistry> registry() const { return registry_; }

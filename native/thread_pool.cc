@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <algorithm>
+#include <sched.h>
 
 namespace kts {
 
@@ -22,9 +23,10 @@ sigset_t AsyncSignals() {
 
 }  // namespace
 
-ThreadPool::ThreadPool(size_t stack_bytes, int idle_ms)
+ThreadPool::ThreadPool(size_t stack_bytes, int idle_ms, int spin_us)
     : stack_bytes_(std::max<size_t>(stack_bytes, PTHREAD_STACK_MIN)),
-      idle_ms_(idle_ms) {}
+      idle_ms_(idle_ms),
+      spin_us_(spin_us) {}
 
 ThreadPool::~ThreadPool() { Shutdown(); }
 
@@ -41,7 +43,10 @@ int ThreadPool::Submit(Task task) {
     }
     if (err == 0) {
       tasks_.push_back(std::move(task));
-      wake = !started;  // a new thread finds the task without a signal
+      queued_.store(tasks_.size(), std::memory_order_release);
+      // A new thread finds the task without a signal, and so does the
+      // spinner (it re-checks under the lock before it sleeps).
+      wake = !started && !spinning_;
     }
   }
   // Signalled after unlocking, so the woken thread does not block at once on
@@ -77,9 +82,22 @@ void* ThreadPool::Main(void* self) {
   return nullptr;
 }
 
+void ThreadPool::SpinForTask(std::unique_lock<std::mutex>& lock) {
+  if (spin_us_ <= 0 || spinning_ || stopping_ || !tasks_.empty()) return;
+  spinning_ = true;
+  lock.unlock();
+  auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
+  while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until)
+    sched_yield();
+  lock.lock();
+  spinning_ = false;
+}
+
 void ThreadPool::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
+  bool ran = false;
   for (;;) {
+    if (ran) SpinForTask(lock);
     if (tasks_.empty() && !stopping_) {
       bool woke = cv_.wait_for(lock, std::chrono::milliseconds(idle_ms_),
                                [this] { return !tasks_.empty() || stopping_; });
@@ -88,12 +106,14 @@ void ThreadPool::Loop() {
     if (tasks_.empty()) break;  // stopping and nothing left to run
     Task task = std::move(tasks_.front());
     tasks_.pop_front();
+    queued_.store(tasks_.size(), std::memory_order_release);
     --idle_;
     lock.unlock();
     task();
     task = nullptr;  // destroy captures before taking the lock again
     lock.lock();
     ++idle_;
+    ran = true;
   }
   --idle_;
   if (!stopping_) {

@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -26,7 +27,9 @@ class ThreadPool {
  public:
   using Task = std::function<void()>;
 
-  explicit ThreadPool(size_t stack_bytes = 256 * 1024, int idle_ms = 5000);
+  // spin_us: how long one thread that has just finished a task looks for
+  // the next before sleeping (0: never spin).
+  explicit ThreadPool(size_t stack_bytes = 256 * 1024, int idle_ms = 5000, int spin_us = 50);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -48,14 +51,18 @@ class ThreadPool {
   void Loop();
   int StartThreadLocked();
   void JoinRetired();
+  void SpinForTask(std::unique_lock<std::mutex>& lock);
 
   const size_t stack_bytes_;
   const int idle_ms_;
+  const int spin_us_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task> tasks_;
   size_t idle_ = 0;
   bool stopping_ = false;
+  bool spinning_ = false;          // one thread at most spins (under mu_)
+  std::atomic<size_t> queued_{0};  // tasks_.size(), readable without mu_
   std::vector<pthread_t> live_;
   std::vector<pthread_t> retired_;  // exited on their own, not yet joined
 };
