@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "io.h"
 #include "result.h"
 #include "socket_wrap.h"
 
@@ -22,10 +23,24 @@ int ThreadIdleMs() {
   return ms >= 10 && ms <= 3600000 ? static_cast<int>(ms) : 5000;
 }
 
+// How long one owned thread spins for work before sleeping: after a task
+// (the pool) and before a read sleeps in recv (io.cc). Wake-ups of sleeping
+// threads dominate ping-pong latency, above all on VMs whose idle vCPUs
+// halt. KTS_SPIN_US=0 turns both off, trading latency for idle CPU.
+int SpinMicros() {
+  const char* v = std::getenv("KTS_SPIN_US");
+  if (v == nullptr || *v == '\0') return 50;
+  long us = std::strtol(v, nullptr, 10);
+  return us >= 0 && us <= 10000 ? static_cast<int>(us) : 50;
+}
+
 }  // namespace
 
 AddonData::AddonData(Napi::Env env)
-    : delivery(env, &AddonData::Drain, this), engine(&delivery, 256 * 1024, ThreadIdleMs()) {}
+    : delivery(env, &AddonData::Drain, this),
+      engine(&delivery, 256 * 1024, ThreadIdleMs(), SpinMicros()) {
+  SetBusyPollMicros(SpinMicros());
+}
 
 Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::Function cb) {
   if (engine.Submit(op)) {

@@ -1,9 +1,11 @@
 #include "io.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -15,6 +17,11 @@
 namespace kts {
 
 namespace {
+
+// Busy-poll state of BusyPollRead (below): one poller at a time, and the
+// window (SetBusyPollMicros).
+std::atomic<int> g_busy_pollers{0};
+std::atomic<int64_t> g_busy_poll_ns{50 * 1000};
 
 // Time left before op's deadline, in ns: -1 for "no deadline", 0 for
 // "expired" (never passed to the kernel), otherwise > 0.
@@ -149,6 +156,8 @@ void TimedOut(Op& op, int err, const char* call) { op.Fail(OpStatus::kTimeout, e
 
 }  // namespace
 
+void SetBusyPollMicros(int us) { g_busy_poll_ns.store(static_cast<int64_t>(us) * 1000); }
+
 void DetachWriteData(Op& op) {
   if (op.wptr == nullptr) return;
   op.data.assign(op.wptr, op.wptr + op.wlen);
@@ -214,9 +223,34 @@ bool TryNow(Op& op, Handle& h, int fd) {
 
 namespace {
 
+// Before a read sleeps in the kernel, one thread at a time looks for its
+// bytes for a few microseconds without waiting: a reply often arrives that
+// soon, and a sleeping thread costs a wake-up (slow on an idle VM's halted
+// vCPU). Each look is an atomic MSG_DONTWAIT recv and the looking stops at
+// the deadline, so the kernel's verdict stays the only verdict.
+bool BusyPollRead(Op& op, int fd) {
+  int64_t window = g_busy_poll_ns.load(std::memory_order_relaxed);
+  if (window <= 0) return false;
+  if (g_busy_pollers.fetch_add(1, std::memory_order_acq_rel) != 0) {
+    g_busy_pollers.fetch_sub(1, std::memory_order_acq_rel);
+    return false;
+  }
+  int64_t until = MonoNowNs() + window;
+  if (op.deadline_ns != 0 && op.deadline_ns < until) until = op.deadline_ns;
+  bool finished = false;
+  while (!finished && MonoNowNs() < until) {
+    bool would_block = false;
+    finished = ReadStep(op, fd, MSG_DONTWAIT, &would_block);
+    if (!finished && would_block) sched_yield();
+  }
+  g_busy_pollers.fetch_sub(1, std::memory_order_acq_rel);
+  return finished;
+}
+
 void BlockingRead(Op& op, Handle& h, int fd) {
   PrepareReadBuffer(op, ThreadScratch());
   KeepOwnBytes keep{op};
+  if (BusyPollRead(op, fd)) return;
   for (;;) {
     int64_t left = Remaining(op);
     if (left == 0) {

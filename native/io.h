@@ -12,6 +12,10 @@ namespace kts {
 // failed); false when it would block and must continue on an owned thread.
 bool TryNow(Op& op, Handle& h, int fd);
 
+// How long a read about to sleep in the kernel first looks for its bytes
+// without waiting (one thread at a time); 0 turns it off. Default 50 µs.
+void SetBusyPollMicros(int us);
+
 // Copies the caller's bytes (wptr/wlen, valid only during the call that
 // started the write) into the op, for a write that will run on a thread.
 void DetachWriteData(Op& op);
