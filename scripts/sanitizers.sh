@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Builds the native core test program (test/native: handle, thread pool,
-# engine, io and platform driven without Node) plain, with ThreadSanitizer
-# and with AddressSanitizer + UndefinedBehaviorSanitizer, and runs each.
+# engine, io and platform driven without Node) plain, with ThreadSanitizer,
+# with AddressSanitizer + UndefinedBehaviorSanitizer, and plain with
+# -DKTS_PORTABLE (the macOS code paths on Linux), and runs each.
 # Installs nothing: when a sanitizer runtime is missing it says which Debian
 # package provides it and fails.
 #
 # Environment:
 #   KTS_SANITIZER_BUDGET_MS  time budget per stress scenario (default 3000)
 #   KTS_SEED                 seed for every variant (default: the clock; printed)
-#   KTS_SANITIZER_VARIANTS   subset of "plain tsan asan" (default: all three)
+#   KTS_SANITIZER_VARIANTS   subset of "plain tsan asan portable" (default: all four)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 budget_ms=${KTS_SANITIZER_BUDGET_MS:-3000}
 seed=${KTS_SEED:-$(date +%s%N | cut -c1-18)}
-variants=${KTS_SANITIZER_VARIANTS:-plain tsan asan}
+variants=${KTS_SANITIZER_VARIANTS:-plain tsan asan portable}
 cxx=${CXX:-g++}
 command -v "$cxx" >/dev/null || { echo "sanitizers: $cxx not found" >&2; exit 1; }
 
@@ -76,6 +77,7 @@ for v in $variants; do
     plain) run plain "$bin/kts_native_test" || status=1 ;;
     tsan) run "ThreadSanitizer" "$bin/kts_native_test_tsan" || status=1 ;;
     asan) run "AddressSanitizer+UBSan" "$bin/kts_native_test_asan" || status=1 ;;
+    portable) run "portable paths (KTS_PORTABLE)" "$bin/kts_native_test_portable" || status=1 ;;
     *) echo "sanitizers: unknown variant $v" >&2; status=1 ;;
   esac
 done

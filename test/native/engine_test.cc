@@ -331,6 +331,7 @@ void Round::Run(uint32_t first_stream, const Listeners& l) {
     KTS_CHECK(false, "listener: errno %d", errno);
     return;
   }
+  KTS_CHECK(kts::platform::PrepareListener(lfd) == 0, "PrepareListener: errno %d", errno);
   rs_.listener = std::make_shared<kts::Handle>(lfd, true, engine_.registry());
 
   std::thread peer(PeerLoop, &rs_, acc_addr, acc_len, rng_.Next());
@@ -525,6 +526,7 @@ void RunShutdownTest() {
     sockaddr_storage a;
     socklen_t alen;
     int lfd = TcpListener(8, &a, &alen);
+    KTS_CHECK(kts::platform::PrepareListener(lfd) == 0, "PrepareListener: errno %d", errno);
     auto lh = std::make_shared<kts::Handle>(lfd, true, engine.registry());
     submit(NewOp(kts::OpKind::kAccept, lh, -1, 0));
     auto ch = std::make_shared<kts::Handle>(kts::platform::OpenSocket(AF_INET), false, engine.registry());
