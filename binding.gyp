@@ -13,6 +13,9 @@
         "native/platform_posix.cc",
         "native/result.cc",
         "native/socket_wrap.cc",
+        "native/socket_wrap_tcp.cc",
+        "native/tcp_info.cc",
+        "native/tcp_options.cc",
         "native/thread_pool.cc"
       ],
       "dependencies": [

@@ -7,7 +7,10 @@ import { openSocket } from './open.js';
 import { run } from './operation.js';
 import { literal, resolveHost, type Resolved } from './resolve.js';
 import { internal, KernelSocket } from './socket.js';
+import { applyTcpSettings, validateTcpOptions, type TcpOptions, type TcpSettings } from './tcp-options.js';
+import { DEFAULT_TIMER, timerCode, validateTimer, type TimerMode } from './timer-mode.js';
 import {
+  invalidArgType,
   invalidArgValue,
   validateInteger,
   validateObject,
@@ -17,7 +20,7 @@ import {
   validateTimeout,
 } from './validate.js';
 
-export interface ConnectOptions {
+export interface ConnectOptions extends TcpOptions {
   /** Host name or IP address (default 'localhost'). Not with `path`. */
   host?: string;
   port?: number;
@@ -31,16 +34,20 @@ export interface ConnectOptions {
   readTimeout?: number;
   /** Default write timeout of the socket, ms. 0 = none. */
   writeTimeout?: number;
+  /** Kernel timer of the connect and default of the socket: 'sockopt' (default) or 'poll'. */
+  timer?: TimerMode;
   signal?: AbortSignal;
 }
 
 export function connect(options: ConnectOptions): Promise<KernelSocket> {
-  if (options === undefined) throw invalidArgTypeOptions(options);
+  if (options === undefined) throw invalidArgType('options', 'of type object', options);
   const o = validateObject<ConnectOptions>(options, 'options');
   const timeout = validateTimeout(o.timeout, 'options.timeout', 0);
   const timeouts = {
     readTimeout: validateTimeout(o.readTimeout, 'options.readTimeout', 0),
     writeTimeout: validateTimeout(o.writeTimeout, 'options.writeTimeout', 0),
+    timer: validateTimer(o.timer, 'options.timer', DEFAULT_TIMER),
+    tcp: validateTcpOptions(o, o.path === undefined),
   };
   const signal = validateSignal(o.signal);
   const started = Date.now();
@@ -76,7 +83,7 @@ function connectTo(
   port: number,
   timeout: number,
   signal: AbortSignal | undefined,
-  timeouts: { readTimeout: number; writeTimeout: number },
+  timeouts: { readTimeout: number; writeTimeout: number; timer: TimerMode; tcp: TcpSettings },
 ): Promise<KernelSocket> {
   if (signal?.aborted) return Promise.reject(abortError(signal));
   let native;
@@ -85,13 +92,20 @@ function connectTo(
   } catch (err) {
     return Promise.reject(err);
   }
+  try {
+    // Before connect: TCP_USER_TIMEOUT then bounds the handshake too.
+    applyTcpSettings(native, timeouts.tcp);
+  } catch (err) {
+    native.close();
+    return Promise.reject(err);
+  }
   const sock = native;
   return run({
     name: `connect(${family === 0 ? address : `${address}:${port}`})`,
     native: sock,
     timeout,
     signal,
-    start: (cb) => sock.connect(address, port, timeout, cb),
+    start: (cb) => sock.connect(address, port, timeout, cb, timerCode(timeouts.timer)),
     expired: () => timeoutError('connect', timeout),
     // An aborted connect still in the kernel: closing wakes it (the
     // half-open socket is dead anyway, KERNEL.md).
@@ -113,10 +127,4 @@ function validateFamily(value: unknown): number {
   const f = validateInteger(value, 'options.family', 0, 6);
   if (f !== 0 && f !== 4 && f !== 6) throw invalidArgValue('options.family', value, 'must be 0, 4 or 6');
   return f;
-}
-
-function invalidArgTypeOptions(value: unknown): Error {
-  return Object.assign(new TypeError(`The "options" argument must be of type object. Received ${value}`), {
-    code: 'ERR_INVALID_ARG_TYPE',
-  });
 }

@@ -9,6 +9,8 @@ export {
   type SocketTimeouts,
 } from './socket.js';
 export { KernelServer, type AcceptOptions } from './server.js';
+export { KernelSocketStream, toStream, type StreamOptions } from './stream.js';
+export { LineReader, LineTooLongError, type LineReaderOptions } from './lines.js';
 export {
   AbortError,
   AcceptTimeoutError,
@@ -23,3 +25,12 @@ export {
   WriteTimeoutError,
 } from './errors.js';
 export { MAX_READ_SIZE, MAX_TIMEOUT_MS } from './validate.js';
+export {
+  capabilities,
+  type KeepAliveOptions,
+  type TcpCapabilities,
+  type TcpInfo,
+  type TcpOptions,
+  type TcpOptionsReadback,
+} from './tcp-options.js';
+export { type TimerMode } from './timer-mode.js';

@@ -5,6 +5,8 @@ import { openSocket } from './open.js';
 import { literal, resolveHost } from './resolve.js';
 import { KernelServer } from './server.js';
 import { internal } from './socket.js';
+import { validateTcpOptions, type TcpOptions } from './tcp-options.js';
+import { DEFAULT_TIMER, validateTimer, type TimerMode } from './timer-mode.js';
 import {
   invalidArgValue,
   validateInteger,
@@ -15,7 +17,8 @@ import {
   validateTimeout,
 } from './validate.js';
 
-export interface ListenOptions {
+/** TcpOptions here apply to every accepted socket. */
+export interface ListenOptions extends TcpOptions {
   /** Address or name to bind (default: every interface, '::' or '0.0.0.0'). */
   host?: string;
   /** 0 (default) for a free port; server.address().port tells which. */
@@ -30,6 +33,8 @@ export interface ListenOptions {
   readTimeout?: number;
   /** Default write timeout of accepted sockets, ms. */
   writeTimeout?: number;
+  /** Kernel timer of accepts and default of accepted sockets: 'sockopt' (default) or 'poll'. */
+  timer?: TimerMode;
   /** Aborting closes the server (as with Node's server.listen({ signal })). */
   signal?: AbortSignal;
 }
@@ -41,6 +46,8 @@ export function listen(options: ListenOptions = {}): Promise<KernelServer> {
   const defaults = {
     readTimeout: validateTimeout(o.readTimeout, 'options.readTimeout', 0),
     writeTimeout: validateTimeout(o.writeTimeout, 'options.writeTimeout', 0),
+    timer: validateTimer(o.timer, 'options.timer', DEFAULT_TIMER),
+    tcp: validateTcpOptions(o, o.path === undefined),
   };
   const signal = validateSignal(o.signal);
 

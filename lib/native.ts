@@ -44,22 +44,91 @@ export enum Cancel {
 /** Facade family codes: 4, 6, or 0 for a Unix path. */
 export type FamilyCode = 0 | 4 | 6;
 
+/** TimerMode in native/op.h: how an op that must wait is timed. */
+export enum TimerCode {
+  Sockopt = 0,
+  Poll = 1,
+}
+
+/** What native/tcp_options.h reads back. Times in ms, keepalive ones in s. */
+export interface NativeTcpOptions {
+  userTimeout: number;
+  keepAlive: boolean;
+  keepIdle?: number;
+  keepInterval?: number;
+  keepCount?: number;
+  /** -1: off (graceful close); else seconds (0: abortive close). */
+  linger: number;
+}
+
+/** native/tcp_info.h: the kernel's view of a connection. Absent fields are not reported by this OS. */
+export interface NativeTcpInfo {
+  /** 'ESTABLISHED', 'CLOSE_WAIT', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'LAST_ACK', 'CLOSE', ... */
+  state: string;
+  /** Smoothed round-trip time, µs. */
+  rtt?: number;
+  /** Its mean deviation, µs. */
+  rttVar?: number;
+  /** Retransmission timeout now, µs. */
+  rto?: number;
+  /** Consecutive retransmissions of the oldest unacknowledged segment (Linux). */
+  retransmits?: number;
+  /** Segments retransmitted over the connection's life. */
+  totalRetransmits?: number;
+  /** Segments sent and not yet acknowledged (Linux). */
+  unacked?: number;
+  /** Segments the kernel considers lost (Linux). */
+  lost?: number;
+  /** Congestion window: segments on Linux, bytes on macOS. */
+  sndCwnd?: number;
+  sndMss?: number;
+  rcvMss?: number;
+  /** ms since data last arrived (Linux). */
+  lastDataReceived?: number;
+  /** ms since an ACK last arrived (Linux). */
+  lastAckReceived?: number;
+  /** Bytes written and not yet acknowledged by the peer. */
+  sendQueue?: number;
+  /** Bytes received and not yet read. */
+  receiveQueue?: number;
+}
+
+export interface NativeCapabilities {
+  userTimeout: 'TCP_USER_TIMEOUT' | 'TCP_RXT_CONNDROPTIME' | null;
+  /** 1: the kernel keeps ms; 1000: whole seconds (rounded up); 0: unsupported. */
+  userTimeoutUnitMs: number;
+  keepAliveIdle: 'TCP_KEEPIDLE' | 'TCP_KEEPALIVE' | null;
+  keepAliveInterval: boolean;
+  keepAliveCount: boolean;
+  linger: boolean;
+  info: 'TCP_INFO' | 'TCP_CONNECTION_INFO' | null;
+  pollTimer: 'ppoll' | 'poll';
+}
+
 export interface NativeSocket {
-  connect(hostOrPath: string, port: number, timeoutMs: number, cb: Callback): Started;
+  connect(hostOrPath: string, port: number, timeoutMs: number, cb: Callback, timer?: TimerCode): Started;
   listen(hostOrPath: string, port: number, backlog: number): NativeResult | undefined;
-  accept(timeoutMs: number, cb: Callback): Started;
-  read(size: number, timeoutMs: number, exact: boolean, cb: Callback): Started;
-  write(data: Uint8Array, timeoutMs: number, cb: Callback): Started;
+  accept(timeoutMs: number, cb: Callback, timer?: TimerCode): Started;
+  read(size: number, timeoutMs: number, exact: boolean, cb: Callback, timer?: TimerCode): Started;
+  write(data: Uint8Array, timeoutMs: number, cb: Callback, timer?: TimerCode): Started;
   end(cb: Callback): Started;
   cancel(id: number, onlyQueued: boolean): Cancel;
   close(cb?: () => void): boolean;
   address(peer: boolean): NativeAddress | NativeResult;
   readonly fd: number;
+  setUserTimeout(ms: number): NativeResult | undefined;
+  /** Seconds and count; 0 leaves the kernel's value. */
+  setKeepAlive(enable: boolean, idleSeconds: number, intervalSeconds: number, count: number): NativeResult | undefined;
+  /** -1 off, 0 abortive close. */
+  setLinger(seconds: number): NativeResult | undefined;
+  tcpOptions(): NativeTcpOptions | NativeResult;
+  info(): NativeTcpInfo | NativeResult;
 }
 
 export interface NativeSocketClass {
   open(family: FamilyCode, listener: boolean): NativeSocket | NativeResult;
   timeoutReadback(ms: number, which: 'recv' | 'send'): number | NativeResult;
+  capabilities(): NativeCapabilities;
 }
 
 export interface Addon {

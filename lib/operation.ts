@@ -25,9 +25,13 @@ export interface Operation<T> {
 export function run<T>(op: Operation<T>): Promise<T> {
   const signal = op.signal;
   if (signal?.aborted) {
-    debug('%s aborted before start', op.name);
+    debug('fd %d %s aborted before start', op.native.fd, op.name);
     return Promise.reject(abortError(signal));
   }
+  // For the debug log: which socket, and how long the op took.
+  const tag = debug.enabled ? `fd ${op.native.fd} ${op.name}` : op.name;
+  const began = debug.enabled ? performance.now() : 0;
+  const took = () => (performance.now() - began).toFixed(1);
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     let id = 0;
@@ -40,8 +44,9 @@ export function run<T>(op: Operation<T>): Promise<T> {
       signal?.removeEventListener('abort', onAbort);
       try {
         resolve(outcome());
+        debug('%s -> ok after %s ms', tag, took());
       } catch (err) {
-        debug('%s -> %s', op.name, (err as { code?: string }).code ?? err);
+        debug('%s -> %s after %s ms', tag, (err as { code?: string }).code ?? err, took());
         reject(err);
       }
     };
@@ -59,11 +64,12 @@ export function run<T>(op: Operation<T>): Promise<T> {
 
     const started = op.start(deliver);
     if (isResult(started)) {
+      debug('%s done without blocking (timeout %d ms)', tag, op.timeout);
       deliver(started);
       return;
     }
     id = Math.abs(started);
-    debug('%s pending (id %d, %s, timeout %d ms)', op.name, id, started < 0 ? 'queued' : 'in kernel', op.timeout);
+    debug('%s pending (id %d, %s, timeout %d ms)', tag, id, started < 0 ? 'queued' : 'in kernel', op.timeout);
     signal?.addEventListener('abort', onAbort, { once: true });
     if (started < 0 && op.timeout > 0) {
       // Queued behind another op of the same direction: if it has not

@@ -1,10 +1,13 @@
 // KernelServer: a listening TCP or Unix socket whose accepts carry their
 // timeout into the kernel.
 import { unlink } from 'node:fs';
+import { closeOnAsyncDispose } from './dispose.js';
 import { closedError, errorFor, SocketClosedError, timeoutError } from './errors.js';
 import type { NativeSocket } from './native.js';
 import { run } from './operation.js';
 import { addressOf, internal, KernelSocket, type SocketAddress, type SocketTimeouts } from './socket.js';
+import { applyTcpSettings, type TcpSettings } from './tcp-options.js';
+import { DEFAULT_TIMER, timerCode, validateTimer, type TimerMode } from './timer-mode.js';
 import { Timeouts } from './timeouts.js';
 import { validateObject, validateSignal } from './validate.js';
 
@@ -12,12 +15,17 @@ export interface AcceptOptions {
   /** ms; overrides the server's accept timeout for this call. 0 = none. */
   timeout?: number;
   signal?: AbortSignal;
+  /** The kernel timer for this accept (default: the server's `timer`). */
+  timer?: TimerMode;
 }
+
+/** What accepted sockets start with: timeouts, timer, TCP options. */
+export type AcceptedDefaults = SocketTimeouts & { tcp?: TcpSettings };
 
 export class KernelServer {
   readonly #native: NativeSocket;
   readonly #accept = new Timeouts('recv');
-  readonly #socketDefaults: SocketTimeouts;
+  readonly #socketDefaults: AcceptedDefaults;
   readonly #path: string | undefined;
   #closing: Promise<void> | undefined;
 
@@ -26,7 +34,7 @@ export class KernelServer {
     token: typeof internal,
     native: NativeSocket,
     acceptTimeout: number,
-    socketDefaults: SocketTimeouts,
+    socketDefaults: AcceptedDefaults,
     path: string | undefined,
   ) {
     if (token !== internal) {
@@ -47,19 +55,26 @@ export class KernelServer {
     const o = validateObject<AcceptOptions>(options, 'options');
     const timeout = this.#accept.forCall(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
+    const defaults = this.#socketDefaults;
+    const timer = timerCode(validateTimer(o.timer, 'options.timer', defaults.timer ?? DEFAULT_TIMER));
     if (this.#closing) return Promise.reject(closedError('accept'));
     const native = this.#native;
-    const defaults = this.#socketDefaults;
     return run({
       name: 'accept',
       native,
       timeout,
       signal,
-      start: (cb) => native.accept(timeout, cb),
+      start: (cb) => native.accept(timeout, cb, timer),
       expired: () => timeoutError('accept', timeout),
       settle: (r) => {
         const err = errorFor('accept', timeout, r);
         if (err) throw err;
+        try {
+          if (defaults.tcp) applyTcpSettings(r.socket!, defaults.tcp);
+        } catch (e) {
+          r.socket!.close();
+          throw e;
+        }
         return new KernelSocket(internal, r.socket!, defaults);
       },
     });
@@ -119,12 +134,10 @@ export class KernelServer {
   }
 }
 
-if (typeof Symbol.asyncDispose === 'symbol') {
-  Object.defineProperty(KernelServer.prototype, Symbol.asyncDispose, {
-    value: function (this: KernelServer) {
-      return this.close();
-    },
-    writable: true,
-    configurable: true,
-  });
+/** Types for the method defined below: `await using` in TypeScript. */
+export interface KernelServer {
+  /** Same as close(). */
+  [Symbol.asyncDispose](): Promise<void>;
 }
+
+closeOnAsyncDispose(KernelServer.prototype);

@@ -1,9 +1,24 @@
 // KernelSocket: a connected TCP or Unix stream socket whose reads and
 // writes carry their timeouts into the kernel.
 import { debug } from './debug.js';
+import { closeOnAsyncDispose } from './dispose.js';
 import { closedError, EndOfStreamError, errorFor, systemError, timeoutError } from './errors.js';
 import { isResult, Status, type NativeAddress, type NativeResult, type NativeSocket } from './native.js';
 import { run } from './operation.js';
+import { KernelSocketStream, type StreamOptions } from './stream.js';
+import {
+  applyTcpSettings,
+  readTcpInfo,
+  readTcpOptions,
+  validateKeepAlive,
+  validateLinger,
+  validateUserTimeout,
+  type KeepAliveOptions,
+  type TcpInfo,
+  type TcpOptionsReadback,
+  type TcpSettings,
+} from './tcp-options.js';
+import { DEFAULT_TIMER, timerCode, validateTimer, type TimerMode } from './timer-mode.js';
 import { Timeouts } from './timeouts.js';
 import { validateObject, validateReadSize, validateSignal, validateWriteData } from './validate.js';
 
@@ -11,6 +26,8 @@ export interface ReadOptions {
   /** ms; overrides the socket's read timeout for this call. 0 = none. */
   timeout?: number;
   signal?: AbortSignal;
+  /** The kernel timer for this call (default: the socket's, see setTimer). */
+  timer?: TimerMode;
 }
 
 export interface WriteOptions {
@@ -19,11 +36,15 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** For string data; default utf8. */
   encoding?: BufferEncoding;
+  /** The kernel timer for this call (default: the socket's, see setTimer). */
+  timer?: TimerMode;
 }
 
 export interface SocketTimeouts {
   readTimeout?: number;
   writeTimeout?: number;
+  /** Default kernel timer of reads and writes: 'sockopt' (default) or 'poll'. */
+  timer?: TimerMode;
 }
 
 export type SocketAddress = { address: string; port: number; family: 'IPv4' | 'IPv6' } | { path: string };
@@ -37,6 +58,7 @@ export class KernelSocket {
   readonly #native: NativeSocket;
   readonly #read = new Timeouts('recv');
   readonly #write = new Timeouts('send');
+  #timer: TimerMode = DEFAULT_TIMER;
   #closing: Promise<void> | undefined;
 
   /** @internal Use connect() or KernelServer#accept(). */
@@ -49,6 +71,7 @@ export class KernelSocket {
     this.#native = native;
     this.#read.setTimeout(timeouts.readTimeout, 'options.readTimeout');
     this.#write.setTimeout(timeouts.writeTimeout, 'options.writeTimeout');
+    this.#timer = validateTimer(timeouts.timer, 'options.timer', DEFAULT_TIMER);
   }
 
   /**
@@ -75,6 +98,7 @@ export class KernelSocket {
     const o = validateObject<ReadOptions>(options, 'options');
     const timeout = this.#read.forCall(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
+    const timer = timerCode(validateTimer(o.timer, 'options.timer', this.#timer));
     if (this.#closing) return Promise.reject(closedError('read'));
     if (timeout < 0) return Promise.reject(timeoutError('read', 0));
     const native = this.#native;
@@ -83,7 +107,7 @@ export class KernelSocket {
       native,
       timeout,
       signal,
-      start: (cb) => native.read(size, timeout, exact, cb),
+      start: (cb) => native.read(size, timeout, exact, cb, timer),
       expired: () => timeoutError('read', timeout),
       settle: (r) => {
         const err = errorFor('read', timeout, r);
@@ -110,6 +134,7 @@ export class KernelSocket {
     const bytes = validateWriteData(data, o.encoding);
     const timeout = this.#write.forCall(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
+    const timer = timerCode(validateTimer(o.timer, 'options.timer', this.#timer));
     if (this.#closing) return Promise.reject(closedError('write'));
     if (timeout < 0) return Promise.reject(timeoutError('write', 0));
     const native = this.#native;
@@ -118,7 +143,7 @@ export class KernelSocket {
       native,
       timeout,
       signal,
-      start: (cb) => native.write(bytes, timeout, cb),
+      start: (cb) => native.write(bytes, timeout, cb, timer),
       expired: () => timeoutError('write', timeout),
       settle: (r) => {
         const err = errorFor('write', timeout, r);
@@ -221,6 +246,54 @@ export class KernelSocket {
     return this.#native.fd;
   }
 
+  /**
+   * This socket as a stream.Duplex (pipeline, http.request's
+   * createConnection). The stream owns the socket from then on: don't read
+   * or write the socket directly while it is in use.
+   */
+  toStream(options?: StreamOptions): KernelSocketStream {
+    return new KernelSocketStream(this, options);
+  }
+
+  /** The default kernel timer of reads and writes ('sockopt' or 'poll'). */
+  get timer(): TimerMode {
+    return this.#timer;
+  }
+
+  setTimer(mode: TimerMode): void {
+    this.#timer = validateTimer(mode, 'mode');
+  }
+
+  /** TCP_USER_TIMEOUT: ms sent data may stay unacknowledged before the kernel drops the connection (0 = default). */
+  setUserTimeout(ms: number): void {
+    this.#tcp({ userTimeout: validateUserTimeout(ms, 'ms') });
+  }
+
+  /** Keepalive on/off, or on with timings (ms, rounded up to seconds). */
+  setKeepAlive(enable: boolean | KeepAliveOptions): void {
+    this.#tcp({ keepAlive: validateKeepAlive(enable, 'enable') });
+  }
+
+  /** 0: close() resets the connection (RST, no TIME_WAIT); null: graceful close (default). */
+  setLinger(linger: 0 | null): void {
+    this.#tcp({ linger: validateLinger(linger, 'linger') });
+  }
+
+  #tcp(settings: TcpSettings): void {
+    if (this.#closing) throw closedError('socket');
+    applyTcpSettings(this.#native, settings);
+  }
+
+  /** userTimeout, keepAlive and linger as the kernel reads them back. */
+  tcpOptions(): TcpOptionsReadback {
+    return readTcpOptions(this.#native, this.#closing !== undefined);
+  }
+
+  /** The kernel's view of the connection (TCP_INFO): state, rtt, retransmits, queues. */
+  info(): TcpInfo {
+    return readTcpInfo(this.#native, this.#closing !== undefined);
+  }
+
   /** Chunks until end of stream; each read uses the socket's read timeout. */
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
     for (;;) {
@@ -238,13 +311,11 @@ export function addressOf(native: NativeSocket, peer: boolean, closed: boolean):
   return a;
 }
 
-// `await using sock = await connect(...)` where the runtime has it.
-if (typeof Symbol.asyncDispose === 'symbol') {
-  Object.defineProperty(KernelSocket.prototype, Symbol.asyncDispose, {
-    value: function (this: KernelSocket) {
-      return this.close();
-    },
-    writable: true,
-    configurable: true,
-  });
+/** Types for the method defined below: `await using` in TypeScript. */
+export interface KernelSocket {
+  /** Same as close(). */
+  [Symbol.asyncDispose](): Promise<void>;
 }
+
+// `await using sock = await connect(...)` where the runtime has it.
+closeOnAsyncDispose(KernelSocket.prototype);

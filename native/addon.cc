@@ -11,7 +11,21 @@
 
 namespace kts {
 
-AddonData::AddonData(Napi::Env env) : delivery(env, &AddonData::Drain, this), engine(&delivery) {}
+namespace {
+
+// How long an owned thread may sit idle before it retires. KTS_THREAD_IDLE_MS
+// overrides the default (5 s) for tests and for diagnosing thread churn.
+int ThreadIdleMs() {
+  const char* v = std::getenv("KTS_THREAD_IDLE_MS");
+  if (v == nullptr || *v == '\0') return 5000;
+  long ms = std::strtol(v, nullptr, 10);
+  return ms >= 10 && ms <= 3600000 ? static_cast<int>(ms) : 5000;
+}
+
+}  // namespace
+
+AddonData::AddonData(Napi::Env env)
+    : delivery(env, &AddonData::Drain, this), engine(&delivery, 256 * 1024, ThreadIdleMs()) {}
 
 Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::Function cb) {
   if (engine.Submit(op)) {

@@ -37,6 +37,9 @@ bool Engine::Submit(Op* op) {
       return true;
     }
     if (lane.busy) {
+      // It will run on a thread after this tick: it must not keep pointing
+      // at the caller's memory.
+      if (op->kind == OpKind::kWrite) DetachWriteData(*op);
       op->state = OpState::kQueued;
       lane.queue.push_back(op);
       return false;

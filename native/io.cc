@@ -133,6 +133,13 @@ void TimedOut(Op& op, int err, const char* call) { op.Fail(OpStatus::kTimeout, e
 
 }  // namespace
 
+void DetachWriteData(Op& op) {
+  if (op.wptr == nullptr) return;
+  op.data.assign(op.wptr, op.wptr + op.wlen);
+  op.wptr = nullptr;
+  op.wlen = 0;
+}
+
 bool TryNow(Op& op, Handle& h, int fd) {
   (void)h;
   bool would_block = false;
@@ -147,8 +154,9 @@ bool TryNow(Op& op, Handle& h, int fd) {
       while (!would_block)
         if (WriteStep(op, fd, MSG_DONTWAIT, op.wptr, op.wlen, &off, &would_block)) return true;
       // The caller's memory is only ours during this call: keep the rest.
-      op.data.assign(op.wptr + off, op.wptr + op.wlen);
-      op.wptr = nullptr;
+      op.wptr += off;
+      op.wlen -= off;
+      DetachWriteData(op);
       return false;
     }
     case OpKind::kEnd:
@@ -190,7 +198,16 @@ void BlockingRead(Op& op, Handle& h, int fd) {
   PrepareReadBuffer(op);
   for (;;) {
     int64_t left = Remaining(op);
-    if (left == 0) return TimedOut(op, 0, "recv");
+    if (left == 0) {
+      // The deadline passed before this thread could ask the kernel (it was
+      // scheduled late, or a recv was interrupted): bytes that came in time
+      // are still the caller's, so look once without waiting (bench race).
+      // Never a zero SO_RCVTIMEO: that would mean "forever".
+      bool would_block = false;
+      while (!would_block)
+        if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return;
+      return TimedOut(op, EAGAIN, "recv");
+    }
     if (!SetTimeo(fd, SO_RCVTIMEO, left, &h.rcvtimeo_us))
       return op.Fail(OpStatus::kError, errno, "setsockopt");
     bool would_block = false;
@@ -203,7 +220,14 @@ void BlockingWrite(Op& op, Handle& h, int fd) {
   size_t off = 0;
   for (;;) {
     int64_t left = Remaining(op);
-    if (left == 0) return TimedOut(op, 0, "send");
+    if (left == 0) {
+      // Late thread, as in BlockingRead: take whatever room the kernel has
+      // now, without waiting, before calling it a timeout.
+      bool would_block = false;
+      while (!would_block)
+        if (WriteStep(op, fd, MSG_DONTWAIT, op.data.data(), op.data.size(), &off, &would_block)) return;
+      return TimedOut(op, EAGAIN, "send");
+    }
     if (!SetTimeo(fd, SO_SNDTIMEO, left, &h.sndtimeo_us))
       return op.Fail(OpStatus::kError, errno, "setsockopt");
     bool would_block = false;
@@ -218,7 +242,10 @@ bool PollReady(Op& op, int fd, short events, const char* call) {
   for (;;) {
     int64_t left = Remaining(op);
     if (left == 0) {
-      TimedOut(op, 0, call);
+      // Late thread, as in BlockingRead: one look without waiting first.
+      pollfd now{fd, events, 0};
+      if (poll(&now, 1, 0) > 0) return true;
+      TimedOut(op, EAGAIN, call);
       return false;
     }
     pollfd p{fd, events, 0};
@@ -240,7 +267,16 @@ void BlockingAccept(Op& op, Handle& h, int fd) {
     bool would_block = false;
     if (platform::AcceptHonoursRcvTimeout()) {
       int64_t left = Remaining(op);
-      if (left == 0) return TimedOut(op, 0, "accept");
+      if (left == 0) {
+        // Late thread, as in BlockingRead: a connection queued in time is
+        // taken (poll first: this listener blocks, and must not here).
+        pollfd now{fd, POLLIN, 0};
+        if (poll(&now, 1, 0) <= 0) return TimedOut(op, EAGAIN, "accept");
+        op.status = OpStatus::kOk;
+        AcceptOne(op, fd, &would_block);
+        if (Finished(op)) return;
+        return TimedOut(op, EAGAIN, "accept");
+      }
       if (!SetTimeo(fd, SO_RCVTIMEO, left, &h.rcvtimeo_us))
         return op.Fail(OpStatus::kError, errno, "setsockopt");
       op.status = OpStatus::kOk;
@@ -285,18 +321,127 @@ void BlockingConnect(Op& op, Handle& h, int fd) {
   ConnectResult(op, fd);
 }
 
+// Timer mode kPoll: wait in poll(2)/ppoll(2) for the time left (a
+// high-resolution timer, still armed inside the kernel), then make the call
+// without waiting. Same outcomes as the blocking path: an expired deadline
+// before any syscall is a timeout without one; an expiry is decided by the
+// kernel and reported as EAGAIN from the call that would have blocked;
+// close wakes the wait (shutdown(2) on Linux, dup2(2) on macOS), and the
+// next call then fails or sees end of stream, which FinishAndNext reports as
+// closed. SO_RCVTIMEO/SO_SNDTIMEO are still set to the time left, so a call
+// that does block (Linux's blocking accept) never outlives the deadline.
+
+// Waits until fd is ready for `events` or op's deadline passes. Returns 1
+// when ready (or in an error state the next call reports), 0 once the
+// deadline has passed, -1 when poll failed (op failed).
+// Linux lets a poll timer fire up to 0.1 % of its timeout late (its slack,
+// at least the thread's 50 us timer slack; 0.5 % for a niced process), so a
+// 1 s wait ends ~1 ms late. Long waits therefore aim 1 % early and the loop
+// waits out the rest with a short timeout, whose slack is ~50 us: one more
+// wake-up per factor of 100, and on time.
+constexpr int64_t kShortWaitNs = 50 * 1000 * 1000;
+
+int WaitPrecise(Op& op, int fd, short events) {
+  for (;;) {
+    int64_t left = Remaining(op);
+    if (left == 0) return 0;
+    int64_t wait = left > kShortWaitNs ? left - left / 100 : left;
+    pollfd p{fd, events, 0};
+    int r = platform::PollFor(&p, wait);
+    if (r > 0) {
+      if ((p.revents & POLLNVAL) == 0) return 1;
+      op.Fail(OpStatus::kError, EBADF, "poll");
+      return -1;
+    }
+    if (r < 0 && errno != EINTR) {
+      op.Fail(OpStatus::kError, errno, "poll");
+      return -1;
+    }
+    // Timed out or interrupted: the loop recomputes the time left.
+  }
+}
+
+// Read or write in timer mode kPoll: `step` makes one non-blocking call and
+// returns true when the op is finished, setting *would_block when the call
+// would have waited.
+template <typename Step>
+void Polled(Op& op, int fd, int opt, int64_t* cache, short events, const char* call, Step step) {
+  int64_t left = Remaining(op);
+  if (left == 0) return TimedOut(op, 0, call);
+  if (!SetTimeo(fd, opt, left, cache)) return op.Fail(OpStatus::kError, errno, "setsockopt");
+  bool expired = false;
+  for (;;) {
+    bool would_block = false;
+    if (step(&would_block)) return;
+    if (!would_block) continue;  // EINTR, a partial send, part of an exact read
+    // One last non-blocking call after the wait expired: what came
+    // meanwhile is taken, as a blocking call would have.
+    if (expired) return TimedOut(op, EAGAIN, call);
+    int ready = WaitPrecise(op, fd, events);
+    if (ready < 0) return;
+    expired = ready == 0;
+  }
+}
+
+void PolledRead(Op& op, Handle& h, int fd) {
+  PrepareReadBuffer(op);
+  Polled(op, fd, SO_RCVTIMEO, &h.rcvtimeo_us, POLLIN, "recv",
+         [&](bool* would_block) { return ReadStep(op, fd, MSG_DONTWAIT, would_block); });
+}
+
+void PolledWrite(Op& op, Handle& h, int fd) {
+  size_t off = 0;
+  Polled(op, fd, SO_SNDTIMEO, &h.sndtimeo_us, POLLOUT, "send", [&](bool* would_block) {
+    return WriteStep(op, fd, MSG_DONTWAIT, op.data.data(), op.data.size(), &off, would_block);
+  });
+}
+
+// A listener that is readable has a connection queued: accept takes it at
+// once (blocking listener on Linux, with the backstop; non-blocking
+// elsewhere). The expiry is poll's verdict, so syscall says "poll".
+void PolledAccept(Op& op, Handle& h, int fd) {
+  int64_t left = Remaining(op);
+  if (left == 0) return TimedOut(op, 0, "accept");
+  for (;;) {
+    int ready = WaitPrecise(op, fd, POLLIN);
+    if (ready < 0) return;
+    if (ready == 0) return TimedOut(op, EAGAIN, "poll");
+    if (platform::AcceptHonoursRcvTimeout()) {
+      left = Remaining(op);
+      if (left == 0) return TimedOut(op, EAGAIN, "poll");
+      if (!SetTimeo(fd, SO_RCVTIMEO, left, &h.rcvtimeo_us))
+        return op.Fail(OpStatus::kError, errno, "setsockopt");
+    }
+    bool would_block = false;
+    op.status = OpStatus::kOk;
+    AcceptOne(op, fd, &would_block);
+    if (Finished(op)) return;
+    // Taken by someone else, aborted by the peer, or interrupted: wait again.
+  }
+}
+
+void PolledConnect(Op& op, int fd) {
+  int ready = WaitPrecise(op, fd, POLLOUT);
+  if (ready < 0) return;
+  if (ready == 0) return TimedOut(op, EINPROGRESS, "connect");
+  ConnectResult(op, fd);
+}
+
 }  // namespace
 
 void RunBlocking(Op& op, Handle& h, int fd) {
   op.status = OpStatus::kOk;
+  bool polled = op.timer == TimerMode::kPoll;
   switch (op.kind) {
     case OpKind::kRead:
-      return BlockingRead(op, h, fd);
+      return polled ? PolledRead(op, h, fd) : BlockingRead(op, h, fd);
     case OpKind::kWrite:
-      return BlockingWrite(op, h, fd);
+      return polled ? PolledWrite(op, h, fd) : BlockingWrite(op, h, fd);
     case OpKind::kAccept:
-      return BlockingAccept(op, h, fd);
+      return polled ? PolledAccept(op, h, fd) : BlockingAccept(op, h, fd);
     case OpKind::kConnect:
+      // A Unix connect waiting for backlog room can only block (both modes).
+      if (polled && !op.connect_would_block) return PolledConnect(op, fd);
       return BlockingConnect(op, h, fd);
     case OpKind::kEnd:
       if (shutdown(fd, SHUT_WR) < 0) op.Fail(OpStatus::kError, errno, "shutdown");

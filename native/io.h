@@ -12,12 +12,18 @@ namespace kts {
 // failed); false when it would block and must continue on an owned thread.
 bool TryNow(Op& op, Handle& h, int fd);
 
+// Copies the caller's bytes (wptr/wlen, valid only during the call that
+// started the write) into the op, for a write that will run on a thread.
+void DetachWriteData(Op& op);
+
 // The blocking path, on an owned thread: the op's remaining time goes into
 // the kernel with each call (SO_RCVTIMEO, SO_SNDTIMEO, or poll(2) for
 // connect and, where accept ignores SO_RCVTIMEO, accept). EINTR is retried
 // with the time left, never a fresh timeout; a deadline already passed is a
-// timeout without a syscall (a zero timeout would mean "forever"). Always
-// finishes the op.
+// timeout without a syscall (a zero timeout would mean "forever"). With
+// op.timer == kPoll the wait is poll(2)/ppoll(2) on a high-resolution timer
+// and the call itself does not wait (SO_*TIMEO still set as a backstop).
+// Always finishes the op.
 void RunBlocking(Op& op, Handle& h, int fd);
 
 }  // namespace kts

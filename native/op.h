@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,37 @@ namespace kts {
 class Handle;
 
 enum class OpKind : uint8_t { kRead, kWrite, kEnd, kAccept, kConnect };
+
+// A byte buffer whose resize leaves new bytes uninitialized: a read's
+// buffer is filled by recv, so zeroing 64 KiB first would only cost time.
+class Bytes {
+ public:
+  uint8_t* data() { return buf_.get(); }
+  const uint8_t* data() const { return buf_.get(); }
+  size_t size() const { return size_; }
+  uint8_t* begin() { return buf_.get(); }
+  uint8_t* end() { return buf_.get() + size_; }
+  void resize(size_t n) {
+    if (n > cap_) {
+      std::unique_ptr<uint8_t[]> bigger(new uint8_t[n]);
+      if (size_ > 0) std::memcpy(bigger.get(), buf_.get(), size_);
+      buf_ = std::move(bigger);
+      cap_ = n;
+    }
+    size_ = n;
+  }
+  void assign(const uint8_t* first, const uint8_t* last) {
+    size_t n = static_cast<size_t>(last - first);
+    size_ = 0;
+    resize(n);
+    if (n > 0) std::memcpy(buf_.get(), first, n);
+  }
+
+ private:
+  std::unique_ptr<uint8_t[]> buf_;
+  size_t size_ = 0;
+  size_t cap_ = 0;
+};
 
 // The outcome reported to JavaScript (lib/native.ts mirrors these numbers).
 enum class OpStatus : uint8_t {
@@ -32,6 +64,14 @@ enum class OpStatus : uint8_t {
 
 enum class OpState : uint8_t { kNew, kQueued, kRunning, kFinished };
 
+// How an op that must wait is timed on its owned thread (lib/native.ts
+// mirrors these numbers). kSockopt: the remaining time goes into
+// SO_RCVTIMEO/SO_SNDTIMEO of a blocking call (jiffy-granular on Linux: a
+// 1 ms timeout fires ~5 ms late). kPoll: poll(2)/ppoll(2) waits for the
+// remaining time on a high-resolution timer, then a non-blocking call does
+// the work; SO_RCVTIMEO/SO_SNDTIMEO are still set as a backstop.
+enum class TimerMode : uint8_t { kSockopt = 0, kPoll = 1 };
+
 struct Op {
   virtual ~Op();
 
@@ -39,13 +79,14 @@ struct Op {
   std::shared_ptr<Handle> handle;
   int64_t deadline_ns = 0;  // CLOCK_MONOTONIC; 0 = no timeout
   double timeout_ms = 0;    // the timeout in force, for error messages
+  TimerMode timer = TimerMode::kSockopt;
 
   // kRead: up to `size` bytes (all of them when `exact`) into `data`.
   // kWrite: `data` holds what is left to send once the op leaves the JS
   // thread; `wptr`/`wlen` point at the caller's buffer only on the fast path.
   size_t size = 0;
   bool exact = false;
-  std::vector<uint8_t> data;
+  Bytes data;
   size_t done = 0;  // bytes read, or bytes written (counting the fast path)
   const uint8_t* wptr = nullptr;
   size_t wlen = 0;

@@ -3,7 +3,10 @@
 // platform_posix.cc implements them with feature macros, so building with
 // -DKTS_PORTABLE on Linux exercises the paths a Mac takes.
 #pragma once
+#include <poll.h>
 #include <sys/socket.h>
+
+#include <cstdint>
 
 namespace kts {
 namespace platform {
@@ -36,6 +39,15 @@ void WakeBlocked(int fd, bool listener);
 
 // Set O_NONBLOCK on or off. Returns 0 or -1 with errno set.
 int SetNonBlocking(int fd, bool on);
+
+// poll(2) on one fd for at most timeout_ns (-1: no limit) on the finest
+// timer the OS offers: ppoll(2)'s nanoseconds on Linux, poll(2)'s whole
+// milliseconds rounded up elsewhere (so it never returns before the time).
+// Returns as poll does: > 0 ready, 0 timed out, -1 with errno set.
+int PollFor(pollfd* p, int64_t timeout_ns);
+
+// "ppoll" or "poll": which of them PollFor uses, for capability reports.
+const char* PollTimerName();
 
 }  // namespace platform
 }  // namespace kts

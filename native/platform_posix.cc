@@ -8,6 +8,8 @@
 #include <poll.h>
 #include <unistd.h>
 #include <cerrno>
+#include <climits>
+#include <ctime>
 
 #if defined(__linux__) && !defined(KTS_PORTABLE)
 #define KTS_LINUX_PATHS 1
@@ -86,9 +88,25 @@ int PrepareListener(int fd) {
   return SetNonBlocking(fd, true);
 }
 
+#if KTS_LINUX_PATHS
+// SO_LINGER on with 0 s: the user asked for an abortive close (RST).
+bool AbortiveLinger(int fd) {
+  linger l{};
+  socklen_t len = sizeof l;
+  return getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 && l.l_onoff && l.l_linger == 0;
+}
+#endif
+
 void WakeBlocked(int fd, bool listener) {
 #if KTS_LINUX_PATHS
-  (void)listener;
+  if (!listener && AbortiveLinger(fd)) {
+    // shutdown(2) would send FIN before close's RST and the peer would read
+    // end of stream. A TCP disconnect (connect to AF_UNSPEC) sends the RST
+    // now and wakes every blocked call; elsewhere (Unix) it fails: shutdown.
+    sockaddr sa{};
+    sa.sa_family = AF_UNSPEC;
+    if (connect(fd, &sa, sizeof sa) == 0) return;
+  }
   shutdown(fd, SHUT_RDWR);
 #else
   // Portable path. Blocked calls here wait in poll(2) (accept, connect) or in
@@ -114,6 +132,24 @@ int SetNonBlocking(int fd, bool on) {
   if (want == flags) return 0;
   return fcntl(fd, F_SETFL, want);
 }
+
+#if KTS_LINUX_PATHS
+int PollFor(pollfd* p, int64_t timeout_ns) {
+  if (timeout_ns < 0) return ppoll(p, 1, nullptr, nullptr);
+  timespec ts{static_cast<time_t>(timeout_ns / 1000000000), static_cast<long>(timeout_ns % 1000000000)};
+  return ppoll(p, 1, &ts, nullptr);
+}
+
+const char* PollTimerName() { return "ppoll"; }
+#else
+int PollFor(pollfd* p, int64_t timeout_ns) {
+  if (timeout_ns < 0) return poll(p, 1, -1);
+  int64_t ms = (timeout_ns + 999999) / 1000000;
+  return poll(p, 1, ms > INT_MAX ? INT_MAX : static_cast<int>(ms));
+}
+
+const char* PollTimerName() { return "poll"; }
+#endif
 
 }  // namespace platform
 }  // namespace kts

@@ -48,6 +48,12 @@ Napi::Function SocketWrap::Define(Napi::Env env) {
                          InstanceMethod<&SocketWrap::Close>("close"),
                          InstanceMethod<&SocketWrap::Address>("address"),
                          InstanceAccessor<&SocketWrap::GetFd>("fd"),
+                         StaticMethod<&SocketWrap::Capabilities>("capabilities"),
+                         InstanceMethod<&SocketWrap::SetUserTimeout>("setUserTimeout"),
+                         InstanceMethod<&SocketWrap::SetKeepAlive>("setKeepAlive"),
+                         InstanceMethod<&SocketWrap::SetLinger>("setLinger"),
+                         InstanceMethod<&SocketWrap::TcpOptions>("tcpOptions"),
+                         InstanceMethod<&SocketWrap::Info>("info"),
                      });
 }
 
@@ -117,15 +123,24 @@ JsOp* SocketWrap::NewOp(int kind_value, double timeout_ms) {
   return op;
 }
 
+// The callback, then optionally the timer mode (TimerMode: 0 sockopt, 1 poll).
 Napi::Value SocketWrap::Start(const Napi::CallbackInfo& info, JsOp* op, size_t cb_index) {
   if (!info[cb_index].IsFunction()) {
     delete op;
     throw Napi::TypeError::New(info.Env(), "callback must be a function");
   }
+  if (info[cb_index + 1].IsNumber()) {
+    int timer = info[cb_index + 1].As<Napi::Number>().Int32Value();
+    if (timer != 0 && timer != 1) {
+      delete op;
+      throw Napi::RangeError::New(info.Env(), "timer mode must be 0 or 1");
+    }
+    op->timer = static_cast<TimerMode>(timer);
+  }
   return AddonData::Of(info.Env()).Start(info.Env(), op, Value(), info[cb_index].As<Napi::Function>());
 }
 
-// connect(hostOrPath, port, timeoutMs, cb)
+// connect(hostOrPath, port, timeoutMs, cb, timer?)
 Napi::Value SocketWrap::Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "address must be a string");
@@ -166,13 +181,13 @@ Napi::Value SocketWrap::Listen(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// accept(timeoutMs, cb)
+// accept(timeoutMs, cb, timer?)
 Napi::Value SocketWrap::Accept(const Napi::CallbackInfo& info) {
   JsOp* op = NewOp(static_cast<int>(OpKind::kAccept), NumberArg(info, 0));
   return Start(info, op, 1);
 }
 
-// read(size, timeoutMs, exact, cb)
+// read(size, timeoutMs, exact, cb, timer?)
 Napi::Value SocketWrap::Read(const Napi::CallbackInfo& info) {
   double size = NumberArg(info, 0);
   if (size < 1) throw Napi::RangeError::New(info.Env(), "size must be >= 1");
@@ -182,7 +197,7 @@ Napi::Value SocketWrap::Read(const Napi::CallbackInfo& info) {
   return Start(info, op, 3);
 }
 
-// write(buffer: Uint8Array, timeoutMs, cb). The bytes are used in place on
+// write(buffer: Uint8Array, timeoutMs, cb, timer?). The bytes are used in place on
 // this tick only; whatever must wait for a thread is copied first, so no
 // thread ever touches JavaScript memory.
 Napi::Value SocketWrap::Write(const Napi::CallbackInfo& info) {

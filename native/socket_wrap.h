@@ -42,6 +42,14 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
   Napi::Value Address(const Napi::CallbackInfo& info);
   Napi::Value GetFd(const Napi::CallbackInfo& info);
 
+  // TCP options and introspection (socket_wrap_tcp.cc).
+  static Napi::Value Capabilities(const Napi::CallbackInfo& info);
+  Napi::Value SetUserTimeout(const Napi::CallbackInfo& info);
+  Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
+  Napi::Value SetLinger(const Napi::CallbackInfo& info);
+  Napi::Value TcpOptions(const Napi::CallbackInfo& info);
+  Napi::Value Info(const Napi::CallbackInfo& info);
+
   JsOp* NewOp(int kind_value, double timeout_ms);
   Napi::Value Start(const Napi::CallbackInfo& info, JsOp* op, size_t cb_index);
 

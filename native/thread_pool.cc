@@ -30,15 +30,23 @@ ThreadPool::~ThreadPool() { Shutdown(); }
 
 int ThreadPool::Submit(Task task) {
   int err = 0;
+  bool wake = false;
   {
     std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) return ESHUTDOWN;
-    if (idle_ <= tasks_.size()) err = StartThreadLocked();
+    bool started = false;
+    if (idle_ <= tasks_.size()) {
+      err = StartThreadLocked();
+      started = err == 0;
+    }
     if (err == 0) {
       tasks_.push_back(std::move(task));
-      cv_.notify_one();
+      wake = !started;  // a new thread finds the task without a signal
     }
   }
+  // Signalled after unlocking, so the woken thread does not block at once on
+  // the mutex we still hold.
+  if (wake) cv_.notify_one();
   JoinRetired();
   return err;
 }

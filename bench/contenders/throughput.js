@@ -1,0 +1,126 @@
+'use strict';
+// The throughput contenders (ping-pong, bulk): plain net.Socket (the
+// baseline every ratio divides by), net.Socket with a per-round-trip
+// setTimeout/clearTimeout (U2's cost), and K (and K-poll when offered).
+const { nowMs } = require('../lib/clock');
+const { kernelContender } = require('./kernel');
+const { openNet } = require('./userland');
+
+const GUARD_MS = 10_000; // every op has a timeout; none should expire
+
+/** Round trips of `msg` on one net.Socket until `until` (ms); resolves to the count. */
+function netPingPong(socket, msg, withTimer, until) {
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    let count = 0;
+    let timer;
+    const onTimeout = () => reject(new Error('net ping-pong timed out'));
+    const send = () => {
+      if (withTimer) timer = setTimeout(onTimeout, GUARD_MS);
+      socket.write(msg);
+    };
+    const onData = (d) => {
+      got += d.length;
+      if (got < msg.length) return;
+      got -= msg.length;
+      count++;
+      if (withTimer) clearTimeout(timer);
+      if (nowMs() >= until) {
+        socket.removeListener('data', onData);
+        resolve(count);
+      } else send();
+    };
+    socket.on('data', onData);
+    send();
+  });
+}
+
+async function kernelPingPong(sock, msg, until) {
+  let count = 0;
+  do {
+    await sock.write(msg, { timeout: GUARD_MS });
+    await sock.readExactly(msg.length, { timeout: GUARD_MS });
+    count++;
+  } while (nowMs() < until);
+  return count;
+}
+
+/** Downloads `size` bytes from the source peer; resolves to bytes received. */
+function netDownload(socket, header) {
+  return new Promise((resolve) => {
+    let n = 0;
+    socket.on('data', (d) => (n += d.length));
+    socket.once('end', () => resolve(n));
+    socket.write(header);
+  });
+}
+
+async function kernelDownload(sock, header) {
+  await sock.write(header, { timeout: GUARD_MS });
+  let n = 0;
+  for (;;) {
+    const b = await sock.read(65536, { timeout: GUARD_MS });
+    if (b === null) return n;
+    n += b.length;
+  }
+}
+
+/** Uploads `size` bytes in 64 KiB writes to the sink peer, then waits for its ack. */
+function netUpload(socket, header, chunk, size) {
+  return new Promise((resolve) => {
+    let left = size;
+    socket.once('data', () => resolve(size));
+    socket.write(header);
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        if (!socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return socket.once('drain', pump);
+      }
+    };
+    pump();
+  });
+}
+
+async function kernelUpload(sock, header, chunk, size) {
+  await sock.write(header, { timeout: GUARD_MS });
+  for (let left = size; left > 0; ) {
+    const n = Math.min(left, chunk.length);
+    left -= n;
+    await sock.write(n === chunk.length ? chunk : chunk.subarray(0, n), { timeout: GUARD_MS });
+  }
+  await sock.readExactly(1, { timeout: GUARD_MS });
+  return size;
+}
+
+function netContender(name, withTimer) {
+  return {
+    name,
+    open: openNet,
+    pingPong: (s, msg, until) => netPingPong(s, msg, withTimer, until),
+    download: netDownload,
+    upload: netUpload,
+    close: (s) => s.destroy(),
+  };
+}
+
+function kernelThroughput(name, timer) {
+  const k = kernelContender(name, timer);
+  return {
+    name,
+    open: k.open,
+    pingPong: kernelPingPong,
+    download: kernelDownload,
+    upload: kernelUpload,
+    close: k.close,
+  };
+}
+
+/** `names` of the timeout contenders tells whether K-poll exists. */
+function throughputContenders(hasPoll) {
+  const list = [netContender('net', false), netContender('net+timer', true), kernelThroughput('K')];
+  if (hasPoll) list.push(kernelThroughput('K-poll', 'poll'));
+  return list;
+}
+
+module.exports = { throughputContenders };

@@ -1,0 +1,102 @@
+'use strict';
+// U1..U3: net.Socket with a userland timer, each the idiomatic way, and on
+// timeout the idiomatic reaction: destroy() the socket (its state is
+// unknown: U1's 'timeout' handler does exactly this in Node's docs).
+const net = require('node:net');
+const events = require('node:events');
+const { nowMs } = require('../lib/clock');
+
+const HOST = '127.0.0.1';
+
+function open(port) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: HOST, port, noDelay: true });
+    s.once('connect', () => {
+      s.removeListener('error', reject);
+      s.on('error', () => {}); // a reset after our own destroy is expected
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+}
+
+function timedOut(socket) {
+  const at = nowMs();
+  socket.destroy();
+  return { ok: false, at, destroyedAt: nowMs() };
+}
+
+/** U1: socket.setTimeout(ms) + destroy() on 'timeout'. */
+function readU1(socket, timeout) {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.setTimeout(0);
+      socket.removeListener('data', onData);
+      socket.removeListener('timeout', onTimeout);
+      socket.pause();
+    };
+    const onData = (data) => {
+      done();
+      resolve({ ok: true, at: nowMs(), data });
+    };
+    const onTimeout = () => {
+      done();
+      resolve(timedOut(socket));
+    };
+    socket.on('data', onData);
+    socket.once('timeout', onTimeout);
+    socket.setTimeout(timeout);
+  });
+}
+
+/** U2: a setTimeout/clearTimeout armed around the read. */
+function readU2(socket, timeout) {
+  return new Promise((resolve) => {
+    const onData = (data) => {
+      clearTimeout(timer);
+      socket.pause();
+      resolve({ ok: true, at: nowMs(), data });
+    };
+    const timer = setTimeout(() => {
+      socket.removeListener('data', onData);
+      resolve(timedOut(socket));
+    }, timeout);
+    socket.once('data', onData);
+  });
+}
+
+/** U3: events.once(socket, 'data', { signal: AbortSignal.timeout(ms) }). */
+async function readU3(socket, timeout) {
+  try {
+    const [data] = await events.once(socket, 'data', { signal: AbortSignal.timeout(timeout) });
+    socket.pause();
+    return { ok: true, at: nowMs(), data };
+  } catch (err) {
+    if (err.name !== 'AbortError') throw err;
+    return timedOut(socket);
+  }
+}
+
+function userlandContender(name, readOnce) {
+  return {
+    name,
+    kind: 'userland',
+    open,
+    request(socket, buf) {
+      socket.write(buf);
+    },
+    readOnce,
+    recover: null,
+    close(socket) {
+      socket.destroy();
+    },
+  };
+}
+
+const userlandContenders = () => [
+  userlandContender('U1', readU1),
+  userlandContender('U2', readU2),
+  userlandContender('U3', readU3),
+];
+
+module.exports = { userlandContenders, openNet: open };

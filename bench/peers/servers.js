@@ -1,0 +1,141 @@
+'use strict';
+// The peers every scenario talks to: plain net servers on 127.0.0.1, one
+// per behaviour. They run in a child process (peers/child.js) or, for the
+// same-process ping-pong, in the bench's own process.
+const net = require('node:net');
+const { nowMs } = require('../lib/clock');
+
+const CHUNK = 64 * 1024;
+
+/** Echoes every byte back. */
+function echo(socket) {
+  socket.setNoDelay(true);
+  socket.on('data', (d) => socket.write(d));
+  socket.on('error', () => {});
+}
+
+/** Reads and discards; never writes (timeouts, scale, neighbours). */
+function silent(socket) {
+  socket.resume();
+  socket.on('error', () => {});
+}
+
+/** Reads an 8-byte size, sends that many bytes, then ends. */
+function source(socket) {
+  let header = Buffer.alloc(0);
+  socket.on('error', () => {});
+  socket.on('data', function onHeader(d) {
+    header = Buffer.concat([header, d]);
+    if (header.length < 8) return;
+    socket.removeListener('data', onHeader);
+    socket.resume();
+    let left = Number(header.readBigUInt64LE(0));
+    const chunk = Buffer.alloc(CHUNK, 0x61);
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, CHUNK);
+        left -= n;
+        if (!socket.write(n === CHUNK ? chunk : chunk.subarray(0, n))) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+      socket.end();
+    };
+    pump();
+  });
+}
+
+/** Reads an 8-byte size, then counts that many bytes and answers one byte. */
+function sink(socket) {
+  let header = Buffer.alloc(0);
+  let left = -1;
+  socket.on('error', () => {});
+  socket.on('data', (d) => {
+    if (left < 0) {
+      header = Buffer.concat([header, d]);
+      if (header.length < 8) return;
+      left = Number(header.readBigUInt64LE(0));
+      d = header.subarray(8);
+    }
+    left -= d.length;
+    if (left === 0) socket.write(Buffer.from([1]));
+  });
+}
+
+/**
+ * The deadline race's scripted peer. Each connection carries one trial: a
+ * 12-byte request (trial id u32, send-at f64 in ms on the shared monotonic
+ * clock), then at send-at the peer writes a 16-byte message. When the
+ * connection is over it reports when it wrote (sentBefore/sentAfter, around
+ * the write() that went straight into the kernel) and what the kernel told
+ * it: `resetBeforeEnd` = ECONNRESET with no FIN before it, which is what a
+ * client closing with our message unread in its queue causes (and also a
+ * write that lands after the client's FIN, before this loop saw the FIN:
+ * the bench tells the two apart by the clock, see README).
+ */
+function race(report) {
+  return (socket) => {
+    const t = { id: -1, requestAt: null, sentBefore: null, sentAfter: null, flushed: null, endSeen: false, resetBeforeEnd: false };
+    let request = Buffer.alloc(0);
+    let timer;
+    socket.setNoDelay(true);
+    socket.on('data', (d) => {
+      request = Buffer.concat([request, d]);
+      if (t.id >= 0 || request.length < 12) return;
+      t.id = request.readUInt32LE(0);
+      t.requestAt = nowMs();
+      const sendAt = request.readDoubleLE(4);
+      timer = setTimeout(() => {
+        if (socket.destroyed || socket.writableEnded) return;
+        const msg = Buffer.alloc(16);
+        msg.writeUInt32LE(t.id, 0);
+        t.sentBefore = nowMs();
+        socket.write(msg);
+        t.sentAfter = nowMs();
+        // 0 here means libuv's write went straight into the kernel, so on
+        // loopback the bytes were in the client's queue by sentAfter.
+        t.flushed = socket.writableLength === 0;
+      }, Math.max(0, sendAt - nowMs()));
+    });
+    socket.on('end', () => {
+      t.endSeen = true;
+    });
+    socket.on('error', (err) => {
+      if (err.code === 'ECONNRESET' && !t.endSeen) t.resetBeforeEnd = true;
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (t.id >= 0) report({ race: t });
+    });
+  };
+}
+
+/** Starts every peer server; resolves to { ports, close() }. */
+async function startServers(report = () => {}) {
+  const handlers = { echo, silent, source, sink, race: race(report) };
+  const servers = {};
+  const ports = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    const s = net.createServer({ noDelay: true }, handler);
+    await new Promise((resolve, reject) => {
+      s.once('error', reject);
+      s.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, resolve);
+    });
+    servers[name] = s;
+    ports[name] = s.address().port;
+  }
+  const close = () =>
+    Promise.all(
+      Object.values(servers).map(
+        (s) =>
+          new Promise((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections?.();
+          }),
+      ),
+    );
+  return { ports, close };
+}
+
+module.exports = { startServers };

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+'use strict';
+// npm run bench [-- --quick] [-- --only=race,lateness] [-- --out=DIR]
+// Runs every scenario against K (this package) and the userland-timer
+// contenders, prints the tables, and writes bench/results/latest.{json,html,md}.
+const fs = require('node:fs');
+const path = require('node:path');
+const { kernelContender } = require('./contenders/kernel');
+const { timeoutContenders } = require('./contenders');
+const { throughputContenders } = require('./contenders/throughput');
+const { environment } = require('./lib/env');
+const { progress, progressDone } = require('./lib/progress');
+const { spawnPeers } = require('./peers/spawn');
+const { writeHtml } = require('./report/html');
+const { RESULTS, writeJson } = require('./report/json');
+const { machineLine, markdown } = require('./report/tables');
+
+const SCENARIOS = {
+  lateness: () => require('./scenarios/lateness').lateness,
+  race: () => require('./scenarios/race').race,
+  pingpong: () => require('./scenarios/pingpong').pingpong,
+  bulk: () => require('./scenarios/bulk').bulk,
+  scale: () => require('./scenarios/scale').scale,
+  neighbours: () => require('./scenarios/neighbours').neighbours,
+};
+
+function parseArgs(argv) {
+  const opts = { quick: false, only: Object.keys(SCENARIOS), out: RESULTS };
+  for (const a of argv) {
+    if (a === '--quick') opts.quick = true;
+    else if (a.startsWith('--only=')) opts.only = a.slice(7).split(',').filter((n) => n in SCENARIOS);
+    else if (a.startsWith('--out=')) opts.out = path.resolve(a.slice(6));
+    else if (a === '--help' || a === '-h') {
+      console.log(`usage: node bench/run.js [--quick] [--only=${Object.keys(SCENARIOS).join(',')}] [--out=DIR (default bench/results)]`);
+      process.exit(0);
+    } else {
+      console.error(`unknown argument: ${a}`);
+      process.exit(2);
+    }
+  }
+  return opts;
+}
+
+/** SO_RCVTIMEO set to 1 ms reads back as one jiffy: HZ = 1000 / readback. */
+async function rcvtimeoReadback(port) {
+  const sock = await kernelContender('K').open(port, { readTimeout: 1 });
+  try {
+    return sock.readTimeout;
+  } finally {
+    await sock.close();
+  }
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  progress('starting the peer process');
+  const peers = await spawnPeers();
+  const report = { tool: 'kernel-timeout-socket bench', quick: opts.quick, startedAt: new Date(started).toISOString(), durationMs: 0, env: null, contenders: {}, scenarios: {} };
+  let failed = false;
+  try {
+    const contenders = await timeoutContenders(peers.ports.silent);
+    const hasPoll = contenders.some((c) => c.name === 'K-poll');
+    const throughput = throughputContenders(hasPoll);
+    report.env = environment(await rcvtimeoReadback(peers.ports.silent));
+    report.contenders = { timeouts: contenders.map((c) => c.name), throughput: throughput.map((c) => c.name), kPoll: hasPoll ? 'measured' : 'not offered by this build (connect() ignores a timer option)' };
+    for (const [i, name] of opts.only.entries()) {
+      const step = `[${i + 1}/${opts.only.length}]`;
+      const ctx = {
+        quick: opts.quick,
+        peers,
+        ports: peers.ports,
+        contenders,
+        throughput,
+        progress: (text) => progress(`${step} ${((Date.now() - started) / 1000).toFixed(0)} s  ${text}`),
+      };
+      ctx.progress(name);
+      try {
+        report.scenarios[name] = await SCENARIOS[name]()(ctx);
+      } catch (err) {
+        failed = true;
+        report.scenarios[name] = { error: String(err && err.stack ? err.stack : err) };
+      }
+    }
+  } finally {
+    await peers.stop();
+  }
+  report.durationMs = Date.now() - started;
+  progressDone();
+  const json = writeJson(report, path.join(opts.out, 'latest.json'));
+  const html = writeHtml(report, path.join(opts.out, 'latest.html'));
+  const heading = `${machineLine(report.env)}${opts.quick ? ' -- QUICK run: fewer samples, scale N=200' : ''}; run took ${(report.durationMs / 1000).toFixed(0)} s`;
+  const md = path.join(opts.out, 'latest.md');
+  fs.writeFileSync(md, `${heading}\n\n${markdown(report)}`);
+  console.log(`${heading}\n`);
+  console.log(markdown(report));
+  console.log(`wrote ${json}, ${html} and ${md}`);
+  const kLost = (report.scenarios.race?.rows || []).filter((r) => r.kind === 'kernel' && r.lost > 0);
+  if (kLost.length) {
+    console.error(`KERNEL PATH LOST BYTES: ${kLost.map((r) => `${r.contender} ${r.lost}`).join(', ')}`);
+    failed = true;
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((err) => {
+  progressDone();
+  console.error(err);
+  process.exitCode = 1;
+});

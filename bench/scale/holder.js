@@ -1,0 +1,85 @@
+'use strict';
+// Child process of the scale scenario: holds N connections of one
+// contender, each with one pending read and a 1 s timeout, and reports
+// lateness, peak RSS, threads and CPU time while waiting (its own process,
+// so RSS and threads are this contender's alone).
+// argv: <contender> <N> <port> <timeoutMs>
+const fs = require('node:fs');
+const { kernelContender } = require('../contenders/kernel');
+const { ownFdLimit } = require('../lib/fd-limit');
+const { userlandContenders } = require('../contenders/userland');
+const { nowMs } = require('../lib/clock');
+const { summarize } = require('../lib/stats');
+
+const [name, nArg, portArg, timeoutArg] = process.argv.slice(2);
+const N = Number(nArg);
+const port = Number(portArg);
+const TIMEOUT = Number(timeoutArg);
+
+function contender() {
+  if (name === 'K') return kernelContender('K');
+  if (name === 'K-poll') return kernelContender('K-poll', 'poll');
+  return userlandContenders().find((c) => c.name === name);
+}
+
+/** { threads, rssMB } from /proc/self/status. */
+function sample() {
+  const status = fs.readFileSync('/proc/self/status', 'latin1');
+  return {
+    threads: Number(/^Threads:\s+(\d+)/m.exec(status)[1]),
+    rssMB: Number(/^VmRSS:\s+(\d+)/m.exec(status)[1]) / 1024,
+  };
+}
+
+async function main() {
+  const c = contender();
+  const fdLimit = ownFdLimit();
+  if (fdLimit !== null && fdLimit < N + 64) {
+    throw new Error(`fd limit ${fdLimit} is too low for ${N} connections: raise ulimit -n`);
+  }
+  const conns = [];
+  for (let i = 0; i < N; i += 100) {
+    conns.push(...(await Promise.all(Array.from({ length: Math.min(100, N - i) }, () => c.open(port)))));
+  }
+  const before = sample();
+  let peak = { ...before };
+  const sampler = setInterval(() => {
+    const s = sample();
+    peak = { threads: Math.max(peak.threads, s.threads), rssMB: Math.max(peak.rssMB, s.rssMB) };
+  }, 25);
+  const cpu0 = process.cpuUsage();
+  const wall0 = nowMs();
+  const results = await Promise.all(
+    conns.map((s) => {
+      const deadline = nowMs() + TIMEOUT;
+      return c.readOnce(s, TIMEOUT).then((r) => ({ ...r, deadline }));
+    }),
+  );
+  const issuedMs = nowMs() - wall0;
+  const cpu = process.cpuUsage(cpu0);
+  clearInterval(sampler);
+  const s = sample();
+  peak = { threads: Math.max(peak.threads, s.threads), rssMB: Math.max(peak.rssMB, s.rssMB) };
+  await Promise.all(conns.map((x) => c.close(x)));
+  const timedOut = results.filter((r) => !r.ok);
+  process.send({
+    contender: name,
+    connections: N,
+    fdLimit: fdLimit === Infinity ? 'unlimited' : fdLimit,
+    timedOut: timedOut.length,
+    lateJs: summarize(timedOut.map((r) => r.at - r.deadline)),
+    lateKernel: c.kind === 'kernel' ? summarize(timedOut.map((r) => r.decidedAt - r.deadline)) : null,
+    spreadJsMs: timedOut.length ? Math.round((Math.max(...timedOut.map((r) => r.at)) - Math.min(...timedOut.map((r) => r.at))) * 100) / 100 : null,
+    rssBeforeMB: Math.round(before.rssMB),
+    peakRssMB: Math.round(peak.rssMB),
+    maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    threadsBefore: before.threads,
+    peakThreads: peak.threads,
+    cpuWhileWaitingMs: Math.round((cpu.user + cpu.system) / 1000),
+    waitedMs: Math.round(issuedMs),
+  });
+}
+
+main().catch((err) => {
+  process.send({ contender: name, connections: N, error: String(err && err.stack ? err.stack : err) });
+});

@@ -1,0 +1,74 @@
+// AbortSignal: aborted before = no syscall; aborted during = rejects at once,
+// and bytes the kernel delivers anyway go to the next read.
+import { describe, expect, it } from 'vitest';
+import { AbortError, TimeoutError } from '../dist/index.js';
+import { pair, server } from './helpers.js';
+
+describe('AbortSignal', () => {
+  it('an already-aborted read rejects with AbortError and leaves the data for the next read', async () => {
+    const p = await pair('tcp4');
+    await p.client.write('still here');
+    const reason = new Error('why');
+    const err = await p.peer.read(100, { signal: AbortSignal.abort(reason) }).catch((e) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    expect(err).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason });
+    expect((await p.peer.read(100, { timeout: 5000 }))!.toString()).toBe('still here');
+    await p.close();
+  });
+
+  it('aborting a pending read rejects at once; bytes arriving later go to the next read', async () => {
+    const p = await pair('tcp4');
+    const ac = new AbortController();
+    const pending = p.peer.read(100, { timeout: 30_000, signal: ac.signal }).catch((e) => e);
+    const t0 = Date.now();
+    ac.abort();
+    const err = await pending;
+    expect(err).toBeInstanceOf(AbortError);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // The aborted read is still in the kernel; the next read queues behind it.
+    const next = p.peer.read(100, { timeout: 30_000 });
+    await p.client.write('not lost');
+    expect((await next)!.toString()).toBe('not lost');
+    await p.close();
+  });
+
+  it('aborting a queued read removes it; reads around it are unaffected', async () => {
+    const p = await pair('tcp4');
+    const ac = new AbortController();
+    const first = p.peer.readExactly(3, { timeout: 30_000 });
+    const second = p.peer.readExactly(3, { timeout: 30_000, signal: ac.signal }).catch((e) => e);
+    const third = p.peer.readExactly(3, { timeout: 30_000 });
+    ac.abort();
+    expect(await second).toBeInstanceOf(AbortError);
+    await p.client.write('abcdef');
+    expect((await first).toString()).toBe('abc');
+    expect((await third).toString()).toBe('def');
+    await p.close();
+  });
+
+  it('aborting a pending accept rejects at once; the connection goes to the next accept', async () => {
+    const s = await server('tcp4');
+    const ac = new AbortController();
+    const pending = s.server.accept({ timeout: 30_000, signal: ac.signal }).catch((e) => e);
+    ac.abort();
+    expect(await pending).toBeInstanceOf(AbortError);
+    const { connect } = await import('../dist/index.js');
+    const c = await connect({ ...s.connectOptions, timeout: 5000 });
+    const peer = await s.server.accept({ timeout: 5000 });
+    await c.write('x');
+    expect((await peer.read())!.toString()).toBe('x');
+    await Promise.all([c.close(), peer.close()]);
+    await s.cleanup();
+  });
+
+  it('aborting a pending write rejects at once', async () => {
+    const p = await pair('tcp4');
+    const ac = new AbortController();
+    const pending = p.client.write(Buffer.alloc(64 << 20), { timeout: 30_000, signal: ac.signal }).catch((e) => e);
+    ac.abort();
+    const err = await pending;
+    expect(err).toBeInstanceOf(AbortError);
+    expect(err).not.toBeInstanceOf(TimeoutError);
+    await p.close();
+  });
+});

@@ -1,0 +1,63 @@
+// The benchmark's smoke test (what CI runs of it): `node bench/run.js
+// --quick` exits 0, writes both reports, covers every scenario, and the
+// kernel paths lost no byte in the deadline race. No timing assertions:
+// figures live in the report, not in tests.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+
+const root = join(__dirname, '..');
+const SCENARIOS = ['lateness', 'race', 'pingpong', 'bulk', 'scale', 'neighbours'];
+const KILL_AFTER_MS = 60_000;
+
+function runQuick(out: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bench', 'run.js'), '--quick', `--out=${out}`], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const kill = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      clearTimeout(kill);
+      resolve({ code, signal, output });
+    });
+  });
+}
+
+describe('npm run bench -- --quick', () => {
+  it(
+    'writes latest.json and latest.html with every scenario, and K loses nothing',
+    async () => {
+      // A fresh directory, so a developer's bench/results survive npm test.
+      const results = mkdtempSync(join(tmpdir(), 'kts-bench-'));
+      onTestFinished(() => rmSync(results, { recursive: true, force: true }));
+      const run = await runQuick(results);
+      expect(run.signal, run.output).toBe(null);
+      expect(run.code, run.output).toBe(0);
+
+      for (const file of ['latest.json', 'latest.html']) expect(existsSync(join(results, file)), file).toBe(true);
+      const report = JSON.parse(readFileSync(join(results, 'latest.json'), 'utf8'));
+      expect(report.quick).toBe(true);
+      for (const name of SCENARIOS) {
+        expect(report.scenarios[name], name).toBeDefined();
+        expect(report.scenarios[name].error, name).toBeUndefined();
+      }
+      const kernelRows = report.scenarios.race.rows.filter((r: { kind: string }) => r.kind === 'kernel');
+      expect(kernelRows.length).toBeGreaterThan(0);
+      for (const row of kernelRows) {
+        expect(row.trials, row.contender).toBeGreaterThan(0);
+        expect(row.lost, row.contender).toBe(0);
+      }
+      const html = readFileSync(join(results, 'latest.html'), 'utf8');
+      expect(html).toContain('<svg');
+      expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    },
+    KILL_AFTER_MS + 10_000,
+  );
+});

@@ -1,0 +1,248 @@
+// The package as a user gets it: `npm pack`, then install the tarball into
+// a fresh project with no dev dependencies and no TypeScript, from the npm
+// cache (--offline; the repo's own `npm ci` has warmed it; the registry only
+// if a dependency's newer release is missing there). Its install script must build
+// the addon with node-gyp against this Node's headers. Then require() it,
+// import it, and type-check a .mts and a .cts file that use it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+import { typeCheck } from './typecheck.js';
+
+const root = join(__dirname, '..');
+const tmp = tempDir();
+const app = join(tmp.dir, 'app');
+let packed: string[] = [];
+let installLog = '';
+
+/** The environment of a user's shell: none of the npm_* variables `npm test` sets, no user npmrc. */
+function userEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] = v;
+  return env;
+}
+
+function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): { status: number | null; out: string } {
+  const r = spawnSync('npm', args, { cwd, env, encoding: 'utf8', timeout: timeoutMs });
+  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+beforeAll(() => {
+  // The registry and cache the repo's install used, so --offline finds them.
+  const config = (key: string) => execFileSync('npm', ['config', 'get', key], { cwd: root, encoding: 'utf8' }).trim();
+  const registry = config('registry');
+  const cache = config('cache');
+
+  // --ignore-scripts: `prepare` would rebuild dist/ while other test files
+  // (in parallel forks) load it; `npm test`'s pretest has just built it.
+  const pack = npm(['pack', '--json', '--ignore-scripts', '--pack-destination', tmp.dir], root, userEnv(), 120_000);
+  if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.out}`);
+  const info = JSON.parse(pack.out.slice(pack.out.indexOf('['), pack.out.lastIndexOf(']') + 1)) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
+  packed = info[0]!.files.map((f) => f.path).sort();
+
+  mkdirSync(app);
+  const userconfig = join(tmp.dir, 'empty-npmrc');
+  writeFileSync(userconfig, '');
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'app', private: true, dependencies: { 'kernel-timeout-socket': `file:../${info[0]!.filename}` } }),
+  );
+  const install = (mode: string) =>
+    npm(
+      ['install', mode, '--no-audit', '--no-fund', '--foreground-scripts', '--userconfig', userconfig,
+        '--registry', registry, '--cache', cache],
+      app,
+      userEnv(),
+      100_000,
+    );
+  let r = install('--offline');
+  // A fresh resolution may want a newer release of a dependency than the
+  // repo's lockfile put in the cache; then (only then) the registry may
+  // supply it. Nothing else is fetched: node-gyp uses local headers.
+  if (r.status !== 0 && r.out.includes('ENOTCACHED')) r = install('--prefer-offline');
+  installLog = r.out;
+  if (r.status !== 0) throw new Error(`npm install of the tarball failed:\n${r.out}`);
+}, 240_000);
+
+afterAll(() => tmp.cleanup());
+
+const pkg = () => join(app, 'node_modules', 'kernel-timeout-socket');
+
+describe('npm pack', () => {
+  it('holds only what users need: compiled lib and types, binding.gyp, native sources, the build script, README, LICENSE', () => {
+    const allowed = [
+      /^dist\/[a-z-]+\.(js|d\.ts|mjs|d\.mts)$/,
+      /^native\/[a-z_]+\.(cc|h)$/,
+      /^binding\.gyp$/,
+      /^scripts\/build-native\.js$/,
+      /^package\.json$/,
+      /^README\.md$/,
+      /^LICENSE$/,
+    ];
+    expect(packed.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
+    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/index.d.mts', 'binding.gyp', 'LICENSE']) {
+      expect(packed).toContain(f);
+    }
+    if (existsSync(join(root, 'README.md'))) expect(packed).toContain('README.md');
+  });
+
+  it('ships no stale build output: every dist file comes from a source in lib/', () => {
+    const sources = new Set(readdirSync(join(root, 'lib')).map((f) => f.replace(/\.m?ts$/, '')));
+    const stale = packed
+      .filter((f) => f.startsWith('dist/'))
+      .filter((f) => !sources.has(f.slice(5).replace(/\.(d\.ts|js|mjs|d\.mts)$/, '')));
+    expect(stale).toEqual([]);
+  });
+
+  it('ships every native source binding.gyp compiles and every header', () => {
+    const gyp = readFileSync(join(root, 'binding.gyp'), 'utf8');
+    const sources = [...gyp.matchAll(/"(native\/[a-z_]+\.cc)"/g)].map((m) => m[1]!);
+    const headers = readdirSync(join(root, 'native'))
+      .filter((f) => f.endsWith('.h'))
+      .map((f) => `native/${f}`);
+    expect(sources.length).toBeGreaterThan(0);
+    for (const f of [...sources, ...headers]) expect(packed).toContain(f);
+  });
+});
+
+describe('platform honesty', () => {
+  it('package.json says Linux and macOS, Node >= 20', () => {
+    const meta = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(meta.os).toEqual(['linux', 'darwin']);
+    expect(meta.engines.node).toMatch(/^>=20(\.|$)/);
+  });
+
+  it('the install script refuses any other OS with a clear message and a failing exit code', () => {
+    // The script as the installed package runs it, with process.platform
+    // reporting another OS (the only way to be another OS on this machine).
+    const script = join(pkg(), 'scripts', 'build-native.js');
+    const r = spawnSync(
+      process.execPath,
+      ['-e', `Object.defineProperty(process, 'platform', { value: 'win32' }); require(${JSON.stringify(script)});`],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('kernel-timeout-socket supports Linux and macOS only, not win32.');
+    expect(r.stdout).not.toContain('gyp info'); // it stops before node-gyp
+  });
+});
+
+describe('installed from the tarball in a fresh project', () => {
+  it('the install script built the addon with node-gyp, without downloading headers', () => {
+    expect(installLog).toContain('gyp info ok');
+    expect(installLog).not.toMatch(/gyp http GET/);
+    expect(existsSync(join(pkg(), 'build', 'Release', 'kernel_timeout_socket.node'))).toBe(true);
+    // Only runtime dependencies: no TypeScript, no vitest, no @types.
+    const installed = readdirSync(join(app, 'node_modules'));
+    expect(installed).not.toContain('typescript');
+    expect(installed).not.toContain('vitest');
+    expect(installed).not.toContain('@types');
+  });
+
+  const smoke = (load: string) => `
+    const s = await k.listen({ host: '127.0.0.1', port: 0 });
+    const accepted = s.accept({ timeout: 5000 });
+    const c = await k.connect({ host: '127.0.0.1', port: s.address().port, timeout: 5000, readTimeout: 50 });
+    const p = await accepted;
+    await c.write('ping');
+    const got = String(await p.readExactly(4, { timeout: 5000 }));
+    const err = await c.read().catch((e) => e);
+    await Promise.all([c.close(), p.close(), s.close()]);
+    console.log(JSON.stringify({ load: ${JSON.stringify(load)}, got, timeout: err instanceof k.ReadTimeoutError, names: Object.keys(k).sort() }));
+  `;
+
+  function node(args: string[]): { got: string; timeout: boolean; names: string[] } {
+    const out = execFileSync(process.execPath, args, { cwd: app, encoding: 'utf8', timeout: 30_000 });
+    return JSON.parse(out.trim().split('\n').pop()!);
+  }
+
+  it('require() works (CommonJS) and the addon runs', () => {
+    const r = node(['-e', `const k = require('kernel-timeout-socket'); (async () => { ${smoke('require')} })();`]);
+    expect(r.got).toBe('ping');
+    expect(r.timeout).toBe(true);
+    expect(r.names).toContain('connect');
+  });
+
+  it('import works (ESM), with the same exports and the same classes as require()', () => {
+    const r = node([
+      '--input-type=module',
+      '-e',
+      `import * as k from 'kernel-timeout-socket';
+       import { createRequire } from 'node:module';
+       const cjs = createRequire(import.meta.url)('kernel-timeout-socket');
+       if (k.ReadTimeoutError !== cjs.ReadTimeoutError) throw new Error('two copies of the module');
+       if (k.default !== cjs) throw new Error('default export is not the CommonJS exports');
+       ${smoke('import')}`,
+    ]);
+    const cjs = node(['-e', `const k = require('kernel-timeout-socket'); (async () => { ${smoke('require')} })();`]);
+    expect(r.got).toBe('ping');
+    expect(r.timeout).toBe(true);
+    // ESM also has `default` (the CommonJS exports object, as Node gives
+    // for any CommonJS module) and tsc's __esModule marker, which CommonJS
+    // keeps non-enumerable.
+    expect(r.names.filter((n) => n !== 'default' && n !== '__esModule')).toEqual(cjs.names);
+    expect(r.names).toContain('default');
+  });
+
+  it('tsc --noEmit type-checks a .mts (import) and a .cts (require) file against the shipped types', () => {
+    writeFileSync(
+      join(app, 'esm.mts'),
+      `import { connect, listen, LineReader, ReadTimeoutError, type KernelSocket } from 'kernel-timeout-socket';
+import kts from 'kernel-timeout-socket';
+const sameConnect: typeof connect = kts.connect;
+void sameConnect;
+await using server = await listen({ host: '127.0.0.1', port: 0 });
+const { port } = server.address() as { port: number };
+await using sock: KernelSocket = await connect({ host: '127.0.0.1', port, readTimeout: 100 });
+const stream = sock.toStream({ highWaterMark: 1024 });
+stream.on('error', (err) => {
+  if (err instanceof ReadTimeoutError) console.log(err.timeout, err.decidedAt);
+});
+const line: Buffer | null = await new LineReader(sock).readLine({ timeout: 10 });
+void line;
+// @ts-expect-error the types are live: port must be a number
+await connect({ port: '80' });
+`,
+    );
+    writeFileSync(
+      join(app, 'cjs.cts'),
+      `import kts = require('kernel-timeout-socket');
+export async function main(): Promise<void> {
+  const sock: kts.KernelSocket = await kts.connect({ host: '127.0.0.1', port: 1, timeout: 100 });
+  const chunk: Buffer | null = await sock.read(10);
+  void chunk;
+  // @ts-expect-error the types are live: read() takes a size, not a string
+  await sock.read('10');
+}
+`,
+    );
+    // skipLibCheck off: the shipped .d.ts/.d.mts must type-check too.
+    const r = typeCheck(app, ['esm.mts', 'cjs.cts'], { skipLibCheck: false });
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('the types also resolve for bundler-style projects (moduleResolution bundler: the import condition)', () => {
+    const dir = join(app, 'bundler');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'use.ts'),
+      `import { connect, toStream, type KernelSocketStream } from 'kernel-timeout-socket';
+export async function open(port: number): Promise<KernelSocketStream> {
+  return toStream(await connect({ host: '127.0.0.1', port }));
+}
+// @ts-expect-error the types are live: timeout must be a number
+void connect({ port: 1, timeout: 'soon' });
+`,
+    );
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bundled', private: true, type: 'module' }));
+    const r = typeCheck(dir, ['use.ts'], { module: 'esnext', moduleResolution: 'bundler', skipLibCheck: false });
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
