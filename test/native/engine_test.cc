@@ -191,6 +191,8 @@ class Round {
 };
 
 void Round::Submit(TestOp* op, bool closed) {
+  // Both ways of timing a wait: SO_RCVTIMEO/SO_SNDTIMEO, and poll(2).
+  op->timer = rng_.OneIn(2) ? kts::TimerMode::kPoll : kts::TimerMode::kSockopt;
   rs_.ops.push_back(op);
   op->submitted_after_close = closed;
   ++stats_.ops;
@@ -409,9 +411,9 @@ void Round::Validate() {
       KTS_CHECK(op->done >= 1 && op->done <= op->size, "read of %zu returned %zu", op->size, op->done);
       KTS_CHECK(!op->exact || op->done == op->size, "exact read of %zu returned %zu", op->size, op->done);
       for (size_t i = 0; i < op->done; ++i, ++off) {
-        if (op->data[i] != PatternByte(c->stream, off)) {
+        if (op->data.data()[i] != PatternByte(c->stream, off)) {
           KTS_CHECK(false, "stream %u byte %llu: got %u, expected %u (foreign, lost or reordered)", c->stream,
-                    static_cast<unsigned long long>(off), op->data[i], PatternByte(c->stream, off));
+                    static_cast<unsigned long long>(off), op->data.data()[i], PatternByte(c->stream, off));
           break;
         }
       }
@@ -506,6 +508,7 @@ void RunShutdownTest() {
   {
     kts::Engine engine(&sink, 64 * 1024, 5000);
     auto submit = [&](TestOp* op) {
+      op->timer = ops.size() % 2 ? kts::TimerMode::kPoll : kts::TimerMode::kSockopt;
       ops.push_back(op);
       if (engine.Submit(op)) op->sync = true;
       else ++pending;
