@@ -38,8 +38,10 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, hang]).finally(() => clearTimeout(timer));
 }
 
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
 /** The outcome of p as a value: its result or its error, never a rejection. */
-export function outcome<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+export function outcome<T>(p: Promise<T>): Promise<Outcome<T>> {
   return p.then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
