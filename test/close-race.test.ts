@@ -18,7 +18,7 @@ import {
   type KernelServer,
   type KernelSocket,
 } from '../dist/index.js';
-import { openFds, pattern, server, type Transport } from './helpers.js';
+import { openFds, pair, pattern, server, type Transport } from './helpers.js';
 import { addon, outcome, seeded, within, type Outcome } from './stress-helpers.js';
 
 const MAX_ITERATIONS = 3000;
@@ -228,6 +228,24 @@ describe('close racing pending operations', () => {
     await stuck.close();
     await good.cleanup();
     expect(openFds()).toBe(baseline);
+  });
+
+  it('an aborted in-flight write goes on whole, and the next write follows it', async () => {
+    const p = await pair('unix');
+    const big = pattern(8 << 20, 31); // more than the socket buffers: it waits in the kernel
+    const next = pattern(1000, 32);
+    const ac = new AbortController();
+    const first = p.client.write(big, { signal: ac.signal });
+    expect(addon.pending()).toBeGreaterThan(0);
+    ac.abort();
+    await expect(first).rejects.toBeInstanceOf(AbortError);
+    const second = p.client.write(next, { timeout: 10_000 });
+    // The kernel call cannot be taken back, so the write is not cut short at
+    // an unknown byte: it finishes, and the next write's bytes come after it.
+    const got = await p.peer.readExactly(big.length + next.length, { timeout: 10_000 });
+    await second;
+    expect(got.equals(Buffer.concat([big, next]))).toBe(true);
+    await p.close();
   });
 
   it('closes the connection an aborted accept took when the server closes', async () => {
