@@ -3,9 +3,7 @@
 // library recovers once fds are freed; 10 000 connect/close cycles leak no
 // fd and no thread; 1 000 000 reads leave RSS flat, sampled over time.
 import { describe, expect, it } from 'vitest';
-import { connect, listen } from '../dist/index.js';
-import { openFds } from './helpers.js';
-import { addon, fixture, runChild, taskCount } from './stress-helpers.js';
+import { fixture, runChild } from './stress-helpers.js';
 
 describe('resource exhaustion', () => {
   it('EMFILE under ulimit -n 64 is a SocketError, and the library recovers', async () => {
@@ -22,38 +20,31 @@ describe('resource exhaustion', () => {
   });
 
   it('10 000 connect/close cycles leak no fd and no thread', { timeout: 120_000 }, async () => {
-    const CYCLES = 10_000;
-    const server = await listen({ host: '127.0.0.1', port: 0 });
-    const target = { host: '127.0.0.1', port: (server.address() as { port: number }).port, timeout: 5000 };
-    const fdsBefore = openFds();
-    const samples: { cycle: number; fds: number; owned: number; tasks: number }[] = [];
-    const started = Date.now();
-    for (let i = 1; i <= CYCLES; i++) {
-      const accepted = server.accept({ timeout: 5000 });
-      const client = await connect(target);
-      const peer = await accepted;
-      if (i % 3 === 0) await client.write('x'); // some cycles carry data, so closes send it or reset
-      await Promise.all([client.close(), peer.close()]);
-      if (i % 1000 === 0) samples.push({ cycle: i, fds: openFds(), owned: addon.threads(), tasks: taskCount() });
+    // Owned threads retire after 30 ms idle here, so the pool starts and
+    // joins threads all through the run; every 1000 cycles the child waits
+    // for all of them to retire, then counts fds and /proc/self/task.
+    const r = await runChild(process.execPath, [fixture('cycles.js'), '10000'], 110_000, undefined, {
+      KTS_THREAD_IDLE_MS: '30',
+    });
+    expect(r.killedByTimer).toBe(false);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      ms: number;
+      base: { fds: number; tasks: number };
+      samples: { cycle: number; fds: number; tasks: number; ownedBusy: number; retired: boolean }[];
+      pending: number;
+    };
+    console.log(`10 000 cycles in ${out.ms} ms; base ${JSON.stringify(out.base)};`, JSON.stringify(out.samples));
+    expect(out.samples).toHaveLength(10);
+    for (const s of out.samples) {
+      expect(s.retired).toBe(true);
+      expect(s.fds).toBe(out.base.fds);
+      expect(s.tasks).toBe(out.base.tasks);
+      // Threads follow concurrency (an accept and a connect in flight), not the cycle count.
+      expect(s.ownedBusy).toBeLessThanOrEqual(8);
     }
-    console.log(`10k cycles in ${Date.now() - started} ms`, JSON.stringify(samples));
-    for (const s of samples) expect(s.fds).toBe(fdsBefore);
-    // Owned threads follow concurrency (an accept and a connect in flight,
-    // plus one started while another was finishing), not the cycle count;
-    // no other thread appears.
-    for (const s of samples) {
-      expect(s.owned).toBeLessThanOrEqual(8);
-      expect(s.tasks - s.owned).toBe(samples[0]!.tasks - samples[0]!.owned);
-    }
-    // Idle owned threads retire (5 s idle) and leave the process: wait for
-    // it, bounded, then the process has only the threads it had without us.
-    const deadline = Date.now() + 20_000;
-    while (addon.threads() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(addon.threads()).toBe(0);
-    expect(taskCount()).toBe(samples[0]!.tasks - samples[0]!.owned);
-    expect(addon.pending()).toBe(0);
-    await server.close();
-    expect(openFds()).toBe(fdsBefore - 1);
+    expect(out.pending).toBe(0);
   });
 
   it('1 000 000 reads leave RSS flat (sampled after GC at 20 checkpoints)', { timeout: 120_000 }, async () => {

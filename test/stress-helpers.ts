@@ -1,8 +1,7 @@
 // Plumbing for the reliability tests: a seeded generator (the seed is
 // printed so a failure can be replayed with KTS_SEED), a hang guard, the raw
-// addon's counters, thread counts, and child processes with a kill timer.
+// addon's counters, and child processes with a kill timer.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -48,10 +47,6 @@ export function outcome<T>(p: Promise<T>): Promise<Outcome<T>> {
   );
 }
 
-export function taskCount(): number {
-  return readdirSync('/proc/self/task').length;
-}
-
 export interface ChildResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -64,17 +59,23 @@ export interface ChildResult {
 /**
  * Runs `node fixture args` (or a shell command line when `shell` is given)
  * with a kill timer: after killMs it gets SIGKILL and killedByTimer is set.
- * onStdout sees the output as it comes (to drive the child by its messages).
+ * onStdout sees the output as it comes (to drive the child by its messages);
+ * env adds to this process's environment.
  */
 export function runChild(
   command: string,
   args: string[],
   killMs: number,
   onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void,
+  env: Record<string, string> = {},
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(__dirname, '..') });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: join(__dirname, '..'),
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     let killedByTimer = false;
