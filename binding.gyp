@@ -23,7 +23,8 @@
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
       ],
       "defines": [
-        "NAPI_VERSION=8"
+        "NAPI_VERSION=8",
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
       ],
       "cflags_cc": [
         "-std=c++17",

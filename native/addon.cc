@@ -4,6 +4,7 @@
 #include "addon.h"
 
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 
 #include "io.h"
@@ -75,22 +76,21 @@ void AddonData::Drain(Napi::Env env, void* self) {
   bool threw = false;
   Napi::Error first_error;
   for (Op* raw : data->delivery.TakeAll()) {
-    auto* op = static_cast<JsOp*>(raw);
+    std::unique_ptr<JsOp> op(static_cast<JsOp*>(raw));  // freed whatever happens
     data->pending_.erase(op->id);
     data->delivery.Drop();
     // JavaScript already settled an aborted or cancelled op's promise.
-    bool silent = op->abandoned || op->status == OpStatus::kCancelled;
-    Napi::Value result;
-    Napi::Function cb;
-    if (!silent) {
-      result = MakeResult(env, *data, *op);
-      cb = op->callback.Value();
-    }
-    delete op;  // drop our references before user code can run
-    if (silent) continue;
+    if (op->abandoned || op->status == OpStatus::kCancelled) continue;
     try {
+      Napi::Value result = MakeResult(env, *data, *op);
+      Napi::Function cb = op->callback.Value();
+      op.reset();  // drop our references before user code can run
       cb.Call({result});
     } catch (const Napi::Error& e) {
+      // A callback threw, or this env is being torn down (a terminated
+      // Worker: Node runs a last wake-up while JavaScript can no longer
+      // run, so MakeResult fails too). Go on: every op taken must be freed,
+      // or an accepted connection in it stays open for good.
       if (!threw) first_error = e;
       threw = true;
     }

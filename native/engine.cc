@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -142,7 +144,7 @@ Op* Engine::FinishAndNext(Op* op) {
                    op->data.begin() + static_cast<ptrdiff_t>(op->done));
     // op->done still says how many, for the error; the bytes are not sent.
   }
-  if (op->abandoned && op->accepted_fd >= 0) {
+  if (op->abandoned && op->accepted_fd >= 0 && !h.closing()) {
     h.stashed_connections.push_front({op->accepted_fd, op->peer, op->peer_len});
     op->accepted_fd = -1;
   }
@@ -150,8 +152,10 @@ Op* Engine::FinishAndNext(Op* op) {
   // errno the wake-up gave it (KERNEL.md: report from the flag).
   if (h.closing()) {
     if (op->accepted_fd >= 0) {
-      h.stashed_connections.push_back({op->accepted_fd, op->peer, op->peer_len});
-      op->accepted_fd = -1;  // closed with the handle
+      // Accepted as close began: nobody can take it, so its peer must see
+      // the close now, not when the handle is garbage collected.
+      close(op->accepted_fd);
+      op->accepted_fd = -1;
     }
     op->Fail(OpStatus::kClosed, 0, op->syscall);
   }

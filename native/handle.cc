@@ -58,10 +58,14 @@ void Handle::CloseFdLocked(int* to_close) {
 
 bool Handle::BeginClose(std::vector<Op*>* unstarted) {
   int to_close = -1;
+  std::deque<StashedConnection> stashed;
   {
     std::lock_guard<std::mutex> lock(mu);
     if (closing_) return false;
     closing_ = true;
+    // Connections accepted for aborted accepts: no accept can take them now,
+    // and their peers must see the close, not wait for garbage collection.
+    stashed.swap(stashed_connections);
     for (Lane* lane : {&read_lane, &write_lane}) {
       for (Op* op : lane->queue) {
         op->state = OpState::kFinished;
@@ -80,6 +84,7 @@ bool Handle::BeginClose(std::vector<Op*>* unstarted) {
   // close(2) outside the lock: it can linger (SO_LINGER) and nothing else
   // needs the mutex for it.
   if (to_close >= 0) close(to_close);
+  for (const StashedConnection& c : stashed) close(c.fd);
   return true;
 }
 

@@ -1,0 +1,54 @@
+// A CompletionSink that stands in for Node's delivery: it counts every
+// completion on the op itself (so a second delivery is caught even before
+// the main thread looks) and queues the op for the main thread, which plays
+// the JS thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "../../native/op.h"
+
+namespace kts_test {
+
+struct TestOp : kts::Op {
+  int conn = -1;                  // index of its connection in the round
+  std::atomic<int> completions{0};
+  bool sync = false;              // finished inside Submit (never reaches the sink)
+  bool abandoned_by_cancel = false;
+  bool submitted_after_close = false;
+  std::vector<uint8_t> wbuf;      // a write's bytes, valid during Submit only
+};
+
+class CountingSink : public kts::CompletionSink {
+ public:
+  void Complete(kts::Op* op) override {
+    auto* t = static_cast<TestOp*>(op);
+    t->completions.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(mu_);
+    ++delivered_;
+    cv_.notify_all();
+  }
+
+  // Waits until `n` completions in total have been delivered.
+  bool WaitForTotal(long n, int64_t timeout_ns) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::nanoseconds(timeout_ns), [&] { return delivered_ >= n; });
+  }
+
+  long delivered() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return delivered_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  long delivered_ = 0;
+};
+
+}  // namespace kts_test
