@@ -45,8 +45,9 @@ int ThreadPool::Submit(Task task) {
       tasks_.push_back(std::move(task));
       queued_.store(tasks_.size(), std::memory_order_release);
       // A new thread finds the task without a signal, and so does the
-      // spinner (it re-checks under the lock before it sleeps).
-      wake = !started && !spinning_;
+      // spinner (it re-checks under the lock before it sleeps), but it takes
+      // one task only: any more need a sleeping thread woken.
+      wake = !started && !(spinning_ && tasks_.size() == 1);
     }
   }
   // Signalled after unlocking, so the woken thread does not block at once on

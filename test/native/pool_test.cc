@@ -4,7 +4,8 @@
 // every task runs exactly once, including tasks still queued when Shutdown
 // begins; each owned thread has asynchronous signals blocked and fault
 // signals not; Shutdown joins every thread (threads() == 0 and the process's
-// /proc/self/task count is back to where it was).
+// /proc/self/task count is back to where it was); no task waits behind the
+// thread that spins for work.
 #include <pthread.h>
 #include <unistd.h>
 
@@ -49,6 +50,47 @@ void CheckSignalMask() {
     KTS_CHECK(sigismember(&cur, sig) == 1, "signal %d not blocked on an owned thread", sig);
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT})
     KTS_CHECK(sigismember(&cur, sig) == 0, "fault signal %d blocked on an owned thread", sig);
+}
+
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu);
+    open = true;
+    cv.notify_all();
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return open; });
+  }
+};
+
+// A thread that has just finished a task spins for the next one, and Submit
+// does not signal while it spins: it may skip the signal for one task only.
+// With three threads idle (one spinning, two asleep) two tasks arrive at
+// once; the first blocks, so the second must wake a sleeper at once, not
+// wait for the idle timeout (10 s here).
+void CheckSecondTaskDuringSpin() {
+  kts::ThreadPool pool(64 * 1024, 10000, 200000);
+  Gate first, second;
+  Counter warmed, started;
+  for (int i = 0; i < 3; ++i)
+    KTS_CHECK(pool.Submit([&] {
+      first.Wait();
+      warmed.Add();
+    }) == 0, "Submit");
+  first.Open();
+  KTS_CHECK(warmed.WaitFor(3, 5000000000LL), "warm-up tasks did not finish");
+  for (int i = 0; i < 2; ++i)
+    KTS_CHECK(pool.Submit([&] {
+      started.Add();
+      second.Wait();
+    }) == 0, "Submit");
+  KTS_CHECK(started.WaitFor(2, 2000000000LL), "a task waited behind the spinning thread");
+  second.Open();
+  pool.Shutdown();
 }
 
 }  // namespace
@@ -108,6 +150,7 @@ PoolStats RunPoolTest(Rng& rng, int64_t budget_ns, int max_rounds) {
     KTS_CHECK(ran_once == submitted, "%ld of %ld tasks ran", ran_once, submitted);
     stats.tasks = submitted;
   }
+  CheckSecondTaskDuringSpin();
   KTS_CHECK(CountThreads() == threads_before, "threads: %d before, %d after Shutdown", threads_before,
             CountThreads());
   return stats;
