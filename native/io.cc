@@ -350,21 +350,30 @@ void BlockingAccept(Op& op, Handle& h, int fd) {
 void BlockingConnect(Op& op, Handle& h, int fd) {
   if (op.connect_would_block) {
     // A Unix listener with a full backlog: a blocking connect waits for room
-    // and honours SO_SNDTIMEO (EAGAIN when it expires).
+    // and honours SO_SNDTIMEO (EAGAIN when it expires). shutdown(2) does not
+    // wake it (measured, Linux 6.x), so close could not end it: wait in
+    // slices and look at the close flag between them.
+    constexpr int64_t kSliceNs = 50 * 1000000;
     if (platform::SetNonBlocking(fd, false) < 0)
       return op.Fail(OpStatus::kError, errno, "fcntl");
+    int last = 0;  // errno of the last slice (0: the deadline had passed before any)
     for (;;) {
       int64_t left = Remaining(op);
-      if (left == 0) return TimedOut(op, 0, "connect");
-      if (!SetTimeo(fd, SO_SNDTIMEO, left, &h.sndtimeo_us))
+      if (left == 0) return TimedOut(op, last, "connect");
+      {
+        std::lock_guard<std::mutex> lock(h.mu);
+        if (h.closing()) return op.Fail(OpStatus::kClosed, 0, "connect");
+      }
+      int64_t slice = left < 0 || left > kSliceNs ? kSliceNs : left;
+      if (!SetTimeo(fd, SO_SNDTIMEO, slice, &h.sndtimeo_us))
         return op.Fail(OpStatus::kError, errno, "setsockopt");
       if (connect(fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addr_len) == 0) {
         op.status = OpStatus::kOk;
         return;
       }
-      if (errno == EINTR) continue;
-      if (IsWouldBlock(errno) || errno == EINPROGRESS) return TimedOut(op, errno, "connect");
-      return op.Fail(OpStatus::kError, errno, "connect");
+      last = errno;
+      if (last == EINTR || IsWouldBlock(last) || last == EINPROGRESS) continue;
+      return op.Fail(OpStatus::kError, last, "connect");
     }
   }
   // TCP: the handshake runs in the kernel; poll(2) waits for it with the time
