@@ -197,6 +197,9 @@ void Round::Submit(TestOp* op, bool closed) {
   op->submitted_after_close = closed;
   ++stats_.ops;
   if (engine_.Submit(op)) {
+    // As the addon does (MakeResult): a read finished inside Submit may hold
+    // its bytes in this thread's scratch, valid until the next Submit.
+    if (op->data.borrowed()) op->data.Own(op->done);
     op->sync = true;
     ++stats_.sync_ops;
     KTS_CHECK(!closed || op->status == kts::OpStatus::kClosed, "op on a closed handle: status %d",
