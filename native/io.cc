@@ -450,6 +450,7 @@ void Polled(Op& op, int fd, int opt, int64_t* cache, short events, const char* c
 void PolledRead(Op& op, Handle& h, int fd) {
   PrepareReadBuffer(op, ThreadScratch());
   KeepOwnBytes keep{op};
+  if (BusyPollRead(op, fd)) return;
   Polled(op, fd, SO_RCVTIMEO, &h.rcvtimeo_us, POLLIN, "recv",
          [&](bool* would_block) { return ReadStep(op, fd, MSG_DONTWAIT, would_block); });
 }
