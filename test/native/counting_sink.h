@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../../native/op.h"
+#include "counter.h"
 
 namespace kts_test {
 
@@ -27,28 +28,17 @@ struct TestOp : kts::Op {
 class CountingSink : public kts::CompletionSink {
  public:
   void Complete(kts::Op* op) override {
-    auto* t = static_cast<TestOp*>(op);
-    t->completions.fetch_add(1, std::memory_order_relaxed);
-    std::lock_guard<std::mutex> lock(mu_);
-    ++delivered_;
-    cv_.notify_all();
+    static_cast<TestOp*>(op)->completions.fetch_add(1, std::memory_order_relaxed);
+    delivered_.Add();
   }
 
   // Waits until `n` completions in total have been delivered.
-  bool WaitForTotal(long n, int64_t timeout_ns) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::nanoseconds(timeout_ns), [&] { return delivered_ >= n; });
-  }
+  bool WaitForTotal(long n, int64_t timeout_ns) { return delivered_.WaitFor(n, timeout_ns); }
 
-  long delivered() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return delivered_;
-  }
+  long delivered() { return delivered_.value(); }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  long delivered_ = 0;
+  Counter delivered_;
 };
 
 }  // namespace kts_test

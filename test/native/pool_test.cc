@@ -19,6 +19,7 @@
 
 #include "../../native/thread_pool.h"
 #include "check.h"
+#include "counter.h"
 #include "pool_test.h"
 #include "support.h"
 
@@ -27,21 +28,6 @@ namespace kts_test {
 namespace {
 
 constexpr int kIdleMs = 5;
-
-struct Counter {
-  std::mutex mu;
-  std::condition_variable cv;
-  long done = 0;
-  void Add() {
-    std::lock_guard<std::mutex> lock(mu);
-    ++done;
-    cv.notify_all();
-  }
-  bool WaitFor(long n, int64_t timeout_ns) {
-    std::unique_lock<std::mutex> lock(mu);
-    return cv.wait_for(lock, std::chrono::nanoseconds(timeout_ns), [&] { return done >= n; });
-  }
-};
 
 void CheckSignalMask() {
   sigset_t cur;
