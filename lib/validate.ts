@@ -8,8 +8,6 @@ export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 /** The largest single read: the addon allocates the whole size up front. */
 export const MAX_READ_SIZE = 64 * 1024 * 1024;
 
-type CodedError = Error & { code: string };
-
 function coded<E extends Error>(err: E, code: string): E & { code: string } {
   Object.defineProperty(err, 'code', { value: code, enumerable: true, writable: true, configurable: true });
   return err as E & { code: string };
@@ -103,8 +101,6 @@ export function validateDeadline(value: unknown, name = 'deadline'): number | nu
   return value;
 }
 
-export type Bytes = Uint8Array;
-
 /** Data to write: Buffer, any Uint8Array, or a string (utf8 unless told). */
 export function validateWriteData(value: unknown, encoding: BufferEncoding | undefined, name = 'data'): Uint8Array {
   let bytes: Uint8Array;
@@ -123,4 +119,3 @@ export function validateWriteData(value: unknown, encoding: BufferEncoding | und
   return bytes;
 }
 
-export type { CodedError };
