@@ -98,7 +98,22 @@ int CountEntries(const char* dir) {
 }  // namespace
 
 int CountFds() { return CountEntries("/proc/self/fd") - 1; }  // minus opendir's own
-int CountThreads() { return CountEntries("/proc/self/task"); }
+// pthread_join returns once the kernel has cleared the thread's tid, which
+// happens before the task leaves /proc/self/task: a thread joined a moment
+// ago can still be listed. There is no event for its removal, so read until
+// the count has stopped falling for three reads 1 ms apart (at most 500
+// reads). A leaked thread never leaves, so it is still counted.
+int CountThreads() {
+  int count = CountEntries("/proc/self/task");
+  int steady = 0;
+  for (int i = 0; i < 500 && steady < 3; ++i) {
+    usleep(1000);
+    int now = CountEntries("/proc/self/task");
+    steady = now < count ? 0 : steady + 1;
+    if (now < count) count = now;
+  }
+  return count;
+}
 
 uint64_t InodeOf(int fd) {
   struct stat st;

@@ -47,7 +47,7 @@ bool TcpPair(int listener, const sockaddr_storage& addr, socklen_t len, FdPair* 
 void CloseQuietly(int* fd);
 
 int CountFds();      // entries in /proc/self/fd
-int CountThreads();  // entries in /proc/self/task
+int CountThreads();  // entries in /proc/self/task, once exiting threads have left
 
 // Inode of the socket behind fd, or 0 when fd is not open.
 uint64_t InodeOf(int fd);
