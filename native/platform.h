@@ -50,6 +50,10 @@ int SetNonBlocking(int fd, bool on);
 // Returns as poll does: > 0 ready, 0 timed out, -1 with errno set.
 int PollFor(pollfd* p, int64_t timeout_ns, const sigset_t* mask = nullptr);
 
+// True when PollFor honours its signal mask (ppoll), so a wake-up signal
+// can stay blocked until the wait begins (wake.h).
+bool PollTakesSignalMask();
+
 // "ppoll" or "poll": which of them PollFor uses, for capability reports.
 const char* PollTimerName();
 

@@ -144,6 +144,8 @@ int PollFor(pollfd* p, int64_t timeout_ns, const sigset_t* mask) {
   return ppoll(p, 1, &ts, mask);
 }
 
+bool PollTakesSignalMask() { return true; }
+
 const char* PollTimerName() { return "ppoll"; }
 #else
 int PollFor(pollfd* p, int64_t timeout_ns, const sigset_t* mask) {
@@ -152,6 +154,8 @@ int PollFor(pollfd* p, int64_t timeout_ns, const sigset_t* mask) {
   int64_t ms = timeout_ns / 1000000 + (timeout_ns % 1000000 != 0);  // up, without overflow
   return poll(p, 1, ms > INT_MAX ? INT_MAX : static_cast<int>(ms));
 }
+
+bool PollTakesSignalMask() { return false; }
 
 const char* PollTimerName() { return "poll"; }
 #endif

@@ -59,7 +59,9 @@ int Thread(pthread_t t) {
 WaitScope::WaitScope() {
   int sig = Signal();
   sigemptyset(&during_);
-  if (sig == 0) return;
+  // poll(2) cannot unblock it during the wait: leave it unblocked (the
+  // wake-up then ends a wait already begun, with the window wake.h names).
+  if (sig == 0 || !platform::PollTakesSignalMask()) return;
   sigset_t block;
   sigemptyset(&block);
   sigaddset(&block, sig);

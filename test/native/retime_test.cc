@@ -24,6 +24,7 @@
 
 #include "../../native/clock.h"
 #include "../../native/engine.h"
+#include "../../native/platform.h"
 #include "check.h"
 #include "counting_sink.h"
 
@@ -100,7 +101,9 @@ RetimeStats RunRetimeTest(Rng& rng, int64_t budget_ns, int max_rounds) {
   long delivered = 0;
   kts::Engine engine(&sink, 64 * 1024, 5000);
   const int64_t until = NowNs() + budget_ns;
-  const long blocked_nr[2] = {SYS_recvfrom, SYS_ppoll};
+  // Where a blocked read sleeps in each timer mode (poll(2) on the portable paths).
+  const long blocked_nr[2] = {SYS_recvfrom,
+                              std::strcmp(kts::platform::PollTimerName(), "ppoll") == 0 ? SYS_ppoll : SYS_poll};
   while (st.rounds < max_rounds && NowNs() < until) {
     FdPair p;
     if (!UnixPair(&p)) {
