@@ -4,7 +4,7 @@
 // consumed and nothing lost, the socket still usable; moved later, it waits
 // longer; a queued op follows the change too. Each op is first seen blocked
 // in the kernel (/proc), so the wake-up of a blocked call is what is tested.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AcceptTimeoutError,
   connect,
@@ -13,26 +13,14 @@ import {
   type TimerMode,
   WriteTimeoutError,
 } from '../dist/index.js';
-import { pair, pattern, server, type Transport } from './helpers.js';
+import { pattern, server } from './helpers.js';
 import { blockedIn, type BlockingCall } from './kernel-wait.js';
+import { MODE_TRANSPORTS as TRANSPORTS, MODES, nowMs, perTestCleanup } from './timer-modes.js';
 
-const MODES: TimerMode[] = ['sockopt', 'poll'];
-const TRANSPORTS: Transport[] = ['tcp4', 'unix'];
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 // A woken call returns in microseconds; this only catches "not woken" (the
 // op's own 30 s timeout) on a loaded machine.
 const PROMPT_MS = 2000;
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function openPair(transport: Transport, timer: TimerMode) {
-  const p = await pair(transport, { timer });
-  cleanups.push(p.close);
-  return p;
-}
+const { cleanups, openPair } = perTestCleanup();
 
 /** Where an op of this mode waits: the call itself, or ppoll before it. */
 const waitCall = (timer: TimerMode, call: BlockingCall): BlockingCall => (timer === 'poll' ? 'ppoll' : call);
