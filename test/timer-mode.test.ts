@@ -2,7 +2,7 @@
 // the same error classes, codes and fields, no byte lost to a timeout, close
 // wakes a pending op with SocketClosedError, and an expired deadline is a
 // timeout without a syscall. The same assertions run in both modes.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AcceptTimeoutError,
   connect,
@@ -14,22 +14,10 @@ import {
   type TimerMode,
   WriteTimeoutError,
 } from '../dist/index.js';
-import { pair, pattern, server, type Transport } from './helpers.js';
+import { pattern, server } from './helpers.js';
+import { MODE_TRANSPORTS as TRANSPORTS, MODES, nowMs, perTestCleanup } from './timer-modes.js';
 
-const MODES: TimerMode[] = ['sockopt', 'poll'];
-const TRANSPORTS: Transport[] = ['tcp4', 'unix'];
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function openPair(transport: Transport, timer: TimerMode) {
-  const p = await pair(transport, { timer });
-  cleanups.push(p.close);
-  return p;
-}
+const { cleanups, openPair } = perTestCleanup();
 
 describe.each(MODES)("timer '%s'", (timer) => {
   it.each(TRANSPORTS)('%s: a read times out with ReadTimeoutError and the socket stays usable', async (transport) => {
