@@ -1,6 +1,6 @@
 // Real database servers for the client tests, each started in a temp dir on
 // a loopback port of its own and stopped afterwards: PostgreSQL (initdb +
-// pg_ctl, as the 'postgres' user since the server refuses root), redis-server
+// postgres, as the 'postgres' user since the server refuses root), redis-server
 // and MariaDB (mariadb-install-db + mariadbd). A missing binary skips the
 // tests with a visible reason, except under CI, where it fails them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -30,10 +30,14 @@ function find(candidates: string[]): string | undefined {
   return undefined;
 }
 
+const mariadbd = find(['mariadbd', '/usr/sbin/mariadbd']);
+const redisServer = find(['redis-server']);
+
+/** Whether each server can run here. */
 export const binaries = {
-  postgres: find([`${PG_BIN}/postgres`]) && find([`${PG_BIN}/initdb`]) && find([`${PG_BIN}/pg_ctl`]),
-  redis: find(['redis-server']),
-  mariadb: find(['mariadbd', '/usr/sbin/mariadbd']) && find(['mariadb-install-db']),
+  postgres: find([`${PG_BIN}/postgres`]) !== undefined && find([`${PG_BIN}/initdb`]) !== undefined,
+  redis: redisServer !== undefined,
+  mariadb: mariadbd !== undefined && find(['mariadb-install-db']) !== undefined,
 };
 
 /**
@@ -146,7 +150,7 @@ export async function startRedis(): Promise<RunningServer> {
   const t = tempDirFor();
   const port = await freePort();
   const child = await startUntil(
-    binaries.redis!,
+    redisServer!,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', t.dir],
     /Ready to accept connections/,
     'redis-server',
@@ -177,7 +181,7 @@ export async function startMariadb(): Promise<RunningServer> {
   }
   const port = await freePort();
   const child = await startUntil(
-    binaries.mariadb!,
+    mariadbd!,
     [
       '--no-defaults', `--datadir=${data}`, `--socket=${join(t.dir, 'sock')}`, `--port=${port}`,
       '--bind-address=127.0.0.1', '--skip-grant-tables', '--skip-log-bin', `--pid-file=${join(t.dir, 'pid')}`,
