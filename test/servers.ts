@@ -4,7 +4,7 @@
 // and MariaDB (mariadb-install-db + mariadbd). A missing binary skips the
 // tests with a visible reason, except under CI, where it fails them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** Debian's layout: /usr/lib/postgresql/<major>/bin; the newest installed. */
+const PG_BIN = (() => {
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root) ? readdirSync(root).filter((d) => /^\d+$/.test(d)).map(Number) : [];
+  return majors.length ? join(root, String(Math.max(...majors)), 'bin') : join(root, 'none', 'bin');
+})();
 
 /** The binary's path, or undefined when it is not installed. */
 function find(candidates: string[]): string | undefined {
@@ -117,7 +122,7 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** PostgreSQL 15 with trust auth for user 'postgres', on 127.0.0.1. */
+/** PostgreSQL (15 on Debian 12) with trust auth for user 'postgres', on 127.0.0.1. */
 export async function startPostgres(): Promise<RunningServer> {
   const t = tempDirFor('postgres');
   const data = join(t.dir, 'data');
