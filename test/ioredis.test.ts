@@ -4,7 +4,7 @@
 // fails with the kernel's ReadTimeoutError on the client's 'error' event
 // (and the command is rejected by ioredis), ioredis reconnects and carries
 // on, and a script with an idle unref'd connection exits on its own.
-import Redis, { AbstractConnector, type RedisOptions } from 'ioredis';
+import { AbstractConnector, Redis, type RedisOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection, ReadTimeoutError } from '../dist/index.js';
 import { runClientScript } from './client-child.js';
