@@ -21,6 +21,9 @@ export interface NextRead {
 export class ReplyClock {
   /** performance.now() when the owed reply's clock started; undefined: nothing owed. */
   #owedSince: number | undefined;
+  /** Writes started, and how many had started when bytes last arrived. */
+  #writes = 0;
+  #answered = 0;
 
   /** ms; 0 = off (reads wait as the socket's own read timeout says). */
   constructor(readonly replyTimeout: number) {}
@@ -33,14 +36,23 @@ export class ReplyClock {
     return this.#owedSince !== undefined;
   }
 
-  /** A write finished: the peer owes a reply from now (restarts the clock). */
-  wrote(): void {
-    if (this.enabled) this.#owedSince = performance.now();
+  /** A write starts; pass what it returns to wrote() when it has finished. */
+  writing(): number {
+    return ++this.#writes;
   }
 
-  /** Bytes arrived: the reply has started, nothing is owed any more. */
+  /**
+   * A write finished: unless bytes came after it started (an early reply),
+   * the peer owes a reply from now (restarting the clock).
+   */
+  wrote(write: number): void {
+    if (this.enabled && this.#answered < write) this.#owedSince = performance.now();
+  }
+
+  /** Bytes arrived: the reply to every write started so far has begun. */
   received(): void {
     this.#owedSince = undefined;
+    this.#answered = this.#writes;
   }
 
   /**

@@ -227,9 +227,10 @@ export class KernelSocketStream extends Duplex {
     // sock.write() refuses empty data; an empty stream write is a no-op.
     if (data.length === 0) return cb();
     this.#withSocket(cb, (sock) => {
+      const write = this.#reply.writing();
       sock.write(data).then(() => {
         this.#bytesWritten += data.length;
-        this.#reply.wrote();
+        this.#reply.wrote(write);
         this.#touch();
         // The read waiting now may carry a longer timeout than the reply
         // has left; ReplyClock.expired() tells the two apart when it ends.

@@ -243,6 +243,27 @@ describe('replyTimeout: the pooled-connection policy', () => {
     }
   });
 
+  it('a reply that began while the write was still going out pays it: the connection then idles safely', async () => {
+    let server!: net.Socket;
+    const p = await peer('tcp4', (c) => {
+      server = c;
+      c.pause(); // read nothing until the client has seen the early reply
+      c.write('early');
+    });
+    const s = track(createConnection({ ...(p.target as { port: number; host: string }), replyTimeout: REPLY }));
+    s.on('data', () => server.resume()); // the early reply came: let the upload finish
+    const errors: Error[] = [];
+    s.on('error', (e) => errors.push(e));
+    // Far more than loopback buffers hold: it completes only after the reply began.
+    const done = new Promise<void>((r) => s.write(Buffer.alloc(32 * 1024 * 1024), () => r()));
+    await done;
+    expect(s.bytesRead).toBe(5);
+    s.setTimeout(REPLY * 3);
+    await once(s, 'timeout');
+    expect(errors).toEqual([]);
+    expect(s.destroyed).toBe(false);
+  });
+
   it('without replyTimeout the socket read timeout still ends the stream on any wait (toStream, as before)', async () => {
     const p = await peer('tcp4');
     const s = track(createConnection({ ...(p.target as { port: number; host: string }), readTimeout: REPLY }));
