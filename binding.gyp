@@ -17,7 +17,8 @@
         "native/socket_wrap_tcp.cc",
         "native/tcp_info.cc",
         "native/tcp_options.cc",
-        "native/thread_pool.cc"
+        "native/thread_pool.cc",
+        "native/wake.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -115,6 +115,8 @@ export interface NativeSocket {
   write(data: Uint8Array, timeoutMs: number, cb: Callback, timer?: TimerCode): Started;
   end(cb: Callback): Started;
   cancel(id: number, onlyQueued: boolean): Cancel;
+  /** The socket-wide deadline of a direction (0 reads and accepts, 1 writes), epoch ms or null; pending ops follow it. False once closing. */
+  setDeadline(dir: 0 | 1, epochMs: number | null): boolean;
   close(cb?: () => void): boolean;
   address(peer: boolean): NativeAddress | NativeResult;
   readonly fd: number;

@@ -24,7 +24,7 @@ export type AcceptedDefaults = SocketTimeouts & { tcp?: TcpSettings };
 
 export class KernelServer {
   readonly #native: NativeSocket;
-  readonly #accept = new Timeouts('recv');
+  readonly #accept = new Timeouts('recv', 0);
   readonly #socketDefaults: AcceptedDefaults;
   readonly #path: string | undefined;
   #closing: Promise<void> | undefined;
@@ -53,18 +53,20 @@ export class KernelServer {
    */
   accept(options?: AcceptOptions): Promise<KernelSocket> {
     const o = validateObject<AcceptOptions>(options, 'options');
-    const timeout = this.#accept.forCall(o.timeout, 'options.timeout');
+    const { timeout: own, budget: timeout } = this.#accept.forCall(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
     const defaults = this.#socketDefaults;
     const timer = timerCode(validateTimer(o.timer, 'options.timer', defaults.timer ?? DEFAULT_TIMER));
     if (this.#closing) return Promise.reject(closedError('accept'));
+    if (timeout < 0) return Promise.reject(timeoutError('accept', 0));
     const native = this.#native;
     return run({
       name: 'accept',
       native,
-      timeout,
+      timeout: own,
+      deadline: this.#accept,
       signal,
-      start: (cb) => native.accept(timeout, cb, timer),
+      start: (cb) => native.accept(own, cb, timer),
       expired: () => timeoutError('accept', timeout),
       settle: (r) => {
         const err = errorFor('accept', timeout, r);
@@ -87,6 +89,17 @@ export class KernelServer {
 
   setAcceptTimeout(ms: number): void {
     this.#accept.setTimeout(ms, 'ms');
+  }
+
+  /**
+   * An absolute deadline (epoch ms or a Date; null clears) for all future and
+   * pending accepts, with the sockets' deadline rules: moved earlier or into
+   * the past, a pending accept rejects promptly with AcceptTimeoutError (a
+   * connection that came in time is still accepted by the next accept);
+   * moved later, it waits longer. Per-call timeouts still apply.
+   */
+  setAcceptDeadline(deadline: number | Date | null): void {
+    this.#accept.setDeadline(deadline, 'deadline', this.#native);
   }
 
   /** { address, port, family } or { path }. */

@@ -21,7 +21,14 @@ import {
 } from './tcp-options.js';
 import { DEFAULT_TIMER, timerCode, validateTimer, type TimerMode } from './timer-mode.js';
 import { Timeouts } from './timeouts.js';
-import { invalidArgType, validateObject, validateReadSize, validateSignal, validateWriteData } from './validate.js';
+import {
+  invalidArgType,
+  validateDeadline,
+  validateObject,
+  validateReadSize,
+  validateSignal,
+  validateWriteData,
+} from './validate.js';
 
 export interface ReadOptions {
   /** ms; overrides the socket's read timeout for this call. 0 = none. */
@@ -57,8 +64,8 @@ export const internal = Symbol('kernel-timeout-socket internal');
 
 export class KernelSocket {
   readonly #native: NativeSocket;
-  readonly #read = new Timeouts('recv');
-  readonly #write = new Timeouts('send');
+  readonly #read = new Timeouts('recv', 0);
+  readonly #write = new Timeouts('send', 1);
   #timer: TimerMode = DEFAULT_TIMER;
   #closing: Promise<void> | undefined;
 
@@ -97,7 +104,7 @@ export class KernelSocket {
 
   #readOp(size: number, exact: boolean, options: ReadOptions | undefined): Promise<Buffer | null> {
     const o = validateObject<ReadOptions>(options, 'options');
-    const timeout = this.#read.forCall(o.timeout, 'options.timeout');
+    const { timeout: own, budget: timeout } = this.#read.forCall(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
     const timer = timerCode(validateTimer(o.timer, 'options.timer', this.#timer));
     if (this.#closing) return Promise.reject(closedError('read'));
@@ -106,9 +113,10 @@ export class KernelSocket {
     return run({
       name: exact ? `readExactly(${size})` : `read(${size})`,
       native,
-      timeout,
+      timeout: own,
+      deadline: this.#read,
       signal,
-      start: (cb) => native.read(size, timeout, exact, cb, timer),
+      start: (cb) => native.read(size, own, exact, cb, timer),
       expired: () => timeoutError('read', timeout),
       settle: (r) => {
         const err = errorFor('read', timeout, r);
@@ -133,7 +141,7 @@ export class KernelSocket {
   write(data: Uint8Array | string, options?: WriteOptions): Promise<void> {
     const o = validateObject<WriteOptions>(options, 'options');
     const bytes = validateWriteData(data, o.encoding);
-    const timeout = this.#write.forCall(o.timeout, 'options.timeout');
+    const { timeout: own, budget: timeout } = this.#write.forCall(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
     const timer = timerCode(validateTimer(o.timer, 'options.timer', this.#timer));
     if (this.#closing) return Promise.reject(closedError('write'));
@@ -142,9 +150,10 @@ export class KernelSocket {
     return run({
       name: `write(${bytes.byteLength})`,
       native,
-      timeout,
+      timeout: own,
+      deadline: this.#write,
       signal,
-      start: (cb) => native.write(bytes, timeout, cb, timer),
+      start: (cb) => native.write(bytes, own, cb, timer),
       expired: () => timeoutError('write', timeout),
       settle: (r) => {
         const err = errorFor('write', timeout, r);
@@ -215,21 +224,27 @@ export class KernelSocket {
   }
 
   /**
-   * An absolute deadline (epoch ms as Date.now(), or a Date) for every later
-   * read, like Go's SetReadDeadline: each call gets at most the time left;
-   * once it has passed, reads time out without a syscall. null clears it.
+   * An absolute deadline (epoch ms as Date.now(), or a Date) for all future
+   * and pending reads, like Go's SetReadDeadline: each read ends by it at the
+   * latest (its own timeout still applies). Moved earlier or into the past,
+   * a pending read rejects promptly with ReadTimeoutError, nothing consumed;
+   * moved later, it waits longer. Once passed, reads time out without a
+   * syscall. null clears it. Far-future values mean "not yet".
    */
   setReadDeadline(deadline: number | Date | null): void {
-    this.#read.setDeadline(deadline, 'deadline');
+    this.#read.setDeadline(deadline, 'deadline', this.#native);
   }
 
+  /** As setReadDeadline, for writes (WriteTimeoutError, with bytesWritten). */
   setWriteDeadline(deadline: number | Date | null): void {
-    this.#write.setDeadline(deadline, 'deadline');
+    this.#write.setDeadline(deadline, 'deadline', this.#native);
   }
 
+  /** Both setReadDeadline and setWriteDeadline. */
   setDeadline(deadline: number | Date | null): void {
-    this.#read.setDeadline(deadline, 'deadline');
-    this.#write.setDeadline(deadline, 'deadline');
+    validateDeadline(deadline);
+    this.#read.setDeadline(deadline, 'deadline', this.#native);
+    this.#write.setDeadline(deadline, 'deadline', this.#native);
   }
 
   /** The local address: { address, port, family } or { path }. */

@@ -1,15 +1,38 @@
 // Timeouts and deadlines of one direction (read or write) of a socket, or of
 // a server's accepts: the default timeout, its kernel readback, and the
-// deadline, combined into the time an operation gets when it is called.
-import { addon, isResult } from './native.js';
+// deadline. The deadline is the socket's, not the call's: it reaches
+// pending operations too (the addon's setDeadline for the one in the
+// kernel, watch() for those queued behind it), as Go's deadlines do.
+import { addon, isResult, type NativeSocket } from './native.js';
 import { validateDeadline, validateTimeout } from './validate.js';
 
-export class Timeouts {
+/** The time an op called now gets. */
+export interface CallTime {
+  /** Its own timeout (ms, 0 = none): the addon adds the socket deadline. */
+  timeout: number;
+  /** What it gets now, own timeout cut by the deadline (for errors); -1: the deadline has passed. */
+  budget: number;
+}
+
+/** A socket deadline that pending operations follow. */
+export interface DeadlineSource {
+  /** Epoch ms, or null for none. */
+  readonly deadline: number | null;
+  /** Calls fn after every change; returns the unsubscribe. */
+  watch(fn: () => void): () => void;
+}
+
+export class Timeouts implements DeadlineSource {
   #timeout = 0;
   #readback = 0;
   #deadline: number | null = null;
+  readonly #watchers = new Set<() => void>();
 
-  constructor(private readonly which: 'recv' | 'send') {}
+  /** which: the kernel option of the default; dir: the addon's direction (0 reads/accepts, 1 writes). */
+  constructor(
+    private readonly which: 'recv' | 'send',
+    private readonly dir: 0 | 1,
+  ) {}
 
   /** The default timeout in ms (0 = none), as set. */
   get timeout(): number {
@@ -36,20 +59,26 @@ export class Timeouts {
     this.#readback = readback;
   }
 
-  setDeadline(value: unknown, name: string): void {
-    this.#deadline = validateDeadline(value, name);
+  /** Sets the deadline for later and pending ops: the one in the kernel (native), then the queued ones. */
+  setDeadline(value: unknown, name: string, native: NativeSocket): void {
+    const d = validateDeadline(value, name);
+    this.#deadline = d;
+    native.setDeadline(this.dir, d);
+    for (const fn of [...this.#watchers]) fn();
   }
 
-  /**
-   * The time an op called now gets: its own timeout (or the default), cut
-   * to what the deadline leaves. -1 when the deadline has passed: the op
-   * times out without a syscall (0 would mean "forever" to the kernel).
-   */
-  forCall(own: unknown, name: string): number {
+  watch(fn: () => void): () => void {
+    this.#watchers.add(fn);
+    return () => this.#watchers.delete(fn);
+  }
+
+  /** The time an op called now gets: its own timeout (or the default), and that cut by the deadline. */
+  forCall(own: unknown, name: string): CallTime {
     const t = validateTimeout(own, name, this.#timeout);
-    if (this.#deadline === null) return t;
+    if (this.#deadline === null) return { timeout: t, budget: t };
     const left = this.#deadline - Date.now();
-    if (left <= 0) return -1;
-    return t === 0 ? left : Math.min(t, left);
+    if (left <= 0) return { timeout: t, budget: -1 };
+    // A far deadline can leave more than any timeout: the budget is only reported.
+    return { timeout: t, budget: t === 0 ? left : Math.min(t, left) };
   }
 }

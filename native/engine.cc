@@ -1,12 +1,16 @@
 #include "engine.h"
 
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "clock.h"
 #include "io.h"
+#include "wake.h"
 
 namespace kts {
 
@@ -116,9 +120,44 @@ void Engine::Execute(Op* op) {
   Handle& h = *op->handle;
   int fd = h.Acquire();
   if (fd < 0) return op->Fail(OpStatus::kClosed, 0, "");
+  SetRunner(op, true);
   RunBlocking(*op, h, fd);
+  SetRunner(op, false);
   op->decided_ns = MonoNowNs();
   h.Release();
+}
+
+// Records (or clears) this thread as the one running op, for Retime's
+// wake-up. Set after Acquire and cleared before Release.
+void Engine::SetRunner(Op* op, bool running) {
+  Lane& lane = LaneOf(op);
+  std::lock_guard<std::mutex> lock(op->handle->mu);
+  lane.running = running ? op : nullptr;
+  if (running) lane.runner = pthread_self();
+}
+
+bool Engine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
+  int d = static_cast<int>(dir);
+  std::lock_guard<std::mutex> lock(h.mu);
+  if (h.closing()) return false;
+  h.deadline_ns[d].store(deadline_ns);
+  h.deadline_gen[d].fetch_add(1);
+  Lane& lane = dir == Direction::kRead ? h.read_lane : h.write_lane;
+  Op* op = lane.running;
+  if (op == nullptr) return true;  // queued ops read the new deadline when they start
+  // The runner holds a reference (Acquire) until it clears lane.running
+  // under mu, which we hold: the fd is open and the thread alive. First the
+  // kernel timeout for any call it enters from now on, then the signal for
+  // a call already blocked (wake.h explains the order).
+  int64_t deadline = EarlierDeadline(op->deadline_ns, deadline_ns);
+  int64_t left = deadline == 0 ? -1 : std::max<int64_t>(deadline - MonoNowNs(), 0);
+  timeval tv = TimevalFromUs(TimeoUs(left));
+  // A failure (EBADF after a macOS close's dup2, say) leaves the signal to
+  // do the work: the woken thread sets the timeout itself.
+  setsockopt(h.fd_held(), SOL_SOCKET, dir == Direction::kRead ? SO_RCVTIMEO : SO_SNDTIMEO, &tv,
+             sizeof tv);
+  wake::Thread(lane.runner);
+  return true;
 }
 
 void Engine::RunLane(Op* op) {

@@ -50,6 +50,15 @@ class Engine {
   // was closed before returning (nothing held it).
   bool Close(Handle& h);
 
+  // Sets h's socket-wide deadline for dir (CLOCK_MONOTONIC ns, 0 = none) and
+  // makes the pending ops of that direction honour it: an op running on an
+  // owned thread is woken (wake.h) and recomputes its time left, so moved
+  // earlier or into the past it ends promptly with its timeout (the kernel
+  // deciding, bytes that came in time still taken); moved later, it waits
+  // longer. Ops still queued read it when they start. Returns false when h
+  // is closing (nothing to do). Call from the JS thread.
+  bool Retime(Handle& h, Direction dir, int64_t deadline_ns);
+
   // Closes every live handle and joins every thread. Idempotent.
   void Shutdown();
 
@@ -60,6 +69,7 @@ class Engine {
   void Execute(Op* op);
   bool ServeFromStash(Op* op);
   Op* FinishAndNext(Op* op);
+  void SetRunner(Op* op, bool running);
   static Lane& LaneOf(Op* op);
 
   CompletionSink* sink_;

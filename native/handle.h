@@ -5,8 +5,10 @@
 // a pending call can never land on a new socket that reused the number.
 #pragma once
 
+#include <pthread.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -37,10 +39,22 @@ class HandleRegistry {
   std::unordered_set<Handle*> live_;
 };
 
+// Which lane an op runs in: reads and accepts, or writes, end and connect.
+enum class Direction : uint8_t { kRead = 0, kWrite = 1 };
+
+inline Direction DirectionOf(OpKind kind) {
+  return kind == OpKind::kRead || kind == OpKind::kAccept ? Direction::kRead : Direction::kWrite;
+}
+
 // Operations of one direction run one at a time, in call order.
 struct Lane {
   bool busy = false;
   std::deque<Op*> queue;
+  // The op running on an owned thread and that thread, between its Acquire
+  // and Release (so the thread cannot have exited, nor the fd closed, while
+  // Engine::Retime holds mu and signals it). Under mu.
+  Op* running = nullptr;
+  pthread_t runner{};
 };
 
 struct StashedConnection {
@@ -85,6 +99,20 @@ class Handle {
   // unknown). Touched only by the holder of the matching lane.
   int64_t rcvtimeo_us = -1;
   int64_t sndtimeo_us = -1;
+
+  // The socket-wide deadline of each direction (setReadDeadline, setWriteDeadline,
+  // setAcceptDeadline), CLOCK_MONOTONIC ns, 0 = none. It applies to pending ops too.
+  std::atomic<int64_t> deadline_ns[2] = {{0}, {0}};
+  // Bumped by every change of deadline_ns[dir], after the store: a thread
+  // that read generation g before computing its wait and still reads g after
+  // arming the kernel's timeout knows no change slipped between (wake.h).
+  std::atomic<uint64_t> deadline_gen[2] = {{0}, {0}};
+  // The generation the timeout caches above were last valid for (Retime sets
+  // the kernel's timeout behind the cache's back). Lane holder only.
+  uint64_t timeo_gen[2] = {0, 0};
+
+  // The fd while a reference is held (Acquire), for Retime.
+  int fd_held() const { return fd_; }
 
  private:
   void CloseFdLocked(int* to_close);

@@ -13,6 +13,7 @@
 #include "handle.h"
 #include "platform.h"
 #include "scratch.h"
+#include "wake.h"
 
 namespace kts {
 
@@ -23,31 +24,58 @@ namespace {
 std::atomic<int> g_busy_pollers{0};
 std::atomic<int64_t> g_busy_poll_ns{50 * 1000};
 
+// issue 12: an op's deadline is the earlier of its own (per call) and its
+// socket's for its direction, read afresh each time: Engine::Retime may move
+// the socket's while the op is pending.
+int64_t EffectiveDeadline(const Op& op) {
+  Direction d = DirectionOf(op.kind);
+  return EarlierDeadline(op.deadline_ns, op.handle->deadline_ns[static_cast<int>(d)].load());
+}
+
 // Time left before op's deadline, in ns: -1 for "no deadline", 0 for
 // "expired" (never passed to the kernel), otherwise > 0.
 int64_t Remaining(const Op& op) {
-  if (op.deadline_ns == 0) return -1;
-  int64_t left = op.deadline_ns - MonoNowNs();
+  int64_t deadline = EffectiveDeadline(op);
+  if (deadline == 0) return -1;
+  int64_t left = deadline - MonoNowNs();
   return left > 0 ? left : 0;
 }
 
 // Puts the remaining time into SO_RCVTIMEO/SO_SNDTIMEO, rounded up to the
 // microsecond so it is never zero; *cache skips the call when unchanged.
 bool SetTimeo(int fd, int opt, int64_t left_ns, int64_t* cache) {
-  int64_t us = left_ns < 0 ? 0 : (left_ns + 999) / 1000;
+  int64_t us = TimeoUs(left_ns);
   if (*cache == us) return true;
-  timeval tv;
-  tv.tv_sec = static_cast<time_t>(us / 1000000);
-  tv.tv_usec = static_cast<suseconds_t>(us % 1000000);
+  timeval tv = TimevalFromUs(us);
   if (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv) < 0) return false;
   *cache = us;
   return true;
 }
 
-int PollMs(int64_t left_ns) {
-  if (left_ns < 0) return -1;
-  int64_t ms = (left_ns + 999999) / 1000000;
-  return ms > INT32_MAX ? INT32_MAX : static_cast<int>(ms);
+// issue 12: arms the kernel timeout of a blocking call for op's time left
+// and says whether the call may go ahead: false when the socket deadline of
+// op's direction changed since `gen` was read (the time left is stale: the
+// caller loops). The generation check after setsockopt closes the lost
+// wake-up window (wake.h). A change also voids *cache: Retime set the
+// kernel's timeout itself.
+bool ArmTimeo(Op& op, Handle& h, int fd, uint64_t gen, int64_t left_ns, bool* failed) {
+  int d = static_cast<int>(DirectionOf(op.kind));
+  int opt = d == 0 ? SO_RCVTIMEO : SO_SNDTIMEO;
+  int64_t* cache = d == 0 ? &h.rcvtimeo_us : &h.sndtimeo_us;
+  if (h.timeo_gen[d] != gen) {
+    *cache = -1;
+    h.timeo_gen[d] = gen;
+  }
+  *failed = !SetTimeo(fd, opt, left_ns, cache);
+  if (*failed) {
+    op.Fail(OpStatus::kError, errno, "setsockopt");
+    return false;
+  }
+  return h.deadline_gen[d].load() == gen;
+}
+
+uint64_t DeadlineGen(const Op& op, const Handle& h) {
+  return h.deadline_gen[static_cast<int>(DirectionOf(op.kind))].load();
 }
 
 bool IsWouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
@@ -236,7 +264,8 @@ bool BusyPollRead(Op& op, int fd) {
     return false;
   }
   int64_t until = MonoNowNs() + window;
-  if (op.deadline_ns != 0 && op.deadline_ns < until) until = op.deadline_ns;
+  int64_t deadline = EffectiveDeadline(op);
+  if (deadline != 0 && deadline < until) until = deadline;
   bool finished = false;
   while (!finished && MonoNowNs() < until) {
     bool would_block = false;
@@ -252,28 +281,35 @@ void BlockingRead(Op& op, Handle& h, int fd) {
   KeepOwnBytes keep{op};
   if (BusyPollRead(op, fd)) return;
   for (;;) {
+    uint64_t gen = DeadlineGen(op, h);
     int64_t left = Remaining(op);
     if (left == 0) {
       // The deadline passed before this thread could ask the kernel (it was
-      // scheduled late, or a recv was interrupted): bytes that came in time
-      // are still the caller's, so look once without waiting (bench race).
-      // Never a zero SO_RCVTIMEO: that would mean "forever".
+      // scheduled late, a recv was interrupted, or the deadline was moved
+      // into the past): bytes that came in time are still the caller's, so
+      // look once without waiting (bench race). Never a zero SO_RCVTIMEO:
+      // that would mean "forever".
       bool would_block = false;
       while (!would_block)
         if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return;
       return TimedOut(op, EAGAIN, "recv");
     }
-    if (!SetTimeo(fd, SO_RCVTIMEO, left, &h.rcvtimeo_us))
-      return op.Fail(OpStatus::kError, errno, "setsockopt");
+    bool failed = false;
+    if (!ArmTimeo(op, h, fd, gen, left, &failed)) {
+      if (failed) return;
+      continue;  // retimed meanwhile: recompute
+    }
     bool would_block = false;
     if (ReadStep(op, fd, 0, &would_block)) return;
-    if (would_block) return TimedOut(op, EAGAIN, "recv");
+    // EAGAIN at a deadline that has since moved later: wait the rest.
+    if (would_block && Remaining(op) == 0) return TimedOut(op, EAGAIN, "recv");
   }
 }
 
 void BlockingWrite(Op& op, Handle& h, int fd) {
   size_t off = 0;
   for (;;) {
+    uint64_t gen = DeadlineGen(op, h);
     int64_t left = Remaining(op);
     if (left == 0) {
       // Late thread, as in BlockingRead: take whatever room the kernel has
@@ -283,17 +319,22 @@ void BlockingWrite(Op& op, Handle& h, int fd) {
         if (WriteStep(op, fd, MSG_DONTWAIT, op.data.data(), op.data.size(), &off, &would_block)) return;
       return TimedOut(op, EAGAIN, "send");
     }
-    if (!SetTimeo(fd, SO_SNDTIMEO, left, &h.sndtimeo_us))
-      return op.Fail(OpStatus::kError, errno, "setsockopt");
+    bool failed = false;
+    if (!ArmTimeo(op, h, fd, gen, left, &failed)) {
+      if (failed) return;
+      continue;  // retimed meanwhile: recompute
+    }
     bool would_block = false;
     if (WriteStep(op, fd, 0, op.data.data(), op.data.size(), &off, &would_block)) return;
-    if (would_block) return TimedOut(op, EAGAIN, "send");
+    // EAGAIN at a deadline that has since moved later: wait the rest.
+    if (would_block && Remaining(op) == 0) return TimedOut(op, EAGAIN, "send");
   }
 }
 
 // Waits for fd to be ready for `events` within op's time; returns true when
 // it is (or poll reports an error condition the next call will surface).
 bool PollReady(Op& op, int fd, short events, const char* call) {
+  wake::WaitScope scope;  // issue 12: a Retime's signal ends the wait
   for (;;) {
     int64_t left = Remaining(op);
     if (left == 0) {
@@ -304,10 +345,10 @@ bool PollReady(Op& op, int fd, short events, const char* call) {
       return false;
     }
     pollfd p{fd, events, 0};
-    int r = poll(&p, 1, PollMs(left));
+    int r = scope.Poll(&p, left);
     if (r > 0) return true;
     if (r == 0) {
-      // poll's timeout is whole milliseconds, rounded up: loop re-checks.
+      // poll's timeout may be whole milliseconds, rounded up: loop re-checks.
       continue;
     }
     if (errno != EINTR) {
@@ -321,6 +362,7 @@ void BlockingAccept(Op& op, Handle& h, int fd) {
   for (;;) {
     bool would_block = false;
     if (platform::AcceptHonoursRcvTimeout()) {
+      uint64_t gen = DeadlineGen(op, h);
       int64_t left = Remaining(op);
       if (left == 0) {
         // Late thread, as in BlockingRead: a connection queued in time is
@@ -332,12 +374,16 @@ void BlockingAccept(Op& op, Handle& h, int fd) {
         if (Finished(op)) return;
         return TimedOut(op, EAGAIN, "accept");
       }
-      if (!SetTimeo(fd, SO_RCVTIMEO, left, &h.rcvtimeo_us))
-        return op.Fail(OpStatus::kError, errno, "setsockopt");
+      bool failed = false;
+      if (!ArmTimeo(op, h, fd, gen, left, &failed)) {
+        if (failed) return;
+        continue;  // retimed meanwhile: recompute
+      }
       op.status = OpStatus::kOk;
       AcceptOne(op, fd, &would_block);
       if (Finished(op)) return;
-      if (would_block) return TimedOut(op, EAGAIN, "accept");
+      // EAGAIN at a deadline that has since moved later: wait the rest.
+      if (would_block && Remaining(op) == 0) return TimedOut(op, EAGAIN, "accept");
     } else {
       if (!PollReady(op, fd, POLLIN, "accept")) return;
       op.status = OpStatus::kOk;
@@ -365,8 +411,9 @@ void BlockingConnect(Op& op, Handle& h, int fd) {
         if (h.closing()) return op.Fail(OpStatus::kClosed, 0, "connect");
       }
       int64_t slice = left < 0 || left > kSliceNs ? kSliceNs : left;
-      if (!SetTimeo(fd, SO_SNDTIMEO, slice, &h.sndtimeo_us))
-        return op.Fail(OpStatus::kError, errno, "setsockopt");
+      bool failed = false;
+      ArmTimeo(op, h, fd, DeadlineGen(op, h), slice, &failed);  // a stale slice ends within 50 ms
+      if (failed) return;
       if (connect(fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addr_len) == 0) {
         op.status = OpStatus::kOk;
         return;
@@ -406,12 +453,13 @@ void BlockingConnect(Op& op, Handle& h, int fd) {
 constexpr int64_t kShortWaitNs = 50 * 1000 * 1000;
 
 int WaitPrecise(Op& op, int fd, short events) {
+  wake::WaitScope scope;  // issue 12: a Retime's signal ends the wait
   for (;;) {
     int64_t left = Remaining(op);
     if (left == 0) return 0;
     int64_t wait = left > kShortWaitNs ? left - left / 100 : left;
     pollfd p{fd, events, 0};
-    int r = platform::PollFor(&p, wait);
+    int r = scope.Poll(&p, wait);
     if (r > 0) {
       if ((p.revents & POLLNVAL) == 0) return 1;
       op.Fail(OpStatus::kError, EBADF, "poll");
@@ -429,10 +477,12 @@ int WaitPrecise(Op& op, int fd, short events) {
 // returns true when the op is finished, setting *would_block when the call
 // would have waited.
 template <typename Step>
-void Polled(Op& op, int fd, int opt, int64_t* cache, short events, const char* call, Step step) {
+void Polled(Op& op, Handle& h, int fd, short events, const char* call, Step step) {
   int64_t left = Remaining(op);
   if (left == 0) return TimedOut(op, 0, call);
-  if (!SetTimeo(fd, opt, left, cache)) return op.Fail(OpStatus::kError, errno, "setsockopt");
+  bool failed = false;
+  ArmTimeo(op, h, fd, DeadlineGen(op, h), left, &failed);  // the backstop: a retime may leave it stale
+  if (failed) return;
   bool expired = false;
   for (;;) {
     bool would_block = false;
@@ -451,13 +501,13 @@ void PolledRead(Op& op, Handle& h, int fd) {
   PrepareReadBuffer(op, ThreadScratch());
   KeepOwnBytes keep{op};
   if (BusyPollRead(op, fd)) return;
-  Polled(op, fd, SO_RCVTIMEO, &h.rcvtimeo_us, POLLIN, "recv",
+  Polled(op, h, fd, POLLIN, "recv",
          [&](bool* would_block) { return ReadStep(op, fd, MSG_DONTWAIT, would_block); });
 }
 
 void PolledWrite(Op& op, Handle& h, int fd) {
   size_t off = 0;
-  Polled(op, fd, SO_SNDTIMEO, &h.sndtimeo_us, POLLOUT, "send", [&](bool* would_block) {
+  Polled(op, h, fd, POLLOUT, "send", [&](bool* would_block) {
     return WriteStep(op, fd, MSG_DONTWAIT, op.data.data(), op.data.size(), &off, would_block);
   });
 }
@@ -475,8 +525,9 @@ void PolledAccept(Op& op, Handle& h, int fd) {
     if (platform::AcceptHonoursRcvTimeout()) {
       left = Remaining(op);
       if (left == 0) return TimedOut(op, EAGAIN, "poll");
-      if (!SetTimeo(fd, SO_RCVTIMEO, left, &h.rcvtimeo_us))
-        return op.Fail(OpStatus::kError, errno, "setsockopt");
+      bool failed = false;
+      ArmTimeo(op, h, fd, DeadlineGen(op, h), left, &failed);  // backstop, as in Polled
+      if (failed) return;
     }
     bool would_block = false;
     op.status = OpStatus::kOk;

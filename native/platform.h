@@ -4,6 +4,7 @@
 // -DKTS_PORTABLE on Linux exercises the paths a Mac takes.
 #pragma once
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 
 #include <cstdint>
@@ -43,8 +44,11 @@ int SetNonBlocking(int fd, bool on);
 // poll(2) on one fd for at most timeout_ns (-1: no limit) on the finest
 // timer the OS offers: ppoll(2)'s nanoseconds on Linux, poll(2)'s whole
 // milliseconds rounded up elsewhere (so it never returns before the time).
+// With a mask, ppoll waits with that signal mask, set atomically (wake.h);
+// poll(2) cannot, and ignores it. Timeouts past what the call can take are
+// clamped (a wait that ends early is re-armed by its caller's loop).
 // Returns as poll does: > 0 ready, 0 timed out, -1 with errno set.
-int PollFor(pollfd* p, int64_t timeout_ns);
+int PollFor(pollfd* p, int64_t timeout_ns, const sigset_t* mask = nullptr);
 
 // "ppoll" or "poll": which of them PollFor uses, for capability reports.
 const char* PollTimerName();

@@ -134,17 +134,22 @@ int SetNonBlocking(int fd, bool on) {
 }
 
 #if KTS_LINUX_PATHS
-int PollFor(pollfd* p, int64_t timeout_ns) {
-  if (timeout_ns < 0) return ppoll(p, 1, nullptr, nullptr);
-  timespec ts{static_cast<time_t>(timeout_ns / 1000000000), static_cast<long>(timeout_ns % 1000000000)};
-  return ppoll(p, 1, &ts, nullptr);
+int PollFor(pollfd* p, int64_t timeout_ns, const sigset_t* mask) {
+  if (timeout_ns < 0) return ppoll(p, 1, nullptr, mask);
+  // int64 ns is at most ~292 years, within a 64-bit time_t; a 32-bit one
+  // is clamped to ~68 years.
+  int64_t sec = timeout_ns / 1000000000;
+  if (sizeof(time_t) < 8 && sec > INT32_MAX) sec = INT32_MAX;
+  timespec ts{static_cast<time_t>(sec), static_cast<long>(timeout_ns % 1000000000)};
+  return ppoll(p, 1, &ts, mask);
 }
 
 const char* PollTimerName() { return "ppoll"; }
 #else
-int PollFor(pollfd* p, int64_t timeout_ns) {
+int PollFor(pollfd* p, int64_t timeout_ns, const sigset_t* mask) {
+  (void)mask;  // poll(2) has no atomic mask: see wake.h
   if (timeout_ns < 0) return poll(p, 1, -1);
-  int64_t ms = (timeout_ns + 999999) / 1000000;
+  int64_t ms = timeout_ns / 1000000 + (timeout_ns % 1000000 != 0);  // up, without overflow
   return poll(p, 1, ms > INT_MAX ? INT_MAX : static_cast<int>(ms));
 }
 

@@ -45,6 +45,7 @@ Napi::Function SocketWrap::Define(Napi::Env env) {
                          InstanceMethod<&SocketWrap::Write>("write"),
                          InstanceMethod<&SocketWrap::End>("end"),
                          InstanceMethod<&SocketWrap::Cancel>("cancel"),
+                         InstanceMethod<&SocketWrap::SetDeadline>("setDeadline"),
                          InstanceMethod<&SocketWrap::Close>("close"),
                          InstanceMethod<&SocketWrap::Address>("address"),
                          InstanceAccessor<&SocketWrap::GetFd>("fd"),
@@ -227,6 +228,25 @@ Napi::Value SocketWrap::Cancel(const Napi::CallbackInfo& info) {
   int r = op ? static_cast<int>(data.engine.Cancel(op, only_queued))
              : static_cast<int>(CancelResult::kTooLate);
   return Napi::Number::New(info.Env(), r);
+}
+
+// setDeadline(dir: 0 read/accept | 1 write, epochMs: number | null): the
+// socket-wide deadline of that direction, applied to pending ops too
+// (Engine::Retime). Converted here, on the caller's tick, from Date.now()'s
+// clock to CLOCK_MONOTONIC, saturating (clock.h). False when closing.
+Napi::Value SocketWrap::SetDeadline(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int dir = static_cast<int>(NumberArg(info, 0));
+  if (dir != 0 && dir != 1) throw Napi::RangeError::New(env, "direction must be 0 or 1");
+  int64_t deadline = 0;
+  if (!info[1].IsNull()) {
+    if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "deadline must be a number or null");
+    double epoch_ms = info[1].As<Napi::Number>().DoubleValue();
+    if (std::isnan(epoch_ms)) throw Napi::RangeError::New(env, "deadline out of range");
+    deadline = MonoDeadlineFromEpochMs(epoch_ms, EpochNowMs(), MonoNowNs());
+  }
+  bool ok = AddonData::Of(env).engine.Retime(*handle_, static_cast<Direction>(dir), deadline);
+  return Napi::Boolean::New(env, ok);
 }
 
 // close(cb?): true when the fd is closed already; otherwise cb runs once the

@@ -7,17 +7,21 @@
 #include <algorithm>
 #include <sched.h>
 
+#include "wake.h"
+
 namespace kts {
 
 namespace {
 
 // Every signal except the synchronous ones a fault raises (blocking those
-// would make a crash hang instead of dump).
+// would make a crash hang instead of dump) and the wake-up signal of
+// Engine::Retime (wake.h), whose handler does nothing but interrupt.
 sigset_t AsyncSignals() {
   sigset_t set;
   sigfillset(&set);
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS})
     sigdelset(&set, sig);
+  if (int wake_sig = wake::Signal()) sigdelset(&set, wake_sig);
   return set;
 }
 

@@ -1,0 +1,177 @@
+// Socket deadlines reach pending operations (Go's "all future and pending
+// I/O"), in both timer modes: moved earlier or into the past, a pending
+// read, write or accept ends promptly with its timeout error, nothing
+// consumed and nothing lost, the socket still usable; moved later, it waits
+// longer; a queued op follows the change too. Each op is first seen blocked
+// in the kernel (/proc), so the wake-up of a blocked call is what is tested.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AcceptTimeoutError,
+  connect,
+  type KernelSocket,
+  ReadTimeoutError,
+  type TimerMode,
+  WriteTimeoutError,
+} from '../dist/index.js';
+import { pair, pattern, server, type Transport } from './helpers.js';
+import { blockedIn, type BlockingCall } from './kernel-wait.js';
+
+const MODES: TimerMode[] = ['sockopt', 'poll'];
+const TRANSPORTS: Transport[] = ['tcp4', 'unix'];
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+// A woken call returns in microseconds; this only catches "not woken" (the
+// op's own 30 s timeout) on a loaded machine.
+const PROMPT_MS = 2000;
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function openPair(transport: Transport, timer: TimerMode) {
+  const p = await pair(transport, { timer });
+  cleanups.push(p.close);
+  return p;
+}
+
+/** Where an op of this mode waits: the call itself, or ppoll before it. */
+const waitCall = (timer: TimerMode, call: BlockingCall): BlockingCall => (timer === 'poll' ? 'ppoll' : call);
+
+/** Reads from sock until n bytes came. */
+async function readN(sock: KernelSocket, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let got = 0;
+  while (got < n) {
+    const b = await sock.read(Math.min(65536, n - got), { timeout: 10_000 });
+    if (b === null) throw new Error(`end of stream after ${got} of ${n} bytes`);
+    parts.push(b);
+    got += b.length;
+  }
+  return Buffer.concat(parts);
+}
+
+describe.each(MODES)("timer '%s'", (timer) => {
+  it.each(TRANSPORTS)('%s: a deadline moved into the past ends a blocked read; nothing is lost', async (transport) => {
+    const { client, peer } = await openPair(transport, timer);
+    const t0 = nowMs();
+    const pending = client.read(10, { timeout: 30_000 }).catch((e) => e);
+    await blockedIn(waitCall(timer, 'recvfrom'), client.fd);
+    client.setReadDeadline(Date.now() - 1);
+    const err = await pending;
+    expect(err).toBeInstanceOf(ReadTimeoutError);
+    expect(err.code).toBe('ERR_SOCKET_READ_TIMEOUT');
+    expect(nowMs() - t0).toBeLessThan(PROMPT_MS + 1000);
+    // Still usable, nothing consumed: the next bytes go to the next read.
+    client.setReadDeadline(null);
+    await peer.write('after');
+    expect((await client.read(10, { timeout: 5000 }))!.toString()).toBe('after');
+  });
+
+  it('a deadline moved earlier ends a blocked read at the new deadline', async () => {
+    const { client } = await openPair('tcp4', timer);
+    const pending = client.read(10, { timeout: 30_000 }).catch((e) => e);
+    await blockedIn(waitCall(timer, 'recvfrom'), client.fd);
+    const t0 = nowMs();
+    client.setReadDeadline(Date.now() + 150);
+    const err = await pending;
+    expect(err).toBeInstanceOf(ReadTimeoutError);
+    // Not before the new deadline (the kernel decides), long before 30 s.
+    expect(err.decidedAt - t0).toBeGreaterThanOrEqual(140);
+    expect(err.decidedAt - t0).toBeLessThan(150 + PROMPT_MS);
+  });
+
+  it('a deadline moved later makes a blocked read wait longer', async () => {
+    const { client } = await openPair('tcp4', timer);
+    const t0 = nowMs();
+    client.setReadDeadline(Date.now() + 300);
+    const pending = client.read(10, { timeout: 30_000 }).catch((e) => e);
+    await blockedIn(waitCall(timer, 'recvfrom'), client.fd);
+    client.setReadDeadline(Date.now() + 1200);
+    const err = await pending;
+    expect(err).toBeInstanceOf(ReadTimeoutError);
+    // Past the first deadline (300 ms) by far: it followed the move.
+    expect(err.decidedAt - t0).toBeGreaterThanOrEqual(1000);
+    expect(err.decidedAt - t0).toBeLessThan(1200 + PROMPT_MS);
+  });
+
+  it('a per-call timeout still applies under a later deadline', async () => {
+    const { client } = await openPair('tcp4', timer);
+    const t0 = nowMs();
+    const pending = client.read(10, { timeout: 200 }).catch((e) => e);
+    await blockedIn(waitCall(timer, 'recvfrom'), client.fd);
+    client.setReadDeadline(Date.now() + 30_000);
+    const err = await pending;
+    expect(err).toBeInstanceOf(ReadTimeoutError);
+    expect(err.decidedAt - t0).toBeLessThan(200 + PROMPT_MS);
+  });
+
+  it.each(TRANSPORTS)('%s: a deadline moved into the past ends a blocked write; what was sent arrives whole', async (transport) => {
+    const { client, peer } = await openPair(transport, timer);
+    const data = pattern(32 << 20);
+    const t0 = nowMs();
+    const pending = client.write(data, { timeout: 30_000 }).catch((e) => e);
+    await blockedIn(waitCall(timer, 'sendto'), client.fd);
+    client.setWriteDeadline(Date.now() - 1);
+    const err = await pending;
+    expect(err).toBeInstanceOf(WriteTimeoutError);
+    expect(nowMs() - t0).toBeLessThan(PROMPT_MS + 1000);
+    expect(err.bytesWritten).toBeGreaterThan(0);
+    expect(err.bytesWritten).toBeLessThan(data.length);
+    // Exactly the bytes it says were written arrive, in order; then the
+    // socket still writes.
+    client.setWriteDeadline(null);
+    const tail = client.write('!', { timeout: 10_000 });
+    const got = await readN(peer, err.bytesWritten + 1);
+    await tail;
+    expect(got.subarray(0, err.bytesWritten).equals(data.subarray(0, err.bytesWritten))).toBe(true);
+    expect(got.subarray(err.bytesWritten).toString()).toBe('!');
+  });
+
+  it.each(TRANSPORTS)('%s: an accept deadline moved into the past ends a blocked accept; the server still accepts', async (transport) => {
+    const s = await server(transport, { timer });
+    cleanups.push(s.cleanup);
+    const t0 = nowMs();
+    const pending = s.server.accept({ timeout: 30_000 }).catch((e) => e);
+    await blockedIn(waitCall(timer, 'accept4'), s.server.fd);
+    s.server.setAcceptDeadline(Date.now() - 1);
+    const err = await pending;
+    expect(err).toBeInstanceOf(AcceptTimeoutError);
+    expect(nowMs() - t0).toBeLessThan(PROMPT_MS + 1000);
+    // A passed accept deadline fails later accepts at once, without a syscall.
+    await expect(s.server.accept({ timeout: 30_000 })).rejects.toBeInstanceOf(AcceptTimeoutError);
+    s.server.setAcceptDeadline(null);
+    const accepted = s.server.accept({ timeout: 10_000 });
+    const c = await connect({ ...s.connectOptions, timeout: 10_000 });
+    const a = await accepted;
+    await Promise.all([c.close(), a.close()]);
+  });
+
+  it('an accept deadline moved later makes a blocked accept wait longer', async () => {
+    const s = await server('tcp4', { timer });
+    cleanups.push(s.cleanup);
+    const t0 = nowMs();
+    s.server.setAcceptDeadline(Date.now() + 300);
+    const pending = s.server.accept({ timeout: 30_000 }).catch((e) => e);
+    await blockedIn(waitCall(timer, 'accept4'), s.server.fd);
+    s.server.setAcceptDeadline(new Date(Date.now() + 1200));
+    const err = await pending;
+    expect(err).toBeInstanceOf(AcceptTimeoutError);
+    expect(err.decidedAt - t0).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('a read queued behind another follows a deadline moved later', async () => {
+    const { client, peer } = await openPair('tcp4', timer);
+    const t0 = nowMs();
+    client.setReadDeadline(Date.now() + 300);
+    const first = client.read(10).catch((e) => e);
+    const second = client.read(10).catch((e) => e);
+    await blockedIn(waitCall(timer, 'recvfrom'), client.fd);
+    client.setReadDeadline(Date.now() + 30_000);
+    // Both wait past the first deadline: each gets its own bytes, in order.
+    await peer.write('a');
+    expect((await first).toString()).toBe('a');
+    await peer.write('b');
+    expect((await second).toString()).toBe('b');
+    expect(nowMs() - t0).toBeLessThan(30_000);
+  });
+});
