@@ -1,25 +1,26 @@
 // The reply timeout of a pooled connection (KernelSocketStream's
-// `replyTimeout`): when a reply is owed, and how long the next read may wait
-// for its first byte. A reply becomes owed when a write has put its last byte
-// into the kernel; any byte read pays it. While nothing is owed there is no
-// limit: an idle keep-alive connection lives until the peer or the pool
-// closes it.
+// `replyTimeout`): when a reply is owed, and until when. A reply becomes
+// owed when a write has put its last byte into the kernel, unless bytes
+// came after that write started (an early reply); any byte read pays it.
+// While nothing is owed there is no limit: an idle keep-alive connection
+// lives until the peer or the pool closes it.
 //
-// Reads are timed by the kernel. A read started while nothing was owed waits
-// at most `replyTimeout` (so that a reply owed later is still checked on
-// time); when it times out, the next read gets the time the owed reply has
-// left, or another `replyTimeout` while nothing is owed.
+// The stream keeps one read pending. Started while nothing is owed, it has
+// no timeout; when a reply becomes owed, the socket's read deadline (which
+// reaches pending reads) gives it the owed reply's time. Started while a
+// reply is owed, it gets what the reply has left as its own timeout. Either
+// way the kernel decides.
 
-/** The timeout of the next read and the owed reply it watches for. */
-export interface NextRead {
-  /** ms, at least 1 (0 would mean "forever" to the kernel). */
+/** The reply a read was watching for: pass it back to expired(). */
+export interface WatchedRead {
+  /** ms for the read itself: 0 (none) or what the owed reply has left (at least 1). */
   timeout: number;
-  /** The clock it was given under: pass it back to expired(). */
+  /** The owed reply's clock start it runs under (updated when a deadline reaches it). */
   owedSince: number | undefined;
 }
 
 export class ReplyClock {
-  /** performance.now() when the owed reply's clock started; undefined: nothing owed. */
+  /** Date.now() when the owed reply's clock started; undefined: nothing owed. */
   #owedSince: number | undefined;
   /** Writes started, and how many had started when bytes last arrived. */
   #writes = 0;
@@ -32,8 +33,9 @@ export class ReplyClock {
     return this.replyTimeout > 0;
   }
 
-  get owed(): boolean {
-    return this.#owedSince !== undefined;
+  /** The owed reply's deadline (epoch ms, as setReadDeadline takes), or undefined. */
+  get deadline(): number | undefined {
+    return this.#owedSince === undefined ? undefined : this.#owedSince + this.replyTimeout;
   }
 
   /** A write starts; pass what it returns to wrote() when it has finished. */
@@ -42,11 +44,13 @@ export class ReplyClock {
   }
 
   /**
-   * A write finished: unless bytes came after it started (an early reply),
-   * the peer owes a reply from now (restarting the clock).
+   * A write finished: unless bytes came after it started, the peer owes a
+   * reply from now (restarting the clock). True when that started the clock.
    */
-  wrote(write: number): void {
-    if (this.enabled && this.#answered < write) this.#owedSince = performance.now();
+  wrote(write: number): boolean {
+    if (!this.enabled || this.#answered >= write) return false;
+    this.#owedSince = Date.now();
+    return true;
   }
 
   /** Bytes arrived: the reply to every write started so far has begun. */
@@ -55,24 +59,26 @@ export class ReplyClock {
     this.#answered = this.#writes;
   }
 
-  /**
-   * The next read's timeout: what the owed reply has left (at least 1 ms, so
-   * a reply already there still wins over a stalled event loop), or a whole
-   * replyTimeout while nothing is owed.
-   */
-  next(): NextRead {
+  /** For a read starting now. */
+  watch(): WatchedRead {
     const since = this.#owedSince;
-    if (since === undefined) return { timeout: this.replyTimeout, owedSince: undefined };
-    const left = Math.ceil(since + this.replyTimeout - performance.now());
-    return { timeout: Math.max(1, left), owedSince: since };
+    if (since === undefined) return { timeout: 0, owedSince: undefined };
+    // At least 1 ms: a reply already in the kernel still wins over a
+    // stalled event loop (0 would mean "forever").
+    return { timeout: Math.max(1, since + this.replyTimeout - Date.now()), owedSince: since };
+  }
+
+  /** The pending read `read` now runs under the owed reply's deadline too. */
+  armed(read: WatchedRead): void {
+    read.owedSince = this.#owedSince;
   }
 
   /**
-   * A read given `read` timed out in the kernel. True when that was the owed
-   * reply's own time running out: the reply was owed when the read started
-   * and no write has restarted the clock since. Otherwise read again.
+   * `read` timed out in the kernel. True when that was the owed reply's time
+   * running out: no write has restarted the clock since it was set on the
+   * read. Otherwise read again.
    */
-  expired(read: NextRead): boolean {
+  expired(read: WatchedRead): boolean {
     return read.owedSince !== undefined && read.owedSince === this.#owedSince;
   }
 }

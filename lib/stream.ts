@@ -8,7 +8,7 @@
 import { Duplex } from 'node:stream';
 import { connect, type ConnectOptions } from './connect.js';
 import { ReadTimeoutError, timeoutError } from './errors.js';
-import { ReplyClock, type NextRead } from './reply-clock.js';
+import { ReplyClock, type WatchedRead } from './reply-clock.js';
 import { KernelSocket, type SocketAddress } from './socket.js';
 import { connectArgs, type ConnectArgs, type NetConnectOptions } from './net-args.js';
 import { MAX_READ_SIZE, invalidArgType, outOfRange, validateInteger, validateObject, validateTimeout } from './validate.js';
@@ -32,7 +32,8 @@ export interface StreamOptions {
    * put its last byte into the kernel, decided by the kernel; 0 (default) =
    * off. While no reply is owed, reads wait without limit, so an idle
    * pooled connection survives. See README "Timeouts for pooled
-   * connections". Replaces the socket's own read timeout for this stream.
+   * connections". Replaces the socket's own read timeout and read deadline
+   * for this stream (it sets the deadline itself).
    */
   replyTimeout?: number;
 }
@@ -55,6 +56,9 @@ export class KernelSocketStream extends Duplex {
   /** Work waiting for the connect: runs with the socket, or with the error. */
   #waiting: Array<(sock: KernelSocket | Error) => void> = [];
   #reading = false;
+  /** The pending read's watch on the owed reply (replyTimeout), and whether the socket's read deadline is set for it. */
+  #watched: WatchedRead | undefined;
+  #armed = false;
   #readWanted = 0;
   #eof = false;
   readonly #reply: ReplyClock;
@@ -182,10 +186,15 @@ export class KernelSocketStream extends Duplex {
     const sock = this.#sock!;
     if (this.#reading || this.#eof) return;
     this.#reading = true;
-    const next: NextRead | undefined = this.#reply.enabled ? this.#reply.next() : undefined;
-    (next ? sock.read(want, { timeout: next.timeout }) : sock.read(want)).then(
+    const watched = this.#reply.enabled ? this.#reply.watch() : undefined;
+    this.#watched = watched;
+    // An owed reply's time goes in the read's own timeout: drop a deadline
+    // left from an earlier read (a passed one would fail it unread).
+    if (watched) this.#disarm();
+    (watched ? sock.read(want, { timeout: watched.timeout }) : sock.read(want)).then(
       (chunk) => {
         this.#reading = false;
+        this.#watched = undefined;
         if (this.destroyed) return;
         if (chunk === null) {
           this.#eof = true;
@@ -194,25 +203,39 @@ export class KernelSocketStream extends Duplex {
         }
         this.#bytesRead += chunk.length;
         this.#reply.received();
+        this.#disarm();
         this.#touch();
         this.push(chunk);
       },
       (err: unknown) => {
         this.#reading = false;
+        this.#watched = undefined;
         // A read woken by our own destroy() is expected, not an error.
         if (this.destroyed) return;
-        if (next && err instanceof ReadTimeoutError && err.errno !== undefined && !this.#reply.expired(next)) {
-          // Nothing owed timed out (or a write restarted the clock): wait on.
+        const kernelTimeout = watched && err instanceof ReadTimeoutError && err.errno !== undefined;
+        if (kernelTimeout && !this.#reply.expired(watched)) {
+          // A write restarted the clock after this read's time was set: wait on.
           this.#read(want);
           return;
         }
-        if (next && err instanceof ReadTimeoutError && err.errno !== undefined) {
-          this.destroy(timeoutError('read', this.#reply.replyTimeout, err));
-          return;
-        }
-        this.destroy(err as Error);
+        this.destroy(kernelTimeout ? timeoutError('read', this.#reply.replyTimeout, err) : (err as Error));
       },
     );
+  }
+
+  /** A reply became owed: the pending read (if any) gains its deadline, in the kernel. */
+  #arm(): void {
+    const deadline = this.#reply.deadline;
+    if (!this.#watched || deadline === undefined || this.destroyed) return;
+    this.#sock!.setReadDeadline(deadline);
+    this.#armed = true;
+    this.#reply.armed(this.#watched);
+  }
+
+  #disarm(): void {
+    if (!this.#armed || this.destroyed) return;
+    this.#armed = false;
+    this.#sock!.setReadDeadline(null);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: Done): void {
@@ -230,10 +253,8 @@ export class KernelSocketStream extends Duplex {
       const write = this.#reply.writing();
       sock.write(data).then(() => {
         this.#bytesWritten += data.length;
-        this.#reply.wrote(write);
+        if (this.#reply.wrote(write)) this.#arm();
         this.#touch();
-        // The read waiting now may carry a longer timeout than the reply
-        // has left; ReplyClock.expired() tells the two apart when it ends.
         cb();
       }, cb);
     });
