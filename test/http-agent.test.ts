@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection, ReadTimeoutError } from '../dist/index.js';
-import { runClientScript } from './client-child.js';
+import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
 
 const REPLY_MS = 300;
 
@@ -104,9 +104,6 @@ console.log(body, 'free sockets', Object.values(agent.freeSockets).flat().length
 `,
       [String(port)],
     );
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('hello /x free sockets 1\n');
-    expect(r.killedByTimer).toBe(false);
-    expect(r.code).toBe(0);
+    expectExitedOnItsOwn(r, 'hello /x free sockets 1\n');
   });
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, createConnection, ReadTimeoutError, type KernelSocketStream } from '../dist/index.js';
-import { runClientScript } from './client-child.js';
+import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
 import { tempDir } from './helpers.js';
 
 const openssl = spawnSync('openssl', ['version']).status === 0;
@@ -133,9 +133,6 @@ console.log(body, 'free sockets', Object.values(agent.freeSockets).flat().length
 `,
       [String(port), cert.toString()],
     );
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('secure /x free sockets 1\n');
-    expect(r.killedByTimer).toBe(false);
-    expect(r.code).toBe(0);
+    expectExitedOnItsOwn(r, 'secure /x free sockets 1\n');
   });
 });

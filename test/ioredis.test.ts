@@ -5,22 +5,14 @@
 // (and the command is rejected by ioredis), ioredis reconnects and carries
 // on, and a script with an idle unref'd connection exits on its own.
 import { AbstractConnector, Redis, type RedisOptions } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createConnection, ReadTimeoutError } from '../dist/index.js';
-import { runClientScript } from './client-child.js';
-import { available, startRedis, type RunningServer } from './servers.js';
+import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
+import { startRedis, useServer } from './servers.js';
 
 const REPLY_MS = 400;
-const run = available('redis', 'apt-get install redis-server');
-let server: RunningServer;
-
-beforeAll(async () => {
-  if (run) server = await startRedis();
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-}, 30_000);
+const srv = useServer('redis', 'apt-get install redis-server', startRedis);
+const run = srv.run;
 
 /** ioredis's Connector: connects a kernel socket (ioredis waits for 'connect'). */
 class KernelConnector extends AbstractConnector {
@@ -40,8 +32,8 @@ class KernelConnector extends AbstractConnector {
 describe.skipIf(!run)('ioredis over kernel sockets', () => {
   it('reuse, idle past the reply timeout, BLPOP stall -> ReadTimeoutError, reconnect and carry on', async () => {
     const redis = new Redis({
-      host: server.host,
-      port: server.port,
+      host: srv.get().host,
+      port: srv.get().port,
       Connector: KernelConnector as never,
       maxRetriesPerRequest: 0, // fail the stalled command at once instead of retrying it
       autoResendUnfulfilledCommands: false,
@@ -81,11 +73,8 @@ const redis = new Redis({ host: args[0], port: Number(args[1]), Connector: Kerne
 console.log(await redis.ping());
 redis.stream.unref(); // idle from here, as with a net.Socket
 `,
-      [server.host, String(server.port)],
+      [srv.get().host, String(srv.get().port)],
     );
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('PONG\n');
-    expect(r.killedByTimer).toBe(false);
-    expect(r.code).toBe(0);
+    expectExitedOnItsOwn(r, 'PONG\n');
   });
 });

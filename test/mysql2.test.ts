@@ -5,29 +5,21 @@
 // the pool carries on, and a script whose pool unrefs its idle connection
 // exits on its own.
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createConnection, ReadTimeoutError } from '../dist/index.js';
-import { runClientScript } from './client-child.js';
-import { available, startMariadb, type RunningServer } from './servers.js';
+import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
+import { startMariadb, useServer } from './servers.js';
 
 const REPLY_MS = 500;
-const run = available('mariadb', 'apt-get install mariadb-server');
-let db: RunningServer;
-
-beforeAll(async () => {
-  if (run) db = await startMariadb();
-}, 120_000);
-
-afterAll(async () => {
-  await db?.stop();
-}, 30_000);
+const srv = useServer('mariadb', 'apt-get install mariadb-server', startMariadb);
+const run = srv.run;
 
 function options(): mysql.ConnectionOptions {
   return {
-    host: db.host,
-    port: db.port,
+    host: srv.get().host,
+    port: srv.get().port,
     user: 'root',
-    stream: () => createConnection({ host: db.host, port: db.port, replyTimeout: REPLY_MS }) as never,
+    stream: () => createConnection({ host: srv.get().host, port: srv.get().port, replyTimeout: REPLY_MS }) as never,
   };
 }
 
@@ -81,11 +73,8 @@ pool.on('release', (c) => c.stream.unref());
 const [rows] = await pool.promise().query('SELECT 1 AS one');
 console.log('one', rows[0].one);
 `,
-      [db.host, String(db.port)],
+      [srv.get().host, String(srv.get().port)],
     );
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('one 1\n');
-    expect(r.killedByTimer).toBe(false);
-    expect(r.code).toBe(0);
+    expectExitedOnItsOwn(r, 'one 1\n');
   });
 });

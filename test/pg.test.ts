@@ -4,27 +4,19 @@
 // rejects the query with the kernel's ReadTimeoutError, the client or pool
 // carries on, and a script whose pool holds an idle client exits on its own.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KernelSocketStream, ReadTimeoutError } from '../dist/index.js';
-import { runClientScript } from './client-child.js';
-import { available, startPostgres, type RunningServer } from './servers.js';
+import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
+import { startPostgres, useServer } from './servers.js';
 
 const REPLY_MS = 500;
-const run = available('postgres', 'apt-get install postgresql');
-let db: RunningServer;
-
-beforeAll(async () => {
-  if (run) db = await startPostgres();
-}, 120_000);
-
-afterAll(async () => {
-  await db?.stop();
-}, 30_000);
+const srv = useServer('postgres', 'apt-get install postgresql', startPostgres);
+const run = srv.run;
 
 function config(): pg.ClientConfig {
   return {
-    host: db.host,
-    port: db.port,
+    host: srv.get().host,
+    port: srv.get().port,
     user: 'postgres',
     database: 'postgres',
     // pg calls stream.connect(port, host) itself, as on a net.Socket.
@@ -73,6 +65,14 @@ describe.skipIf(!run)('pg over kernel sockets', () => {
     await pool.end();
   });
 
+  it('Client over the Unix socket path (pg calls stream.connect(path))', async () => {
+    const client = new pg.Client({ ...config(), host: srv.get().dir });
+    await client.connect();
+    expect((await client.query('select 2 * 21 as n')).rows[0].n).toBe(42);
+    expect((client as unknown as { connection: { stream: KernelSocketStream } }).connection.stream.remoteAddress).toBeUndefined();
+    await client.end();
+  });
+
   it('a script whose Pool holds an idle client exits on its own (allowExitOnIdle)', async () => {
     const r = await runClientScript(
       `
@@ -85,11 +85,8 @@ const pool = new pg.Pool({
 const { rows } = await pool.query('select 1 as one');
 console.log('one', rows[0].one, 'idle', pool.idleCount);
 `,
-      [db.host, String(db.port)],
+      [srv.get().host, String(srv.get().port)],
     );
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('one 1 idle 1\n');
-    expect(r.killedByTimer).toBe(false);
-    expect(r.code).toBe(0);
+    expectExitedOnItsOwn(r, 'one 1 idle 1\n');
   });
 });

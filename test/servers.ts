@@ -8,6 +8,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface RunningServer {
   host: string;
@@ -122,88 +123,100 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** PostgreSQL (15 on Debian 12) with trust auth for user 'postgres', on 127.0.0.1. */
-export async function startPostgres(): Promise<RunningServer> {
-  const t = tempDirFor('postgres');
-  const data = join(t.dir, 'data');
+interface Launch {
+  /** Prepares the data dir (runs initdb and the like) and says how to start. */
+  prepare(dir: string, port: number): { cmd: string; args: string[]; ready: RegExp; what: string };
+  /** Who owns the temp dir (the server refuses root). */
+  owner?: string;
+}
+
+/** A temp dir and a free port, a server started in it, and a stop that removes both; cleaned up on failure too. */
+async function launch(l: Launch): Promise<RunningServer & { dir: string }> {
+  const t = tempDirFor(l.owner);
   try {
-    run(...asUser('postgres', `${PG_BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']), 'initdb');
+    const port = await freePort();
+    const { cmd, args, ready, what } = l.prepare(t.dir, port);
+    const child = await startUntil(cmd, args, ready, what);
+    return {
+      host: '127.0.0.1',
+      port,
+      dir: t.dir,
+      stop: async () => {
+        await stopChild(child);
+        t.cleanup();
+      },
+    };
   } catch (err) {
     t.cleanup();
     throw err;
   }
-  const port = await freePort();
-  const [cmd, args] = asUser('postgres', `${PG_BIN}/postgres`, [
-    '-D', data, '-p', String(port), '-k', t.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
-  ]);
-  const child = await startUntil(cmd, args, /ready to accept connections/, 'postgres').catch((err) => {
-    t.cleanup();
-    throw err;
-  });
-  return {
-    host: '127.0.0.1',
-    port,
-    stop: async () => {
-      await stopChild(child);
-      t.cleanup();
+}
+
+/** PostgreSQL (15 on Debian 12) with trust auth for user 'postgres', on 127.0.0.1 and a Unix socket in `dir`. */
+export function startPostgres(): Promise<RunningServer & { dir: string }> {
+  return launch({
+    owner: 'postgres',
+    prepare: (dir, port) => {
+      const data = join(dir, 'data');
+      run(...asUser('postgres', `${PG_BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']), 'initdb');
+      const [cmd, args] = asUser('postgres', `${PG_BIN}/postgres`, [
+        '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
+      ]);
+      return { cmd, args, ready: /ready to accept connections/, what: 'postgres' };
     },
-  };
+  });
 }
 
 /** redis-server without persistence on 127.0.0.1. */
-export async function startRedis(): Promise<RunningServer> {
-  const t = tempDirFor();
-  const port = await freePort();
-  const child = await startUntil(
-    redisServer!,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', t.dir],
-    /Ready to accept connections/,
-    'redis-server',
-  ).catch((err) => {
-    t.cleanup();
-    throw err;
+export function startRedis(): Promise<RunningServer> {
+  return launch({
+    prepare: (dir, port) => ({
+      cmd: redisServer!,
+      args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      ready: /Ready to accept connections/,
+      what: 'redis-server',
+    }),
   });
-  return {
-    host: '127.0.0.1',
-    port,
-    stop: async () => {
-      await stopChild(child);
-      t.cleanup();
-    },
-  };
 }
 
 /** MariaDB with grant tables off (any user, no password), on 127.0.0.1. */
-export async function startMariadb(): Promise<RunningServer> {
-  const t = tempDirFor();
-  const data = join(t.dir, 'data');
-  const user = process.getuid?.() === 0 ? ['--user=root'] : [];
-  try {
-    run('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, ...user, '--skip-test-db', '--auth-root-authentication-method=normal'], 'mariadb-install-db');
-  } catch (err) {
-    t.cleanup();
-    throw err;
-  }
-  const port = await freePort();
-  const child = await startUntil(
-    mariadbd!,
-    [
-      '--no-defaults', `--datadir=${data}`, `--socket=${join(t.dir, 'sock')}`, `--port=${port}`,
-      '--bind-address=127.0.0.1', '--skip-grant-tables', '--skip-log-bin', `--pid-file=${join(t.dir, 'pid')}`,
-      '--innodb-buffer-pool-size=16M', ...user,
-    ],
-    /ready for connections/,
-    'mariadbd',
-  ).catch((err) => {
-    t.cleanup();
-    throw err;
-  });
-  return {
-    host: '127.0.0.1',
-    port,
-    stop: async () => {
-      await stopChild(child);
-      t.cleanup();
+export function startMariadb(): Promise<RunningServer> {
+  return launch({
+    prepare: (dir, port) => {
+      const data = join(dir, 'data');
+      const user = process.getuid?.() === 0 ? ['--user=root'] : [];
+      run('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, ...user, '--skip-test-db', '--auth-root-authentication-method=normal'], 'mariadb-install-db');
+      return {
+        cmd: mariadbd!,
+        args: [
+          '--no-defaults', `--datadir=${data}`, `--socket=${join(dir, 'sock')}`, `--port=${port}`,
+          '--bind-address=127.0.0.1', '--skip-grant-tables', '--skip-log-bin', `--pid-file=${join(dir, 'pid')}`,
+          '--innodb-buffer-pool-size=16M', ...user,
+        ],
+        ready: /ready for connections/,
+        what: 'mariadbd',
+      };
     },
-  };
+  });
+}
+
+/**
+ * The server of one test file: started before its tests, stopped after
+ * them (also when they fail). `run` is false when it is not installed
+ * (see available()).
+ */
+export function useServer<S extends RunningServer>(
+  name: keyof typeof binaries,
+  install: string,
+  start: () => Promise<S>,
+): { run: boolean; get: () => S } {
+  const run = available(name, install);
+  let server: S | undefined;
+  beforeAll(async () => {
+    if (run) server = await start();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  }, 30_000);
+  return { run, get: () => server! };
 }

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, fetch, request, type buildConnector } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection, ReadTimeoutError, type KernelSocketStream } from '../dist/index.js';
-import { runClientScript } from './client-child.js';
+import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
 
 const REPLY_MS = 300;
 let server: http.Server;
@@ -92,9 +92,6 @@ console.log(await res.text());
 `,
       [base],
     );
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('undici GET /x\n');
-    expect(r.killedByTimer).toBe(false);
-    expect(r.code).toBe(0);
+    expectExitedOnItsOwn(r, 'undici GET /x\n');
   });
 });
