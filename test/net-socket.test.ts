@@ -9,7 +9,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConnection, KernelSocketStream, ReadTimeoutError, type KernelSocket } from '../dist/index.js';
-import { tempDir } from './helpers.js';
+import { openFds, tempDir } from './helpers.js';
 
 type Peer = { server: net.Server; sockets: net.Socket[]; target: { port: number; host: string } | { path: string } };
 
@@ -176,6 +176,26 @@ describe('createConnection: net.Socket shape', () => {
     expect(hadError).toBe(false);
     await peerEnded;
     expect(Buffer.concat(got).length).toBe(100_000);
+  });
+
+  it.each(['tcp4', 'unix'] as const)('%s: destroy() while connecting: no connect event, close without error, no fd left open', async (where) => {
+    const p = await peer(where);
+    const before = openFds();
+    for (let i = 0; i < 20; i++) {
+      // A Unix connect finishes at once, a TCP one on a thread: both races.
+      const s = createConnection({ ...p.target });
+      const events: string[] = [];
+      s.on('connect', () => events.push('connect'));
+      s.on('error', (e) => events.push(`error ${e.message}`));
+      s.write('lost'); // its callback gets an error, no throw
+      const closed = new Promise<boolean>((r) => s.on('close', r));
+      s.destroy();
+      expect(await closed).toBe(false);
+      expect(events).toEqual([]);
+    }
+    // The sockets connected in the background are closed as their connect lands.
+    for (let i = 0; i < 50 && openFds() > before; i++) await new Promise((r) => setImmediate(r));
+    expect(openFds()).toBeLessThanOrEqual(before);
   });
 
   it('destroy(err) reports err and closes with hadError', async () => {
