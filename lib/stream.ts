@@ -11,7 +11,15 @@ import { ReadTimeoutError, timeoutError } from './errors.js';
 import { ReplyClock, type WatchedRead } from './reply-clock.js';
 import { KernelSocket, type SocketAddress } from './socket.js';
 import { connectArgs, type ConnectArgs, type NetConnectOptions } from './net-args.js';
-import { MAX_READ_SIZE, invalidArgType, outOfRange, validateInteger, validateObject, validateTimeout } from './validate.js';
+import {
+  MAX_READ_SIZE,
+  invalidArgType,
+  outOfRange,
+  validateInteger,
+  validateObject,
+  validateSignal,
+  validateTimeout,
+} from './validate.js';
 
 export interface StreamOptions {
   /**
@@ -121,12 +129,13 @@ export class KernelSocketStream extends Duplex {
       throw Object.assign(new Error('Socket is already connected or connecting'), { code: 'ERR_SOCKET_CONNECTING' });
     }
     if (this.destroyed) throw Object.assign(new Error('Socket is destroyed'), { code: 'ERR_SOCKET_CLOSED' });
+    // Bad options throw here, before the connect starts (as net's).
+    const own = validateSignal(options.signal);
+    if (options.timeout !== undefined) this.setTimeout(options.timeout);
     const abort = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-    // Bad options throw here, before anything changes (as net's).
+    const signal = own ? AbortSignal.any([own, abort.signal]) : abort.signal;
     const connecting = connect({ ...toConnectOptions(options), signal });
     this.#connecting = abort;
-    if (options.timeout !== undefined) this.setTimeout(options.timeout);
     if (listener) this.once('connect', listener);
     connecting.then(
       (sock) => {
