@@ -201,6 +201,24 @@ describe('createConnection: net.Socket shape', () => {
     expect(openFds()).toBeLessThanOrEqual(before);
   });
 
+  it("the peer ends: 'data' (setEncoding strings), 'end', our FIN, then 'close' without error", async () => {
+    let peerEnded!: () => void;
+    const finSeen = new Promise<void>((r) => (peerEnded = r));
+    const p = await peer('tcp4', (c) => {
+      c.on('end', peerEnded);
+      c.end('bye');
+    });
+    const s = track(createConnection((p.target as { port: number }).port, '127.0.0.1'));
+    s.setEncoding('utf8');
+    const events: string[] = [];
+    s.on('data', (d: unknown) => events.push(`data ${typeof d} ${String(d)}`));
+    s.on('end', () => events.push('end'));
+    const hadError = await new Promise<boolean>((r) => s.on('close', r));
+    events.push(`close ${hadError}`);
+    expect(events).toEqual(['data string bye', 'end', 'close false']);
+    await finSeen; // allowHalfOpen false: our side ended too
+  });
+
   it('destroy(err) reports err and closes with hadError', async () => {
     const p = await peer('tcp4');
     const s = track(createConnection((p.target as { port: number }).port, '127.0.0.1'));
