@@ -2,11 +2,11 @@
 // its deadline and hands it to the kernel or a thread before returning),
 // wire its AbortSignal, expire it if it is still queued behind another op
 // when its time is up (its own timeout, or the socket's deadline as it is
-// now, which may move while it waits), and settle its promise exactly once.
+// then: it may move while the op waits), and settle its promise exactly once.
 import { debug } from './debug.js';
 import { abortError } from './errors.js';
 import { Cancel, isResult, type Callback, type NativeResult, type NativeSocket, type Started } from './native.js';
-import type { DeadlineSource } from './timeouts.js';
+import type { Timeouts } from './timeouts.js';
 
 /** setTimeout's largest delay: longer ones fire after 1 ms (TimeoutOverflowWarning). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -18,7 +18,7 @@ export interface Operation<T> {
   /** The op's own timeout, ms; 0 = none. */
   timeout: number;
   /** The socket deadline the op also follows, if any. */
-  deadline?: DeadlineSource;
+  deadline?: Pick<Timeouts, 'deadline'>;
   signal: AbortSignal | undefined;
   start(cb: Callback): Started;
   /** The value for a finished op, or throws its error. */
@@ -43,13 +43,11 @@ export function run<T>(op: Operation<T>): Promise<T> {
     let settled = false;
     let id = 0;
     let timer: NodeJS.Timeout | undefined;
-    let unwatch: (() => void) | undefined;
 
     const finish = (outcome: () => T) => {
       if (settled) return;
       settled = true;
       if (timer !== undefined) clearTimeout(timer);
-      unwatch?.();
       signal?.removeEventListener('abort', onAbort);
       try {
         resolve(outcome());
@@ -85,25 +83,24 @@ export function run<T>(op: Operation<T>): Promise<T> {
       // started when its time is up, it never will in time. Removing a
       // queued op is atomic in the addon, so no byte can be lost here; once
       // it has started, the kernel decides (and this does nothing).
+      // A socket deadline moved earlier needs no timer here: the op ahead
+      // follows it in the addon, and this one, started after it, finds it
+      // passed. A deadline moved later is read again when the timer fires.
+      // Armed in steps of at most MAX_TIMER_MS, re-checking the time left.
       const ownEnd = op.timeout > 0 ? performance.now() + op.timeout : Infinity;
-      const expire = () => {
-        if (op.native.cancel(id, true) === Cancel.Removed) finish(() => { throw op.expired(); });
-        else unwatch?.(); // started: the addon follows the deadline from here
-      };
-      // Armed in steps of at most MAX_TIMER_MS, re-checking the time left at
-      // each, and re-armed whenever the socket deadline changes.
       const arm = () => {
-        if (timer !== undefined) clearTimeout(timer);
         timer = undefined;
         if (settled) return;
         const d = op.deadline?.deadline ?? null;
         const left = Math.min(ownEnd - performance.now(), d === null ? Infinity : d - Date.now());
         if (left === Infinity) return;
-        if (left <= 0) return expire();
+        if (left <= 0) {
+          if (op.native.cancel(id, true) === Cancel.Removed) finish(() => { throw op.expired(); });
+          return; // or started: the addon decides from here
+        }
         timer = setTimeout(arm, Math.min(Math.ceil(left), MAX_TIMER_MS));
         timer.unref();
       };
-      if (op.deadline) unwatch = op.deadline.watch(arm);
       arm();
     }
   });

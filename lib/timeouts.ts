@@ -1,8 +1,7 @@
 // Timeouts and deadlines of one direction (read or write) of a socket, or of
 // a server's accepts: the default timeout, its kernel readback, and the
-// deadline. The deadline is the socket's, not the call's: it reaches
-// pending operations too (the addon's setDeadline for the one in the
-// kernel, watch() for those queued behind it), as Go's deadlines do.
+// deadline. The deadline is the socket's, not the call's: set in the addon,
+// it reaches pending operations too, as Go's deadlines do.
 import { addon, isResult, type NativeSocket } from './native.js';
 import { validateDeadline, validateTimeout } from './validate.js';
 
@@ -14,19 +13,10 @@ export interface CallTime {
   budget: number;
 }
 
-/** A socket deadline that pending operations follow. */
-export interface DeadlineSource {
-  /** Epoch ms, or null for none. */
-  readonly deadline: number | null;
-  /** Calls fn after every change; returns the unsubscribe. */
-  watch(fn: () => void): () => void;
-}
-
-export class Timeouts implements DeadlineSource {
+export class Timeouts {
   #timeout = 0;
   #readback = 0;
   #deadline: number | null = null;
-  readonly #watchers = new Set<() => void>();
 
   /** which: the kernel option of the default; dir: the addon's direction (0 reads/accepts, 1 writes). */
   constructor(
@@ -44,6 +34,7 @@ export class Timeouts implements DeadlineSource {
     return this.#readback;
   }
 
+  /** Epoch ms, or null for none. */
   get deadline(): number | null {
     return this.#deadline;
   }
@@ -59,17 +50,11 @@ export class Timeouts implements DeadlineSource {
     this.#readback = readback;
   }
 
-  /** Sets the deadline for later and pending ops: the one in the kernel (native), then the queued ones. */
+  /** Sets the deadline (epoch ms) for later and pending ops of this direction. */
   setDeadline(value: unknown, name: string, native: NativeSocket): void {
     const d = validateDeadline(value, name);
     this.#deadline = d;
     native.setDeadline(this.dir, d);
-    for (const fn of [...this.#watchers]) fn();
-  }
-
-  watch(fn: () => void): () => void {
-    this.#watchers.add(fn);
-    return () => this.#watchers.delete(fn);
   }
 
   /** The time an op called now gets: its own timeout (or the default), and that cut by the deadline. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SocketClosedError } from '../dist/index.js';
 import { openFds, pair, pattern, TRANSPORTS } from './helpers.js';
+import { blockedIn } from './kernel-wait.js';
 
 // Pending calls are woken by shutdown(2), not by their timeouts (30 s here):
 // they settle within milliseconds. 1 s is a wide bound for a loaded machine.
@@ -15,6 +16,9 @@ describe.each(TRANSPORTS)('close over %s', (transport) => {
   it('wakes a pending read at once with SocketClosedError', async () => {
     const p = await pair(transport);
     const pending = p.peer.read(10, { timeout: 30_000 }).catch((e) => e);
+    // Closed while blocked in recv, which shutdown(2) ends with 0 bytes: the
+    // read must still report closed, not end of stream.
+    await blockedIn('recvfrom', p.peer.fd);
     const t0 = Date.now();
     await p.peer.close();
     const err = await pending;

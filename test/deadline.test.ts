@@ -161,17 +161,89 @@ describe.each(MODES)("timer '%s'", (timer) => {
 
   it('a read queued behind another follows a deadline moved later', async () => {
     const { client, peer } = await openPair('tcp4', timer);
-    const t0 = nowMs();
     client.setReadDeadline(Date.now() + 300);
-    const first = client.read(10).catch((e) => e);
+    // The first ends by its own 700 ms timeout (the kernel's clock), so the
+    // second is still queued when the first deadline (300 ms) passes.
+    const first = client.read(10, { timeout: 700 }).catch((e) => e);
     const second = client.read(10).catch((e) => e);
     await blockedIn(waitCall(timer, 'recvfrom'), client.fd);
     client.setReadDeadline(Date.now() + 30_000);
-    // Both wait past the first deadline: each gets its own bytes, in order.
-    await peer.write('a');
-    expect((await first).toString()).toBe('a');
+    expect(await first).toBeInstanceOf(ReadTimeoutError);
+    // The second started after the old deadline and is still pending: its
+    // bytes reach it.
+    await blockedIn(waitCall(timer, 'recvfrom'), client.fd);
     await peer.write('b');
     expect((await second).toString()).toBe('b');
-    expect(nowMs() - t0).toBeLessThan(30_000);
+  });
+
+  it('a read queued behind another follows a deadline moved earlier', async () => {
+    const { client, peer } = await openPair('tcp4', timer);
+    const t0 = nowMs();
+    const first = client.read(10, { timeout: 30_000 }).catch((e) => e);
+    const second = client.read(10, { timeout: 30_000 }).catch((e) => e);
+    await blockedIn(waitCall(timer, 'recvfrom'), client.fd);
+    client.setReadDeadline(Date.now() - 1);
+    expect(await first).toBeInstanceOf(ReadTimeoutError);
+    expect(await second).toBeInstanceOf(ReadTimeoutError);
+    expect(nowMs() - t0).toBeLessThan(PROMPT_MS + 1000);
+    client.setReadDeadline(null);
+    await peer.write('kept');
+    expect((await client.read(10, { timeout: 5000 }))!.toString()).toBe('kept');
+  });
+});
+
+// Go's largest deadline (1<<63 - 1 ns from now) and the largest Date mean
+// "not yet": conversions saturate instead of wrapping into the past.
+const FAR: Array<[string, () => number | Date]> = [
+  ['2**63/1e6 ms from now', () => Date.now() + 2 ** 63 / 1e6],
+  ['new Date(8.64e15)', () => new Date(8.64e15)],
+];
+
+describe.each(MODES)("far-future deadlines, timer '%s'", (timer) => {
+  it.each(FAR)('a read under a deadline %s waits for its bytes', async (_name, far) => {
+    const { client, peer } = await openPair('tcp4', timer);
+    client.setReadDeadline(far());
+    const pending = client.read(10);
+    await blockedIn(waitCall(timer, 'recvfrom'), client.fd);
+    await peer.write('late');
+    expect((await pending)!.toString()).toBe('late');
+  });
+
+  it.each(FAR)('a write and an accept under a deadline %s go through', async (_name, far) => {
+    const { client, peer } = await openPair('tcp4', timer);
+    client.setWriteDeadline(far());
+    await client.write('w');
+    expect((await peer.read(10, { timeout: 5000 }))!.toString()).toBe('w');
+    const s = await server('tcp4', { timer });
+    cleanups.push(s.cleanup);
+    s.server.setAcceptDeadline(far());
+    const accepted = s.server.accept();
+    await blockedIn(waitCall(timer, 'accept4'), s.server.fd);
+    const c = await connect({ ...s.connectOptions, timeout: 10_000 });
+    await Promise.all([c.close(), (await accepted).close()]);
+  });
+
+  it('a read queued under a deadline more than 2^31-1 ms away is not expired by its timer', async () => {
+    const { client, peer } = await openPair('tcp4', timer);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      client.setReadDeadline(Date.now() + 2 ** 31 + 60_000);
+      const first = client.read(10);
+      const second = client.read(10).catch((e) => e);
+      await blockedIn(waitCall(timer, 'recvfrom'), client.fd);
+      // The scenario, not synchronization: let an overflowed setTimeout
+      // (Node fires those after 1 ms) fire before the bytes come.
+      await new Promise((r) => setTimeout(r, 20));
+      await peer.write('a');
+      expect((await first)!.toString()).toBe('a');
+      await blockedIn(waitCall(timer, 'recvfrom'), client.fd);
+      await peer.write('b');
+      expect((await second).toString()).toBe('b');
+      expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stopped } from './kernel-wait.js';
 
 describe('a reader stopped across its deadline', () => {
   it('returns the bytes that arrived while it was stopped', async () => {
@@ -21,6 +22,10 @@ describe('a reader stopped across its deadline', () => {
       const [peer] = await connected;
       const [started] = (await once(child, 'message')) as [{ calledAt: number }];
       process.kill(child.pid!, 'SIGSTOP');
+      // Every thread of the child, the reader's included, is stopped (state
+      // T) before the bytes are sent: otherwise a still-running reader takes
+      // them in time and the test passes without the late look.
+      await stopped(child.pid!);
       peer.write('hello'); // arrives while the reader is stopped, before its deadline
       // The scenario, not synchronization: keep it stopped until well past
       // its 100 ms deadline.

@@ -4,7 +4,7 @@
 // builds and runs it in each variant.
 //
 // Usage: kts_native_test [--seed N] [--budget-ms N] [--only NAME]
-//   NAME: gate | pool | engine | shutdown | unix-backlog
+//   NAME: gate | pool | engine | retime | shutdown | unix-backlog
 // Each stress scenario stops at its round count or its time budget, whichever
 // comes first. The seed is printed so a failure can be replayed.
 #include <unistd.h>
@@ -23,6 +23,7 @@
 #include "engine_test.h"
 #include "gate_test.h"
 #include "pool_test.h"
+#include "retime_test.h"
 #include "support.h"
 
 namespace {
@@ -106,6 +107,13 @@ int main(int argc, char** argv) {
           "%ld abandoned), %ld bytes read in order, %ld written, number reused at once %d times\n",
           s.rounds, s.ops, s.sync_ops, s.closed_ops, s.timeouts, s.removed, s.abandoned, s.bytes_read,
           s.bytes_written, s.reused);
+    }
+    if (want("retime")) {
+      dog.Phase("retime");
+      RetimeStats s = RunRetimeTest(rng, budget_ns, 400);
+      std::printf("retime: %d rounds: %d moved into the past while blocked, %d moved later while blocked, "
+                  "%d raced (%d timed out), no byte lost or doubled\n",
+                  s.rounds, s.earlier, s.later, s.raced, s.raced_timeouts);
     }
     if (want("shutdown")) {
       dog.Phase("shutdown");
