@@ -270,7 +270,7 @@ describe('replyTimeout: the pooled-connection policy', () => {
     expect(err.syscall).toBeDefined(); // a kernel decision, not a deadline check in JavaScript
     expect(err.decidedAt).toBeTypeOf('number');
     expect(waited).toBeGreaterThanOrEqual(REPLY - 5);
-    expect(waited).toBeLessThan(REPLY * 10); // wide: a loaded machine
+    expect(waited).toBeLessThan(REPLY + 5000); // wide: a loaded machine
     expect(s.destroyed).toBe(true);
   });
 
