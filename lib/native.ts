@@ -59,6 +59,8 @@ export interface NativeTcpOptions {
   keepCount?: number;
   /** -1: off (graceful close); else seconds (0: abortive close). */
   linger: number;
+  /** TCP_NODELAY. */
+  noDelay: boolean;
 }
 
 /** native/tcp_info.h: the kernel's view of a connection. Absent fields are not reported by this OS. */
@@ -123,6 +125,10 @@ export interface NativeSocket {
   setKeepAlive(enable: boolean, idleSeconds: number, intervalSeconds: number, count: number): NativeResult | undefined;
   /** -1 off, 0 abortive close. */
   setLinger(seconds: number): NativeResult | undefined;
+  /** TCP_NODELAY on or off. */
+  setNoDelay(enable: boolean): NativeResult | undefined;
+  /** Whether this socket's pending and later ops keep the event loop alive (default true). */
+  setRef(ref: boolean): void;
   tcpOptions(): NativeTcpOptions | NativeResult;
   info(): NativeTcpInfo | NativeResult;
 }

@@ -12,6 +12,7 @@ import {
   readTcpOptions,
   validateKeepAlive,
   validateLinger,
+  validateNoDelay,
   validateUserTimeout,
   type KeepAliveOptions,
   type TcpInfo,
@@ -20,7 +21,14 @@ import {
 } from './tcp-options.js';
 import { DEFAULT_TIMER, timerCode, validateTimer, type TimerMode } from './timer-mode.js';
 import { Timeouts } from './timeouts.js';
-import { validateDeadline, validateObject, validateReadSize, validateSignal, validateWriteData } from './validate.js';
+import {
+  invalidArgType,
+  validateDeadline,
+  validateObject,
+  validateReadSize,
+  validateSignal,
+  validateWriteData,
+} from './validate.js';
 
 export interface ReadOptions {
   /** ms; overrides the socket's read timeout for this call. 0 = none. */
@@ -287,12 +295,28 @@ export class KernelSocket {
     this.#tcp({ linger: validateLinger(linger, 'linger') });
   }
 
+  /** TCP_NODELAY on (the default argument) or off: small writes go out at once. */
+  setNoDelay(noDelay: boolean = true): void {
+    this.#tcp({ noDelay: validateNoDelay(noDelay, 'noDelay') });
+  }
+
+  /**
+   * Whether this socket keeps the event loop alive while an operation on
+   * it is pending (true by default). With false the process may exit with
+   * a read still waiting; net.Socket's ref()/unref().
+   */
+  setRef(ref: boolean): void {
+    if (typeof ref !== 'boolean') throw invalidArgType('ref', 'of type boolean', ref);
+    if (this.#closing) return;
+    this.#native.setRef(ref);
+  }
+
   #tcp(settings: TcpSettings): void {
     if (this.#closing) throw closedError('socket');
     applyTcpSettings(this.#native, settings);
   }
 
-  /** userTimeout, keepAlive and linger as the kernel reads them back. */
+  /** userTimeout, keepAlive, linger and noDelay as the kernel reads them back. */
   tcpOptions(): TcpOptionsReadback {
     return readTcpOptions(this.#native, this.#closing !== undefined);
   }

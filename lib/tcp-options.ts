@@ -33,6 +33,8 @@ export interface TcpOptions {
    * Linux).
    */
   linger?: 0 | null;
+  /** TCP_NODELAY: send small writes at once (Nagle's algorithm off). Default false, as the kernel's. TCP only. */
+  noDelay?: boolean;
 }
 
 /** The options as the kernel reads them back (getsockopt). */
@@ -42,6 +44,8 @@ export interface TcpOptionsReadback {
   keepAlive: { enabled: boolean; idle?: number; interval?: number; count?: number };
   /** 0 = abortive close, null = graceful. */
   linger: number | null;
+  /** TCP_NODELAY: small writes go out at once (Nagle's algorithm off). */
+  noDelay: boolean;
 }
 
 /** The kernel's view of a connection (fields in lib/native.ts). */
@@ -61,6 +65,7 @@ export interface TcpSettings {
   keepAlive?: { enable: boolean; idleSeconds: number; intervalSeconds: number; count: number };
   /** -1 graceful, 0 abortive. */
   linger?: number;
+  noDelay?: boolean;
 }
 
 export function validateUserTimeout(value: unknown, name: string): number {
@@ -93,6 +98,11 @@ export function validateLinger(value: unknown, name: string): number {
   throw invalidArgValue(name, value, 'must be 0 (abortive close) or null (graceful close)');
 }
 
+export function validateNoDelay(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
+  return value;
+}
+
 /** The TCP options of connect() / listen() options; `tcp` false for a Unix path. */
 export function validateTcpOptions(options: TcpOptions, tcp: boolean): TcpSettings {
   const o = validateObject<TcpOptions>(options, 'options');
@@ -100,8 +110,9 @@ export function validateTcpOptions(options: TcpOptions, tcp: boolean): TcpSettin
   if (o.userTimeout !== undefined) s.userTimeout = validateUserTimeout(o.userTimeout, 'options.userTimeout');
   if (o.keepAlive !== undefined) s.keepAlive = validateKeepAlive(o.keepAlive, 'options.keepAlive');
   if (o.linger !== undefined) s.linger = validateLinger(o.linger, 'options.linger');
-  if (!tcp && (s.userTimeout !== undefined || s.keepAlive !== undefined)) {
-    const which = s.userTimeout !== undefined ? 'userTimeout' : 'keepAlive';
+  if (o.noDelay !== undefined) s.noDelay = validateNoDelay(o.noDelay, 'options.noDelay');
+  if (!tcp && (s.userTimeout !== undefined || s.keepAlive !== undefined || s.noDelay !== undefined)) {
+    const which = s.userTimeout !== undefined ? 'userTimeout' : s.keepAlive !== undefined ? 'keepAlive' : 'noDelay';
     throw invalidArgValue(`options.${which}`, o[which], 'applies to TCP only, not to a Unix path');
   }
   return s;
@@ -116,6 +127,7 @@ export function applyTcpSettings(native: NativeSocket, s: TcpSettings): void {
   const k = s.keepAlive;
   if (k !== undefined) failed(native.setKeepAlive(k.enable, k.idleSeconds, k.intervalSeconds, k.count));
   if (s.linger !== undefined) failed(native.setLinger(s.linger));
+  if (s.noDelay !== undefined) failed(native.setNoDelay(s.noDelay));
 }
 
 export function readTcpOptions(native: NativeSocket, closed: boolean): TcpOptionsReadback {
@@ -127,7 +139,7 @@ export function readTcpOptions(native: NativeSocket, closed: boolean): TcpOption
   if (r.keepIdle !== undefined) keepAlive.idle = ms(r.keepIdle);
   if (r.keepInterval !== undefined) keepAlive.interval = ms(r.keepInterval);
   if (r.keepCount !== undefined) keepAlive.count = r.keepCount;
-  return { userTimeout: r.userTimeout, keepAlive, linger: r.linger < 0 ? null : r.linger };
+  return { userTimeout: r.userTimeout, keepAlive, linger: r.linger < 0 ? null : r.linger, noDelay: r.noDelay };
 }
 
 export function readTcpInfo(native: NativeSocket, closed: boolean): TcpInfo {

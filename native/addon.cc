@@ -56,7 +56,7 @@ Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::
   op->callback = Napi::Persistent(cb);
   op->owner = Napi::Persistent(owner);
   pending_[op->id] = op;
-  delivery.Hold();
+  delivery.Hold(op->holds_ref);
   // Negative: queued behind another op of its lane (JavaScript then expires
   // it at its deadline if it never starts); positive: in a syscall now.
   double id = op->id;
@@ -66,6 +66,18 @@ Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::
 JsOp* AddonData::Find(uint32_t id) {
   auto it = pending_.find(id);
   return it == pending_.end() ? nullptr : it->second;
+}
+
+void AddonData::SetRef(const Handle* h, bool ref) {
+  for (auto& [id, op] : pending_) {
+    if (op->handle.get() != h || op->holds_ref == ref) continue;
+    op->holds_ref = ref;
+    if (ref) {
+      delivery.AddRef();
+    } else {
+      delivery.RemoveRef();
+    }
+  }
 }
 
 void AddonData::WaitForClose(SocketWrap* wrap) { close_waiters_.push_back(wrap); }
@@ -78,7 +90,7 @@ void AddonData::Drain(Napi::Env env, void* self) {
   for (Op* raw : data->delivery.TakeAll()) {
     std::unique_ptr<JsOp> op(static_cast<JsOp*>(raw));  // freed whatever happens
     data->pending_.erase(op->id);
-    data->delivery.Drop();
+    data->delivery.Drop(op->holds_ref);
     // JavaScript already settled an aborted or cancelled op's promise.
     if (op->abandoned || op->status == OpStatus::kCancelled) continue;
     try {

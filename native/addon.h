@@ -17,6 +17,7 @@ namespace kts {
 // alive meanwhile. These fields are touched on the JS thread only.
 struct JsOp : Op {
   uint32_t id = 0;
+  bool holds_ref = true;  // keeps the event loop alive while pending
   Napi::FunctionReference callback;
   Napi::ObjectReference owner;
 };
@@ -34,6 +35,10 @@ class AddonData {
   Napi::Value Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::Function cb);
 
   JsOp* Find(uint32_t id);
+
+  // NativeSocket#setRef: whether the pending ops of h keep the event loop
+  // alive (later ops follow the wrap's flag, set by the caller).
+  void SetRef(const Handle* h, bool ref);
 
   // close(cb) bookkeeping: wraps waiting for their fd to be closed.
   void WaitForClose(SocketWrap* wrap);

@@ -46,12 +46,22 @@ std::vector<Op*> Delivery::TakeAll() {
   return out;
 }
 
-void Delivery::Hold() {
-  if (held_++ == 0) tsfn_.Ref(env_);
+void Delivery::Hold(bool ref) {
+  ++held_;
+  if (ref) AddRef();
 }
 
-void Delivery::Drop() {
-  if (held_ > 0 && --held_ == 0) tsfn_.Unref(env_);
+void Delivery::Drop(bool ref) {
+  if (held_ > 0) --held_;
+  if (ref) RemoveRef();
+}
+
+void Delivery::AddRef() {
+  if (refs_++ == 0) tsfn_.Ref(env_);
+}
+
+void Delivery::RemoveRef() {
+  if (refs_ > 0 && --refs_ == 0) tsfn_.Unref(env_);
 }
 
 void Delivery::Release() {

@@ -2,7 +2,8 @@
 // through one thread-safe function per env. The TSFN only says "look";
 // the ops wait in our own queue, which the JS thread drains whole, so
 // coalesced wake-ups lose nothing. The TSFN is referenced only while ops
-// are pending, so the process can exit when nothing is.
+// of referenced sockets are pending, so the process can exit when nothing
+// is (an unref'd socket's ops are pending without holding it).
 #pragma once
 
 #include <napi.h>
@@ -23,9 +24,14 @@ class Delivery : public CompletionSink {
 
   void Complete(Op* op) override;  // any thread
 
-  // JS thread: one more / one fewer op pending (refs the TSFN from 0 to 1).
-  void Hold();
-  void Drop();
+  // JS thread: one more / one fewer op pending. `ref`: whether that op
+  // keeps the event loop alive (refs the TSFN from 0 to 1 such ops).
+  void Hold(bool ref);
+  void Drop(bool ref);
+  // JS thread: a pending op starts or stops keeping the loop alive
+  // (NativeSocket#setRef).
+  void AddRef();
+  void RemoveRef();
   size_t pending() const { return held_; }
 
   std::vector<Op*> TakeAll();  // JS thread (or teardown)
@@ -43,7 +49,8 @@ class Delivery : public CompletionSink {
   void* owner_;
   std::mutex mu_;
   std::vector<Op*> queue_;
-  size_t held_ = 0;
+  size_t held_ = 0;  // ops pending
+  size_t refs_ = 0;  // of which keep the loop alive
   bool released_ = false;
 };
 

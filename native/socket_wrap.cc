@@ -49,10 +49,12 @@ Napi::Function SocketWrap::Define(Napi::Env env) {
                          InstanceMethod<&SocketWrap::Close>("close"),
                          InstanceMethod<&SocketWrap::Address>("address"),
                          InstanceAccessor<&SocketWrap::GetFd>("fd"),
+                         InstanceMethod<&SocketWrap::SetRef>("setRef"),
                          StaticMethod<&SocketWrap::Capabilities>("capabilities"),
                          InstanceMethod<&SocketWrap::SetUserTimeout>("setUserTimeout"),
                          InstanceMethod<&SocketWrap::SetKeepAlive>("setKeepAlive"),
                          InstanceMethod<&SocketWrap::SetLinger>("setLinger"),
+                         InstanceMethod<&SocketWrap::SetNoDelay>("setNoDelay"),
                          InstanceMethod<&SocketWrap::TcpOptions>("tcpOptions"),
                          InstanceMethod<&SocketWrap::Info>("info"),
                      });
@@ -138,6 +140,7 @@ Napi::Value SocketWrap::Start(const Napi::CallbackInfo& info, JsOp* op, size_t c
     }
     op->timer = static_cast<TimerMode>(timer);
   }
+  op->holds_ref = ref_;
   return AddonData::Of(info.Env()).Start(info.Env(), op, Value(), info[cb_index].As<Napi::Function>());
 }
 
@@ -292,6 +295,15 @@ Napi::Value SocketWrap::Address(const Napi::CallbackInfo& info) {
   handle_->Release();
   if (r < 0) return ErrorResult(env, err, peer ? "getpeername" : "getsockname");
   return FormatAddress(env, addr, len);
+}
+
+// setRef(ref: boolean): whether this socket's pending and later ops keep the
+// event loop alive (net.Socket's ref()/unref()). An op that finishes while
+// unref'd is still delivered if the loop runs for another reason.
+Napi::Value SocketWrap::SetRef(const Napi::CallbackInfo& info) {
+  ref_ = info[0].ToBoolean();
+  AddonData::Of(info.Env()).SetRef(handle_.get(), ref_);
+  return info.Env().Undefined();
 }
 
 Napi::Value SocketWrap::GetFd(const Napi::CallbackInfo& info) {

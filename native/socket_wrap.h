@@ -42,12 +42,14 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Address(const Napi::CallbackInfo& info);
   Napi::Value GetFd(const Napi::CallbackInfo& info);
+  Napi::Value SetRef(const Napi::CallbackInfo& info);
 
   // TCP options and introspection (socket_wrap_tcp.cc).
   static Napi::Value Capabilities(const Napi::CallbackInfo& info);
   Napi::Value SetUserTimeout(const Napi::CallbackInfo& info);
   Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
   Napi::Value SetLinger(const Napi::CallbackInfo& info);
+  Napi::Value SetNoDelay(const Napi::CallbackInfo& info);
   Napi::Value TcpOptions(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
 
@@ -56,6 +58,7 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
 
   std::shared_ptr<Handle> handle_;
   int family_ = 0;  // 4, 6 or 0 (Unix)
+  bool ref_ = true;  // setRef: whether this socket's pending ops keep the loop alive
   std::vector<Napi::FunctionReference> close_callbacks_;
 };
 

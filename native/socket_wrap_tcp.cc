@@ -97,18 +97,27 @@ Napi::Value SocketWrap::SetLinger(const Napi::CallbackInfo& info) {
   return Done(env, OnFd(*handle_, [&](int fd) { return kts::SetLinger(fd, seconds); }));
 }
 
+// setNoDelay(enable): TCP_NODELAY. undefined | ErrorResult
+Napi::Value SocketWrap::SetNoDelay(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool enable = info[0].ToBoolean();
+  return Done(env, OnFd(*handle_, [&](int fd) { return kts::SetNoDelay(fd, enable); }));
+}
+
 // tcpOptions(): { userTimeout (ms), keepAlive, keepIdle?, keepInterval?
-// (s), keepCount?, linger (-1 off) } as the kernel reads them back, or
+// (s), keepCount?, linger (-1 off), noDelay } as the kernel reads them back, or
 // ErrorResult.
 Napi::Value SocketWrap::TcpOptions(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint32_t user_timeout = 0;
   KeepAlive k;
   int linger = -1;
+  bool no_delay = false;
   int err = OnFd(*handle_, [&](int fd) {
     int e = GetUserTimeout(fd, &user_timeout);
     if (e == 0) e = GetKeepAlive(fd, &k);
     if (e == 0) e = GetLinger(fd, &linger);
+    if (e == 0) e = GetNoDelay(fd, &no_delay);
     return e;
   });
   if (err) return ErrorResult(env, err, "getsockopt");
@@ -119,6 +128,7 @@ Napi::Value SocketWrap::TcpOptions(const Napi::CallbackInfo& info) {
   SetKnown(o, "keepInterval", k.interval_s);
   SetKnown(o, "keepCount", k.count);
   o.Set("linger", linger);
+  o.Set("noDelay", no_delay);
   return o;
 }
 

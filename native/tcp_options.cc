@@ -133,6 +133,19 @@ int GetKeepAlive(int fd, KeepAlive* out) {
   return 0;
 }
 
+int SetNoDelay(int fd, bool enable) {
+  int v = enable ? 1 : 0;
+  return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) < 0 ? errno : 0;
+}
+
+int GetNoDelay(int fd, bool* enabled) {
+  int v = 0;
+  socklen_t len = sizeof v;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) < 0) return errno;
+  *enabled = v != 0;
+  return 0;
+}
+
 int SetLinger(int fd, int seconds) {
   linger l{};
   l.l_onoff = seconds >= 0 ? 1 : 0;

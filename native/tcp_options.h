@@ -1,6 +1,6 @@
 // The kernel's own dead-peer timeouts and close behaviour of a TCP
 // connection: TCP_USER_TIMEOUT (TCP_RXT_CONNDROPTIME on macOS), keepalive
-// (SO_KEEPALIVE with idle / interval / count) and SO_LINGER, plus what this
+// (SO_KEEPALIVE with idle / interval / count), SO_LINGER and TCP_NODELAY, plus what this
 // build can set. Plain C++: every function takes the fd and returns 0 or the
 // errno of the call that failed (ENOPROTOOPT when this build has no such
 // option).
@@ -38,6 +38,11 @@ struct KeepAlive {
 };
 int SetKeepAlive(int fd, const KeepAlive& k);
 int GetKeepAlive(int fd, KeepAlive* out);
+
+// TCP_NODELAY: on, segments go out at once instead of waiting (Nagle) for
+// the ACK of the previous small one.
+int SetNoDelay(int fd, bool enable);
+int GetNoDelay(int fd, bool* enabled);
 
 // SO_LINGER. seconds < 0: off (close returns at once and the kernel sends
 // what is queued, then FIN: the default). 0: abortive close, an RST at

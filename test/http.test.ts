@@ -1,13 +1,9 @@
 // The duplex as an HTTP client connection: http.request({ createConnection })
 // against a real http.createServer on loopback, so an ordinary request gets
 // kernel-enforced read timeouts.
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import { join } from 'node:path';
-import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,8 +42,8 @@ function request(options: http.RequestOptions, body?: Buffer): Promise<Reply> {
 
 let servers: http.Server[] = [];
 
-async function serve(handler: http.RequestListener, tlsOptions?: https.ServerOptions): Promise<number> {
-  const s = tlsOptions ? https.createServer(tlsOptions, handler) : http.createServer(handler);
+async function serve(handler: http.RequestListener): Promise<number> {
+  const s = http.createServer(handler);
   servers.push(s);
   s.listen(0, '127.0.0.1');
   await once(s, 'listening');
@@ -203,52 +199,5 @@ describe('http.request({ createConnection }) over a kernel socket', () => {
     } finally {
       agent.destroy();
     }
-  });
-});
-
-// TLS comes through tls.connect({ socket }): TLS runs in Node over the
-// duplex, the bytes underneath still move by kernel-timed calls.
-const openssl = spawnSync('openssl', ['version']).status === 0;
-
-describe.skipIf(!openssl)('https over tls.connect({ socket }) (needs the openssl CLI to make a test certificate)', () => {
-  function selfSigned(): { key: Buffer; cert: Buffer } {
-    const t = tempDir();
-    try {
-      const r = spawnSync(
-        'openssl',
-        ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-          '-keyout', join(t.dir, 'key.pem'), '-out', join(t.dir, 'cert.pem'), '-subj', '/CN=localhost',
-          '-addext', 'subjectAltName=DNS:localhost'],
-        { encoding: 'utf8', timeout: 20_000 },
-      );
-      if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
-      return { key: readFileSync(join(t.dir, 'key.pem')), cert: readFileSync(join(t.dir, 'cert.pem')) };
-    } finally {
-      t.cleanup();
-    }
-  }
-
-  it('GET over TLS works, and a stalled TLS server times out with ReadTimeoutError', async () => {
-    const { key, cert } = selfSigned();
-    const port = await serve((req, res) => {
-      if (req.url !== '/stall') res.end(`secure ${req.url}`);
-    }, { key, cert });
-    const secure = (readTimeout: number) => (opts: object, cb: (err: Error | null, s?: Duplex) => void) =>
-      kernelConnection({ readTimeout })(opts as never, (err, duplex) => {
-        if (err) return cb(err);
-        cb(null, tls.connect({ socket: duplex!, ca: cert, servername: 'localhost' }));
-      });
-    const get = (path: string, readTimeout: number) =>
-      new Promise<string>((resolve, reject) => {
-        https
-          .get({ host: '127.0.0.1', port, path, createConnection: secure(readTimeout) as never }, (res) => {
-            let body = '';
-            res.on('data', (c: Buffer) => (body += c));
-            res.on('end', () => resolve(body));
-          })
-          .on('error', reject);
-      });
-    expect(await get('/a', 5000)).toBe('secure /a');
-    await expect(get('/stall', 200)).rejects.toBeInstanceOf(ReadTimeoutError);
   });
 });

@@ -58,6 +58,11 @@ describe('code blocks in the docs', () => {
   it('every ts/js block type-checks against the package types', () => {
     mkdirSync(join(tmp.dir, 'node_modules'));
     symlinkSync(root, join(tmp.dir, 'node_modules', 'kernel-timeout-socket'));
+    // The clients the README shows (devDependencies), as a user's project has them.
+    mkdirSync(join(tmp.dir, 'node_modules', '@types'));
+    for (const dep of ['pg', 'ioredis', 'mysql2', 'undici', '@types/pg']) {
+      symlinkSync(join(root, 'node_modules', dep), join(tmp.dir, 'node_modules', dep));
+    }
     const all = docs.filter((d) => existsSync(join(root, d))).flatMap(blocks);
     expect(all.length).toBeGreaterThan(0);
     const r = typeCheck(tmp.dir, all.map((b) => b.file), { allowJs: true, checkJs: true, skipLibCheck: true });

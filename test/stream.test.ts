@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { ReadTimeoutError, toStream, WriteTimeoutError, type KernelSocket } from '../dist/index.js';
+import { KernelSocketStream, ReadTimeoutError, toStream, WriteTimeoutError, type KernelSocket } from '../dist/index.js';
 import { pair, pattern, TRANSPORTS } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -277,9 +277,11 @@ describe('toStream: typed errors surface', () => {
     }
   });
 
-  it('validates its options with Node codes', () => {
-    const fake = {} as KernelSocket;
-    expect(() => toStream(fake, { highWaterMark: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
-    expect(() => toStream(fake, 'x' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  it('validates its arguments with Node codes', () => {
+    const code = (c: string) => expect.objectContaining({ code: c });
+    expect(() => toStream({} as KernelSocket, {})).toThrow(code('ERR_INVALID_ARG_TYPE'));
+    expect(() => new KernelSocketStream({ highWaterMark: 0 })).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => new KernelSocketStream({ replyTimeout: -1 })).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => new KernelSocketStream('x' as never)).toThrow(code('ERR_INVALID_ARG_TYPE'));
   });
 });

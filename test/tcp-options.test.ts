@@ -52,6 +52,7 @@ describe('TCP options', () => {
       userTimeout,
       keepAlive: { enabled: true, idle: 7000, interval: 3000, count: 4 }, // 2500 ms rounds up to 3 s
       linger: 0,
+      noDelay: false,
     });
     // The accepting side was not asked for anything.
     expect(peer.tcpOptions().keepAlive.enabled).toBe(false);
@@ -75,6 +76,18 @@ describe('TCP options', () => {
     expect(client.tcpOptions()).toMatchObject({ userTimeout: 0, keepAlive: { enabled: false } });
     client.setKeepAlive(true);
     expect(client.tcpOptions().keepAlive.enabled).toBe(true);
+  });
+
+  it.each(['tcp4', 'tcp6'] as const)('%s: setNoDelay sets TCP_NODELAY as the kernel reads it back', async (transport) => {
+    const { client } = await openPair(transport, { noDelay: true });
+    expect(client.tcpOptions().noDelay).toBe(true);
+    client.setNoDelay(false);
+    expect(client.tcpOptions().noDelay).toBe(false);
+    client.setNoDelay();
+    expect(client.tcpOptions().noDelay).toBe(true);
+    expect(() => client.setNoDelay('yes' as unknown as boolean)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
   });
 
   it('listen() options apply to every accepted socket', async () => {
