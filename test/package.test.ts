@@ -5,7 +5,7 @@
 // the addon with node-gyp against this Node's headers. Then require() it,
 // import it, and type-check a .mts and a .cts file that use it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
@@ -182,11 +182,15 @@ describe('installed from the tarball in a fresh project', () => {
     const cjs = node(['-e', `const k = require('kernel-timeout-socket'); (async () => { ${smoke('require')} })();`]);
     expect(r.got).toBe('ping');
     expect(r.timeout).toBe(true);
-    // ESM also has `default` (the CommonJS exports object, as Node gives
-    // for any CommonJS module) and tsc's __esModule marker, which CommonJS
-    // keeps non-enumerable.
-    expect(r.names.filter((n) => n !== 'default' && n !== '__esModule')).toEqual(cjs.names);
+    // What users rely on: every name require() gives is also a named ESM
+    // export (the identity of the classes is checked in the child above),
+    // and `default` is the CommonJS exports object. Node adds names of its
+    // own beside them, which vary by version: tsc's `__esModule` marker, and
+    // on Node 24 and 26 (not 22) `'module.exports'` (the same object as `default`).
+    expect(r.names).toEqual(expect.arrayContaining(cjs.names));
     expect(r.names).toContain('default');
+    const nodeOwn = ['default', '__esModule', 'module.exports'];
+    expect(r.names.filter((n) => !cjs.names.includes(n) && !nodeOwn.includes(n))).toEqual([]);
   });
 
   it('tsc --noEmit type-checks a .mts (import) and a .cts (require) file against the shipped types', () => {
@@ -223,6 +227,41 @@ export async function main(): Promise<void> {
     );
     // skipLibCheck off: the shipped .d.ts/.d.mts must type-check too.
     const r = typeCheck(app, ['esm.mts', 'cjs.cts'], { skipLibCheck: false });
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('a TypeScript 7 project with @types/node installed and `types` left at its default compiles against the shipped types', () => {
+    // TypeScript 6+ no longer loads every @types package: with `types`
+    // unset, only what the code (or the .d.ts it reaches) references is
+    // loaded. The shipped types must bring Node's own types in themselves.
+    const dir = join(app, 'ts7');
+    mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true });
+    symlinkSync(join(root, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'ts7', private: true, type: 'module' }));
+    writeFileSync(
+      join(dir, 'use.ts'),
+      `import { connect, EndOfStreamError, ReadTimeoutError } from 'kernel-timeout-socket';
+export async function ping(port: number): Promise<number> {
+  const sock = await connect({ host: '127.0.0.1', port, readTimeout: 100 });
+  try {
+    await sock.write('ping');
+    const got = await sock.read(4);
+    return got === null ? 0 : got.length;
+  } catch (err) {
+    if (err instanceof EndOfStreamError) return err.partial.length;
+    if (err instanceof ReadTimeoutError) return -1;
+    throw err;
+  } finally {
+    await sock.close();
+  }
+}
+`,
+    );
+    const tsc = JSON.parse(readFileSync(join(root, 'node_modules', 'typescript', 'package.json'), 'utf8')).version as string;
+    expect(Number(tsc.split('.')[0])).toBeGreaterThanOrEqual(7);
+    // types/typeRoots undefined: dropped from the tsconfig, left at TypeScript's default.
+    const r = typeCheck(dir, ['use.ts'], { skipLibCheck: false, types: undefined, typeRoots: undefined });
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
   });
