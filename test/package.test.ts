@@ -1,11 +1,13 @@
-// The package as a user gets it: `npm pack`, then install the tarball into
-// a fresh project with no dev dependencies and no TypeScript, from the npm
-// cache (--offline; the repo's own `npm ci` has warmed it; the registry only
-// if a dependency's newer release is missing there). Its install script must build
-// the addon with node-gyp against this Node's headers. Then require() it,
-// import it, and type-check a .mts and a .cts file that use it.
+// The package as a user gets it: `npm pack` (with the prebuilt binary
+// `prepack` makes), then install the tarball into a fresh project with no
+// dev dependencies and no TypeScript, from the npm cache (--offline; the
+// repo's own `npm ci` has warmed it; the registry only if a dependency's
+// newer release is missing there), with a PATH that holds no compiler, make
+// or python3. On linux-x64 the install script must take the prebuilt binary;
+// elsewhere it builds with node-gyp. Then require() it, import it, and
+// type-check a .mts and a .cts file that use it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
@@ -16,6 +18,23 @@ const tmp = tempDir();
 const app = join(tmp.dir, 'app');
 let packed: string[] = [];
 let installLog = '';
+/** The target the tarball carries a prebuilt binary for, if this machine is one. */
+const prebuilt = process.platform === 'linux' && process.arch === 'x64' ? 'linux-x64' : null;
+/** A bin dir with only what npm and node need: node, npm, sh. No cc, g++, make, python3. */
+const bareBin = join(tmp.dir, 'bin');
+
+function makeBareBin(): void {
+  mkdirSync(bareBin);
+  const npmCli = realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+  symlinkSync(process.execPath, join(bareBin, 'node'));
+  symlinkSync(npmCli, join(bareBin, 'npm'));
+  symlinkSync('/bin/sh', join(bareBin, 'sh'));
+}
+
+/** userEnv() with PATH cut down to bareBin (on linux-x64, where the prebuilt must do). */
+function installEnv(): NodeJS.ProcessEnv {
+  return prebuilt ? { ...userEnv(), PATH: bareBin } : userEnv();
+}
 
 /** The environment of a user's shell: none of the npm_* variables `npm test` sets, no user npmrc. */
 function userEnv(): NodeJS.ProcessEnv {
@@ -37,6 +56,15 @@ beforeAll(() => {
 
   // --ignore-scripts: `prepare` would rebuild dist/ while other test files
   // (in parallel forks) load it; `npm test`'s pretest has just built it.
+  // So `prepack`'s prebuild runs here, for this machine's target only.
+  if (prebuilt) {
+    const pb = spawnSync(process.execPath, [join(root, 'scripts', 'prebuild.js'), prebuilt], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 200_000,
+    });
+    if (pb.status !== 0) throw new Error(`prebuild failed:\n${pb.stdout}\n${pb.stderr}`);
+  }
   const pack = npm(['pack', '--json', '--ignore-scripts', '--pack-destination', tmp.dir], root, userEnv(), 120_000);
   if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.out}`);
   const info = JSON.parse(pack.out.slice(pack.out.indexOf('['), pack.out.lastIndexOf(']') + 1)) as Array<{
@@ -46,6 +74,7 @@ beforeAll(() => {
   packed = info[0]!.files.map((f) => f.path).sort();
 
   mkdirSync(app);
+  makeBareBin();
   const userconfig = join(tmp.dir, 'empty-npmrc');
   writeFileSync(userconfig, '');
   writeFileSync(
@@ -57,7 +86,7 @@ beforeAll(() => {
       ['install', mode, '--no-audit', '--no-fund', '--foreground-scripts', '--userconfig', userconfig,
         '--registry', registry, '--cache', cache],
       app,
-      userEnv(),
+      installEnv(),
       100_000,
     );
   let r = install('--offline');
@@ -67,19 +96,20 @@ beforeAll(() => {
   if (r.status !== 0 && r.out.includes('ENOTCACHED')) r = install('--prefer-offline');
   installLog = r.out;
   if (r.status !== 0) throw new Error(`npm install of the tarball failed:\n${r.out}`);
-}, 240_000);
+}, 330_000);
 
 afterAll(() => tmp.cleanup());
 
 const pkg = () => join(app, 'node_modules', 'kernel-timeout-socket');
 
 describe('npm pack', () => {
-  it('holds only what users need: compiled lib and types, binding.gyp, native sources, the build script, README, LICENSE', () => {
+  it('holds only what users need: compiled lib and types, binding.gyp, native sources, prebuilt binaries, the install scripts, README, LICENSE', () => {
     const allowed = [
       /^dist\/[a-z-]+\.(js|d\.ts|mjs|d\.mts)$/,
       /^native\/[a-z_]+\.(cc|h)$/,
       /^binding\.gyp$/,
-      /^scripts\/build-native\.js$/,
+      /^scripts\/(build-native|install|supported)\.js$/,
+      /^prebuilds\/linux-(x64|arm64)\/kernel_timeout_socket\.node$/,
       /^package\.json$/,
       /^README\.md$/,
       /^LICENSE$/,
@@ -89,6 +119,7 @@ describe('npm pack', () => {
       expect(packed).toContain(f);
     }
     if (existsSync(join(root, 'README.md'))) expect(packed).toContain('README.md');
+    if (prebuilt) expect(packed).toContain(`prebuilds/${prebuilt}/kernel_timeout_socket.node`);
   });
 
   it('ships no stale build output: every dist file comes from a source in lib/', () => {
@@ -133,15 +164,81 @@ describe('platform honesty', () => {
 });
 
 describe('installed from the tarball in a fresh project', () => {
-  it('the install script built the addon with node-gyp, without downloading headers', () => {
+  it.skipIf(!prebuilt)('the install took the prebuilt binary, with no compiler, make or python3 on PATH', () => {
+    for (const tool of ['cc', 'gcc', 'g++', 'c++', 'clang', 'make', 'python3', 'python']) {
+      const found = spawnSync('sh', ['-c', `command -v ${tool}`], { env: { PATH: bareBin }, encoding: 'utf8' });
+      expect(found.stdout, `${tool} is on the install's PATH`).toBe('');
+    }
+    expect(installLog).toContain(`kernel-timeout-socket: using the prebuilt binary for ${prebuilt}`);
+    expect(installLog).not.toContain('gyp info');
+    // Where `bindings` looks, byte for byte the tarball's binary.
+    const binary = readFileSync(join(pkg(), 'build', 'Release', 'kernel_timeout_socket.node'));
+    expect(binary.equals(readFileSync(join(pkg(), 'prebuilds', prebuilt!, 'kernel_timeout_socket.node')))).toBe(true);
+  });
+
+  it.skipIf(prebuilt)('the install script built the addon with node-gyp, without downloading headers', () => {
     expect(installLog).toContain('gyp info ok');
     expect(installLog).not.toMatch(/gyp http GET/);
+  });
+
+  it('installed only runtime dependencies, and the addon where bindings finds it', () => {
     expect(existsSync(join(pkg(), 'build', 'Release', 'kernel_timeout_socket.node'))).toBe(true);
     // Only runtime dependencies: no TypeScript, no vitest, no @types.
     const installed = readdirSync(join(app, 'node_modules'));
     expect(installed).not.toContain('typescript');
     expect(installed).not.toContain('vitest');
     expect(installed).not.toContain('@types');
+  });
+
+  /**
+   * The installed package's install script, run again in a copy of the
+   * package (so the installed one stays intact) with the bare PATH: every
+   * way to build from source must say why and reach node-gyp, which fails
+   * there for want of python3 and a compiler.
+   */
+  function reinstall(copy: string, env: NodeJS.ProcessEnv, prelude = ''): { status: number | null; err: string } {
+    const dir = join(app, copy, 'node_modules', 'kernel-timeout-socket');
+    cpSync(pkg(), dir, { recursive: true });
+    rmSync(join(dir, 'build'), { recursive: true, force: true });
+    const script = join(dir, 'scripts', 'install.js');
+    if (copy === 'broken') writeFileSync(join(dir, 'prebuilds', prebuilt!, 'kernel_timeout_socket.node'), 'not an ELF file\n'.repeat(64));
+    const r = spawnSync(process.execPath, ['-e', `${prelude}require(${JSON.stringify(script)});`], {
+      cwd: dir,
+      env: { ...userEnv(), PATH: bareBin, ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(existsSync(join(dir, 'build', 'Release', 'kernel_timeout_socket.node'))).toBe(false);
+    return { status: r.status, err: `${r.stdout}\n${r.stderr}` };
+  }
+
+  const fromSource = 'building from source with node-gyp (needs python3, make and a C++17 compiler).';
+
+  it.skipIf(!prebuilt)('KTS_BUILD_FROM_SOURCE=1 or --build-from-source skip the prebuilt binary and say so', () => {
+    for (const [copy, env, why] of [
+      ['env', { KTS_BUILD_FROM_SOURCE: '1' }, 'KTS_BUILD_FROM_SOURCE=1 asks for it'],
+      ['flag', { npm_config_build_from_source: 'true' }, '--build-from-source asks for it'],
+    ] as const) {
+      const r = reinstall(copy, env);
+      expect(r.err).toContain(`kernel-timeout-socket: ${why}; ${fromSource}`);
+      expect(r.err).toContain('gyp'); // node-gyp ran, and failed for want of tools
+      expect(r.err).toContain('kernel-timeout-socket: the build from source failed');
+      expect(r.status).not.toBe(0);
+      expect(r.err).not.toContain('using the prebuilt binary');
+    }
+  });
+
+  it.skipIf(!prebuilt)('a prebuilt binary that does not load falls back to node-gyp and says why', () => {
+    const r = reinstall('broken', {});
+    expect(r.err).toMatch(new RegExp(`kernel-timeout-socket: the prebuilt binary for ${prebuilt} does not load here \\(.*invalid ELF header.*\\); building from source`));
+    expect(r.err).toContain('gyp');
+    expect(r.status).not.toBe(0);
+  });
+
+  it('an OS and CPU with no prebuilt binary build from source and say so', () => {
+    const r = reinstall('other-arch', {}, `Object.defineProperty(process, 'arch', { value: 'riscv64' });`);
+    expect(r.err).toContain(`kernel-timeout-socket: no prebuilt binary for ${process.platform}-riscv64; ${fromSource}`);
+    expect(r.status).not.toBe(0);
   });
 
   const smoke = (load: string) => `
