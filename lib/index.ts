@@ -37,4 +37,4 @@ export {
   type TcpOptions,
   type TcpOptionsReadback,
 } from './tcp-options.js';
-export { type TimerMode } from './timer-mode.js';
+export type { TimerMode } from './timer-mode.js';

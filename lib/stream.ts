@@ -83,7 +83,10 @@ export class KernelSocketStream extends Duplex {
 
   #send(data: Buffer, cb: (err?: Error | null) => void): void {
     // sock.write() refuses empty data; an empty stream write is a no-op.
-    if (data.length === 0) return cb();
+    if (data.length === 0) {
+      cb();
+      return;
+    }
     this.#sock.write(data).then(() => cb(), cb);
   }
 

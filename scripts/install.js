@@ -40,8 +40,12 @@ function loadError(file) {
 
 require('./supported.js').requireSupportedPlatform();
 
-const asked = process.env.KTS_BUILD_FROM_SOURCE === '1' ? 'KTS_BUILD_FROM_SOURCE=1'
-  : /^(true|1)$/.test(process.env.npm_config_build_from_source ?? '') ? '--build-from-source' : '';
+const asked =
+  process.env.KTS_BUILD_FROM_SOURCE === '1'
+    ? 'KTS_BUILD_FROM_SOURCE=1'
+    : /^(true|1)$/.test(process.env.npm_config_build_from_source ?? '')
+      ? '--build-from-source'
+      : '';
 if (asked) fromSource(`${asked} asks for it`);
 if (!fs.existsSync(prebuilt)) fromSource(`no prebuilt binary for ${target}`);
 

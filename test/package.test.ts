@@ -66,6 +66,9 @@ beforeAll(() => {
     if (pb.status !== 0) throw new Error(`prebuild failed:\n${pb.stdout}\n${pb.stderr}`);
   }
   const pack = npm(['pack', '--json', '--ignore-scripts', '--pack-destination', tmp.dir], root, userEnv(), 120_000);
+  // As `postpack` does: a prebuilt left in the checkout would be taken by
+  // the next `npm ci` in place of the sources it was not built from.
+  rmSync(join(root, 'prebuilds'), { recursive: true, force: true });
   if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.out}`);
   const info = JSON.parse(pack.out.slice(pack.out.indexOf('['), pack.out.lastIndexOf(']') + 1)) as Array<{
     filename: string;

@@ -15,7 +15,11 @@ const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).sta
 const arm64Node = process.env.KTS_ARM64_NODE ?? '';
 const sysroot = '/usr/aarch64-linux-gnu';
 const ready =
-  process.platform === 'linux' && onPath('aarch64-linux-gnu-g++') && onPath('qemu-aarch64') && existsSync(arm64Node) && existsSync(sysroot);
+  process.platform === 'linux' &&
+  onPath('aarch64-linux-gnu-g++') &&
+  onPath('qemu-aarch64') &&
+  existsSync(arm64Node) &&
+  existsSync(sysroot);
 const tmp = tempDir();
 const pkg = join(tmp.dir, 'pkg');
 
@@ -37,11 +41,13 @@ beforeAll(() => {
 afterAll(() => tmp.cleanup());
 
 describe('linux-arm64 prebuilt binary', () => {
-  it.skipIf(!ready)('loads in arm64 Node under qemu-user and does a round trip and a kernel read timeout', () => {
-    const script = join(tmp.dir, 'smoke.js');
-    writeFileSync(
-      script,
-      `const k = require(${JSON.stringify(pkg)});
+  it.skipIf(!ready)(
+    'loads in arm64 Node under qemu-user and does a round trip and a kernel read timeout',
+    () => {
+      const script = join(tmp.dir, 'smoke.js');
+      writeFileSync(
+        script,
+        `const k = require(${JSON.stringify(pkg)});
 (async () => {
   const s = await k.listen({ host: '127.0.0.1', port: 0 });
   const accepted = s.accept({ timeout: 20000 });
@@ -54,9 +60,11 @@ describe('linux-arm64 prebuilt binary', () => {
   console.log(JSON.stringify({ arch: process.arch, got, timeout: err instanceof k.ReadTimeoutError }));
 })();
 `,
-    );
-    const r = spawnSync('qemu-aarch64', ['-L', sysroot, arm64Node, script], { encoding: 'utf8', timeout: 120_000 });
-    if (r.status !== 0) throw new Error(`arm64 smoke failed:\n${r.stdout}\n${r.stderr}`);
-    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ arch: 'arm64', got: 'ping', timeout: true });
-  }, 150_000);
+      );
+      const r = spawnSync('qemu-aarch64', ['-L', sysroot, arm64Node, script], { encoding: 'utf8', timeout: 120_000 });
+      if (r.status !== 0) throw new Error(`arm64 smoke failed:\n${r.stdout}\n${r.stderr}`);
+      expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ arch: 'arm64', got: 'ping', timeout: true });
+    },
+    150_000,
+  );
 });
