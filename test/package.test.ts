@@ -145,10 +145,10 @@ describe('npm pack', () => {
 });
 
 describe('platform honesty', () => {
-  it('package.json says Linux and macOS, Node >= 20', () => {
+  it('package.json says Linux and macOS, Node >= 22.9 (the floor the README explains)', () => {
     const meta = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(meta.os).toEqual(['linux', 'darwin']);
-    expect(meta.engines.node).toMatch(/^>=20(\.|$)/);
+    expect(meta.engines.node).toBe('>=22.9.0');
   });
 
   it('the install script refuses any other OS with a clear message and a failing exit code', () => {
