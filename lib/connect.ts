@@ -108,7 +108,7 @@ function connectTo(
     start: (cb) => sock.connect(address, port, timeout, cb, timerCode(timeouts.timer)),
     expired: () => timeoutError('connect', timeout),
     // An aborted connect still in the kernel: closing wakes it (the
-    // half-open socket is dead anyway, KERNEL.md).
+    // half-open socket is dead anyway, docs/kernel-facts.md).
     abandoned: () => {
       sock.close();
     },
