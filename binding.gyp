@@ -59,6 +59,19 @@
           }
         ],
         [
+          "'<!(node -p \"process.env.KTS_WERROR ? 1 : 0\")'=='1'",
+          {
+            "cflags_cc": [
+              "-Werror"
+            ],
+            "xcode_settings": {
+              "OTHER_CPLUSPLUSFLAGS": [
+                "-Werror"
+              ]
+            }
+          }
+        ],
+        [
           "'<!(node -p \"process.env.KTS_PORTABLE ? 1 : 0\")'=='1'",
           {
             "defines": [

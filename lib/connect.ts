@@ -2,7 +2,7 @@
 // with the connect itself bounded in the kernel (non-blocking connect +
 // poll(2) with the time left, on an owned thread).
 import { abortError, errorFor, timeoutError } from './errors.js';
-import type { FamilyCode } from './native.js';
+import type { FamilyCode, NativeSocket } from './native.js';
 import { openSocket } from './open.js';
 import { run } from './operation.js';
 import { literal, resolveHost, type Resolved } from './resolve.js';
@@ -86,7 +86,7 @@ function connectTo(
   timeouts: { readTimeout: number; writeTimeout: number; timer: TimerMode; tcp: TcpSettings },
 ): Promise<KernelSocket> {
   if (signal?.aborted) return Promise.reject(abortError(signal));
-  let native;
+  let native: NativeSocket;
   try {
     native = openSocket(family, false);
   } catch (err) {
@@ -108,7 +108,7 @@ function connectTo(
     start: (cb) => sock.connect(address, port, timeout, cb, timerCode(timeouts.timer)),
     expired: () => timeoutError('connect', timeout),
     // An aborted connect still in the kernel: closing wakes it (the
-    // half-open socket is dead anyway, KERNEL.md).
+    // half-open socket is dead anyway, docs/kernel-facts.md).
     abandoned: () => {
       sock.close();
     },

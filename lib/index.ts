@@ -1,4 +1,8 @@
+/// <reference types="node" preserve="true" />
 // The public exports of kernel-timeout-socket, nothing else.
+// The reference above stays in index.d.ts: the types name Buffer, streams and
+// other Node globals, and TypeScript 6+ loads @types/node only when something
+// references it (its `types` default is empty).
 export { connect, type ConnectOptions } from './connect.js';
 export { listen, type ListenOptions } from './listen.js';
 export {
@@ -35,4 +39,4 @@ export {
   type TcpOptions,
   type TcpOptionsReadback,
 } from './tcp-options.js';
-export { type TimerMode } from './timer-mode.js';
+export type { TimerMode } from './timer-mode.js';

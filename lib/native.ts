@@ -147,7 +147,6 @@ export interface Addon {
   pending(): number;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const bindings: (name: string) => unknown = require('bindings');
 
 export const addon = bindings('kernel_timeout_socket') as Addon;

@@ -22,6 +22,7 @@ export interface AcceptOptions {
 /** What accepted sockets start with: timeouts, timer, TCP options. */
 export type AcceptedDefaults = SocketTimeouts & { tcp?: TcpSettings };
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below types [Symbol.asyncDispose], set on the prototype
 export class KernelServer {
   readonly #native: NativeSocket;
   readonly #accept = new Timeouts('recv', 0);

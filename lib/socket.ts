@@ -62,6 +62,7 @@ export const DEFAULT_READ_SIZE = 65536;
 /** Only connect() and KernelServer#accept() make sockets. */
 export const internal = Symbol('kernel-timeout-socket internal');
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below types [Symbol.asyncDispose], set on the prototype
 export class KernelSocket {
   readonly #native: NativeSocket;
   readonly #read = new Timeouts('recv', 0);

@@ -257,7 +257,10 @@ export class KernelSocketStream extends Duplex {
 
   #send(data: Buffer, cb: Done): void {
     // sock.write() refuses empty data; an empty stream write is a no-op.
-    if (data.length === 0) return cb();
+    if (data.length === 0) {
+      cb();
+      return;
+    }
     this.#withSocket(cb, (sock) => {
       const write = this.#reply.writing();
       sock.write(data).then(() => {

@@ -1,8 +1,9 @@
 // A socket fd shared by the JS thread and owned threads, with the close gate
-// of KERNEL.md (Go's fdMutex model): every syscall runs between Acquire and
-// Release; close marks the handle closing so no new syscall starts, wakes
-// blocked ones, and the last reference out performs the single close(2), so
-// a pending call can never land on a new socket that reused the number.
+// of docs/kernel-facts.md, "Waking a blocked call" (Go's fdMutex model):
+// every syscall runs between Acquire and Release; close marks the handle
+// closing so no new syscall starts, wakes blocked ones, and the last
+// reference out performs the single close(2), so a pending call can never
+// land on a new socket that reused the number.
 #pragma once
 
 #include <pthread.h>

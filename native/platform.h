@@ -1,7 +1,12 @@
-// The private per-OS contract. Everything that differs between Linux and
-// macOS (and the portable POSIX fallbacks) lives behind these functions:
-// platform_posix.cc implements them with feature macros, so building with
-// -DKTS_PORTABLE on Linux exercises the paths a Mac takes.
+// The private per-OS contract for the socket calls whose behaviour differs
+// between Linux and macOS: close-on-exec at birth, SIGPIPE, accept and
+// whether it honours SO_RCVTIMEO, waking a blocked call, the poll timer
+// (docs/kernel-facts.md). platform_posix.cc implements them with feature
+// macros, so building with -DKTS_PORTABLE on Linux exercises the paths a Mac
+// takes; io.cc asks AcceptHonoursRcvTimeout() and waits in poll(2) when not.
+// The TCP details each OS names differently (TCP_INFO or
+// TCP_CONNECTION_INFO, TCP_USER_TIMEOUT or TCP_RXT_CONNDROPTIME, keepalive
+// options) live in tcp_info.cc and tcp_options.cc, behind their own #ifs.
 #pragma once
 #include <poll.h>
 #include <signal.h>

@@ -1,6 +1,10 @@
-// The raw socket object JavaScript holds (lib/native.ts types it). Thin:
-// checks argument types cheaply, builds ops and hands them to the engine.
-// The public classes in lib/ validate properly and own error mapping.
+// The raw socket object JavaScript holds (lib/native.ts types it). It checks
+// argument types cheaply and turns read/write/end/connect/accept into ops
+// for the engine. The calls that never block it makes itself on the JS
+// thread with the fd held (Acquire/Release): bind and listen, addresses,
+// timeout readback, TCP options and info (socket_wrap_tcp.cc). It holds the
+// close() callbacks until the fd is really closed. The public classes in
+// lib/ validate properly and own error mapping.
 #pragma once
 
 #include <napi.h>

@@ -8,16 +8,14 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-if (process.platform !== 'linux' && process.platform !== 'darwin') {
-  console.error(`kernel-timeout-socket supports Linux and macOS only, not ${process.platform}.`);
-  process.exit(1);
-}
+require('./supported.js').requireSupportedPlatform();
 
 const prefix = path.dirname(path.dirname(process.execPath));
 const headers = path.join(prefix, 'include', 'node', 'node_api.h');
 const args = ['rebuild'];
 if (fs.existsSync(headers)) args.push(`--nodedir=${prefix}`);
 if (process.env.KTS_DEBUG_BUILD) args.push('--debug');
+args.push(...process.argv.slice(2)); // e.g. --arch=arm64 from scripts/prebuild.js
 
 const gyp = require.resolve('node-gyp/bin/node-gyp.js');
 const root = path.resolve(__dirname, '..');

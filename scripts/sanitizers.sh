@@ -10,6 +10,7 @@
 #   KTS_SANITIZER_BUDGET_MS  time budget per stress scenario (default 3000)
 #   KTS_SEED                 seed for every variant (default: the clock; printed)
 #   KTS_SANITIZER_VARIANTS   subset of "plain tsan asan portable" (default: all four)
+#   KTS_WERROR=1             compile with -Werror
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,7 +42,10 @@ done
 
 targets=()
 for v in $variants; do targets+=("$v"); done
-make -s -j2 -C test/native "${targets[@]}"
+# KTS_WERROR=1 (CI) makes warnings errors here too, as in the addon build.
+extra=${EXTRA_CXXFLAGS:-}
+[ "${KTS_WERROR:-}" = 1 ] && extra="$extra -Werror"
+make -s -j2 -C test/native EXTRA_CXXFLAGS="$extra" "${targets[@]}"
 
 bin=build/native-test
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"

@@ -50,7 +50,8 @@ const abortedSignal = () => AbortSignal.abort(new Error('stop'));
 const fakeSignal = { aborted: false, addEventListener() {}, removeEventListener() {} };
 const host = '127.0.0.1';
 // Anything: the table is about what bad arguments do, whatever their static type.
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: bad arguments of every type are the point here
+type Any = any;
 const c = connect as (o?: Any) => unknown;
 const l = listen as (o?: Any) => unknown;
 

@@ -31,7 +31,9 @@ type Rand = ReturnType<typeof seeded>;
 
 /** What the ops ended with, to show the races really happened. */
 const tally: Record<string, number> = {};
-const count = (key: string) => void (tally[key] = (tally[key] ?? 0) + 1);
+const count = (key: string) => {
+  tally[key] = (tally[key] ?? 0) + 1;
+};
 const kindOf = (s: { ok: boolean; error?: unknown }) =>
   s.ok ? 'ok' : ((s.error as { constructor?: { name?: string } })?.constructor?.name ?? 'other');
 

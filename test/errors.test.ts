@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import * as kts from '../dist/index.js';
 // The same module instance the package uses (vitest's import would load a second copy).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { systemError, timeoutError } = require('../dist/errors.js') as typeof import('../dist/errors.js');
 
 describe('error classes', () => {

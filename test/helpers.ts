@@ -77,6 +77,5 @@ export function pattern(size: number, seed = 1): Buffer {
 
 /** Threads the addon owns now (its diagnostics export). */
 export function addonThreads(): number {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('bindings')('kernel_timeout_socket') as { threads(): number }).threads();
 }

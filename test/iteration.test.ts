@@ -1,7 +1,7 @@
 // Async iteration of a socket's chunks to end of stream, of a server's
 // connections until it closes, and `await using` disposal.
 import { describe, expect, it } from 'vitest';
-import { connect, listen, ReadTimeoutError, type KernelSocket } from '../dist/index.js';
+import { connect, listen, ReadTimeoutError, type KernelServer, type KernelSocket } from '../dist/index.js';
 import { pair, pattern, TRANSPORTS } from './helpers.js';
 
 describe('for await (const chunk of sock)', () => {
@@ -63,7 +63,7 @@ const hasAsyncDispose = typeof Symbol.asyncDispose === 'symbol';
 describe.skipIf(!hasAsyncDispose)('await using (Symbol.asyncDispose; this runtime lacks it)', () => {
   it('closes the socket and the server at the end of the block', async () => {
     let sock: KernelSocket | undefined;
-    let srv;
+    let srv: KernelServer | undefined;
     {
       await using server = await listen({ host: '127.0.0.1', port: 0 });
       srv = server;
@@ -80,7 +80,7 @@ describe.skipIf(!hasAsyncDispose)('await using (Symbol.asyncDispose; this runtim
       expect(sock.closed).toBe(true);
       expect(server.closed).toBe(false);
     }
-    expect(srv.closed).toBe(true);
+    expect(srv?.closed).toBe(true);
   });
 
   it('closes on the way out of a throwing block too', async () => {

@@ -1,11 +1,13 @@
-// The package as a user gets it: `npm pack`, then install the tarball into
-// a fresh project with no dev dependencies and no TypeScript, from the npm
-// cache (--offline; the repo's own `npm ci` has warmed it; the registry only
-// if a dependency's newer release is missing there). Its install script must build
-// the addon with node-gyp against this Node's headers. Then require() it,
-// import it, and type-check a .mts and a .cts file that use it.
+// The package as a user gets it: `npm pack` (with the prebuilt binary
+// `prepack` makes), then install the tarball into a fresh project with no
+// dev dependencies and no TypeScript, from the npm cache (--offline; the
+// repo's own `npm ci` has warmed it; the registry only if a dependency's
+// newer release is missing there), with a PATH that holds no compiler, make
+// or python3. On linux-x64 the install script must take the prebuilt binary;
+// elsewhere it builds with node-gyp. Then require() it, import it, and
+// type-check a .mts and a .cts file that use it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
@@ -16,6 +18,23 @@ const tmp = tempDir();
 const app = join(tmp.dir, 'app');
 let packed: string[] = [];
 let installLog = '';
+/** The target the tarball carries a prebuilt binary for, if this machine is one. */
+const prebuilt = process.platform === 'linux' && process.arch === 'x64' ? 'linux-x64' : null;
+/** A bin dir with only what npm and node need: node, npm, sh. No cc, g++, make, python3. */
+const bareBin = join(tmp.dir, 'bin');
+
+function makeBareBin(): void {
+  mkdirSync(bareBin);
+  const npmCli = realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+  symlinkSync(process.execPath, join(bareBin, 'node'));
+  symlinkSync(npmCli, join(bareBin, 'npm'));
+  symlinkSync('/bin/sh', join(bareBin, 'sh'));
+}
+
+/** userEnv() with PATH cut down to bareBin (on linux-x64, where the prebuilt must do). */
+function installEnv(): NodeJS.ProcessEnv {
+  return prebuilt ? { ...userEnv(), PATH: bareBin } : userEnv();
+}
 
 /** The environment of a user's shell: none of the npm_* variables `npm test` sets, no user npmrc. */
 function userEnv(): NodeJS.ProcessEnv {
@@ -37,7 +56,19 @@ beforeAll(() => {
 
   // --ignore-scripts: `prepare` would rebuild dist/ while other test files
   // (in parallel forks) load it; `npm test`'s pretest has just built it.
+  // So `prepack`'s prebuild runs here, for this machine's target only.
+  if (prebuilt) {
+    const pb = spawnSync(process.execPath, [join(root, 'scripts', 'prebuild.js'), prebuilt], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 200_000,
+    });
+    if (pb.status !== 0) throw new Error(`prebuild failed:\n${pb.stdout}\n${pb.stderr}`);
+  }
   const pack = npm(['pack', '--json', '--ignore-scripts', '--pack-destination', tmp.dir], root, userEnv(), 120_000);
+  // As `postpack` does: a prebuilt left in the checkout would be taken by
+  // the next `npm ci` in place of the sources it was not built from.
+  rmSync(join(root, 'prebuilds'), { recursive: true, force: true });
   if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.out}`);
   const info = JSON.parse(pack.out.slice(pack.out.indexOf('['), pack.out.lastIndexOf(']') + 1)) as Array<{
     filename: string;
@@ -46,6 +77,7 @@ beforeAll(() => {
   packed = info[0]!.files.map((f) => f.path).sort();
 
   mkdirSync(app);
+  makeBareBin();
   const userconfig = join(tmp.dir, 'empty-npmrc');
   writeFileSync(userconfig, '');
   writeFileSync(
@@ -57,7 +89,7 @@ beforeAll(() => {
       ['install', mode, '--no-audit', '--no-fund', '--foreground-scripts', '--userconfig', userconfig,
         '--registry', registry, '--cache', cache],
       app,
-      userEnv(),
+      installEnv(),
       100_000,
     );
   let r = install('--offline');
@@ -67,19 +99,20 @@ beforeAll(() => {
   if (r.status !== 0 && r.out.includes('ENOTCACHED')) r = install('--prefer-offline');
   installLog = r.out;
   if (r.status !== 0) throw new Error(`npm install of the tarball failed:\n${r.out}`);
-}, 240_000);
+}, 330_000);
 
 afterAll(() => tmp.cleanup());
 
 const pkg = () => join(app, 'node_modules', 'kernel-timeout-socket');
 
 describe('npm pack', () => {
-  it('holds only what users need: compiled lib and types, binding.gyp, native sources, the build script, README, LICENSE', () => {
+  it('holds only what users need: compiled lib and types, binding.gyp, native sources, prebuilt binaries, the install scripts, README, LICENSE', () => {
     const allowed = [
       /^dist\/[a-z-]+\.(js|d\.ts|mjs|d\.mts)$/,
       /^native\/[a-z_]+\.(cc|h)$/,
       /^binding\.gyp$/,
-      /^scripts\/build-native\.js$/,
+      /^scripts\/(build-native|install|supported)\.js$/,
+      /^prebuilds\/linux-(x64|arm64)\/kernel_timeout_socket\.node$/,
       /^package\.json$/,
       /^README\.md$/,
       /^LICENSE$/,
@@ -89,6 +122,7 @@ describe('npm pack', () => {
       expect(packed).toContain(f);
     }
     if (existsSync(join(root, 'README.md'))) expect(packed).toContain('README.md');
+    if (prebuilt) expect(packed).toContain(`prebuilds/${prebuilt}/kernel_timeout_socket.node`);
   });
 
   it('ships no stale build output: every dist file comes from a source in lib/', () => {
@@ -111,10 +145,10 @@ describe('npm pack', () => {
 });
 
 describe('platform honesty', () => {
-  it('package.json says Linux and macOS, Node >= 20', () => {
+  it('package.json says Linux and macOS, Node >= 22.9 (the floor the README explains)', () => {
     const meta = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(meta.os).toEqual(['linux', 'darwin']);
-    expect(meta.engines.node).toMatch(/^>=20(\.|$)/);
+    expect(meta.engines.node).toBe('>=22.9.0');
   });
 
   it('the install script refuses any other OS with a clear message and a failing exit code', () => {
@@ -133,15 +167,81 @@ describe('platform honesty', () => {
 });
 
 describe('installed from the tarball in a fresh project', () => {
-  it('the install script built the addon with node-gyp, without downloading headers', () => {
+  it.skipIf(!prebuilt)('the install took the prebuilt binary, with no compiler, make or python3 on PATH', () => {
+    for (const tool of ['cc', 'gcc', 'g++', 'c++', 'clang', 'make', 'python3', 'python']) {
+      const found = spawnSync('sh', ['-c', `command -v ${tool}`], { env: { PATH: bareBin }, encoding: 'utf8' });
+      expect(found.stdout, `${tool} is on the install's PATH`).toBe('');
+    }
+    expect(installLog).toContain(`kernel-timeout-socket: using the prebuilt binary for ${prebuilt}`);
+    expect(installLog).not.toContain('gyp info');
+    // Where `bindings` looks, byte for byte the tarball's binary.
+    const binary = readFileSync(join(pkg(), 'build', 'Release', 'kernel_timeout_socket.node'));
+    expect(binary.equals(readFileSync(join(pkg(), 'prebuilds', prebuilt!, 'kernel_timeout_socket.node')))).toBe(true);
+  });
+
+  it.skipIf(prebuilt)('the install script built the addon with node-gyp, without downloading headers', () => {
     expect(installLog).toContain('gyp info ok');
     expect(installLog).not.toMatch(/gyp http GET/);
+  });
+
+  it('installed only runtime dependencies, and the addon where bindings finds it', () => {
     expect(existsSync(join(pkg(), 'build', 'Release', 'kernel_timeout_socket.node'))).toBe(true);
     // Only runtime dependencies: no TypeScript, no vitest, no @types.
     const installed = readdirSync(join(app, 'node_modules'));
     expect(installed).not.toContain('typescript');
     expect(installed).not.toContain('vitest');
     expect(installed).not.toContain('@types');
+  });
+
+  /**
+   * The installed package's install script, run again in a copy of the
+   * package (so the installed one stays intact) with the bare PATH: every
+   * way to build from source must say why and reach node-gyp, which fails
+   * there for want of python3 and a compiler.
+   */
+  function reinstall(copy: string, env: NodeJS.ProcessEnv, prelude = ''): { status: number | null; err: string } {
+    const dir = join(app, copy, 'node_modules', 'kernel-timeout-socket');
+    cpSync(pkg(), dir, { recursive: true });
+    rmSync(join(dir, 'build'), { recursive: true, force: true });
+    const script = join(dir, 'scripts', 'install.js');
+    if (copy === 'broken') writeFileSync(join(dir, 'prebuilds', prebuilt!, 'kernel_timeout_socket.node'), 'not an ELF file\n'.repeat(64));
+    const r = spawnSync(process.execPath, ['-e', `${prelude}require(${JSON.stringify(script)});`], {
+      cwd: dir,
+      env: { ...userEnv(), PATH: bareBin, ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(existsSync(join(dir, 'build', 'Release', 'kernel_timeout_socket.node'))).toBe(false);
+    return { status: r.status, err: `${r.stdout}\n${r.stderr}` };
+  }
+
+  const fromSource = 'building from source with node-gyp (needs python3, make and a C++17 compiler).';
+
+  it.skipIf(!prebuilt)('KTS_BUILD_FROM_SOURCE=1 or --build-from-source skip the prebuilt binary and say so', () => {
+    for (const [copy, env, why] of [
+      ['env', { KTS_BUILD_FROM_SOURCE: '1' }, 'KTS_BUILD_FROM_SOURCE=1 asks for it'],
+      ['flag', { npm_config_build_from_source: 'true' }, '--build-from-source asks for it'],
+    ] as const) {
+      const r = reinstall(copy, env);
+      expect(r.err).toContain(`kernel-timeout-socket: ${why}; ${fromSource}`);
+      expect(r.err).toContain('gyp'); // node-gyp ran, and failed for want of tools
+      expect(r.err).toContain('kernel-timeout-socket: the build from source failed');
+      expect(r.status).not.toBe(0);
+      expect(r.err).not.toContain('using the prebuilt binary');
+    }
+  });
+
+  it.skipIf(!prebuilt)('a prebuilt binary that does not load falls back to node-gyp and says why', () => {
+    const r = reinstall('broken', {});
+    expect(r.err).toMatch(new RegExp(`kernel-timeout-socket: the prebuilt binary for ${prebuilt} does not load here \\(.*invalid ELF header.*\\); building from source`));
+    expect(r.err).toContain('gyp');
+    expect(r.status).not.toBe(0);
+  });
+
+  it('an OS and CPU with no prebuilt binary build from source and say so', () => {
+    const r = reinstall('other-arch', {}, `Object.defineProperty(process, 'arch', { value: 'riscv64' });`);
+    expect(r.err).toContain(`kernel-timeout-socket: no prebuilt binary for ${process.platform}-riscv64; ${fromSource}`);
+    expect(r.status).not.toBe(0);
   });
 
   const smoke = (load: string) => `
@@ -182,11 +282,15 @@ describe('installed from the tarball in a fresh project', () => {
     const cjs = node(['-e', `const k = require('kernel-timeout-socket'); (async () => { ${smoke('require')} })();`]);
     expect(r.got).toBe('ping');
     expect(r.timeout).toBe(true);
-    // ESM also has `default` (the CommonJS exports object, as Node gives
-    // for any CommonJS module) and tsc's __esModule marker, which CommonJS
-    // keeps non-enumerable.
-    expect(r.names.filter((n) => n !== 'default' && n !== '__esModule')).toEqual(cjs.names);
+    // What users rely on: every name require() gives is also a named ESM
+    // export (the identity of the classes is checked in the child above),
+    // and `default` is the CommonJS exports object. Node adds names of its
+    // own beside them, which vary by version: tsc's `__esModule` marker, and
+    // on Node 24 and 26 (not 22) `'module.exports'` (the same object as `default`).
+    expect(r.names).toEqual(expect.arrayContaining(cjs.names));
     expect(r.names).toContain('default');
+    const nodeOwn = ['default', '__esModule', 'module.exports'];
+    expect(r.names.filter((n) => !cjs.names.includes(n) && !nodeOwn.includes(n))).toEqual([]);
   });
 
   it('tsc --noEmit type-checks a .mts (import) and a .cts (require) file against the shipped types', () => {
@@ -223,6 +327,41 @@ export async function main(): Promise<void> {
     );
     // skipLibCheck off: the shipped .d.ts/.d.mts must type-check too.
     const r = typeCheck(app, ['esm.mts', 'cjs.cts'], { skipLibCheck: false });
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('a TypeScript 7 project with @types/node installed and `types` left at its default compiles against the shipped types', () => {
+    // TypeScript 6+ no longer loads every @types package: with `types`
+    // unset, only what the code (or the .d.ts it reaches) references is
+    // loaded. The shipped types must bring Node's own types in themselves.
+    const dir = join(app, 'ts7');
+    mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true });
+    symlinkSync(join(root, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'ts7', private: true, type: 'module' }));
+    writeFileSync(
+      join(dir, 'use.ts'),
+      `import { connect, EndOfStreamError, ReadTimeoutError } from 'kernel-timeout-socket';
+export async function ping(port: number): Promise<number> {
+  const sock = await connect({ host: '127.0.0.1', port, readTimeout: 100 });
+  try {
+    await sock.write('ping');
+    const got = await sock.read(4);
+    return got === null ? 0 : got.length;
+  } catch (err) {
+    if (err instanceof EndOfStreamError) return err.partial.length;
+    if (err instanceof ReadTimeoutError) return -1;
+    throw err;
+  } finally {
+    await sock.close();
+  }
+}
+`,
+    );
+    const tsc = JSON.parse(readFileSync(join(root, 'node_modules', 'typescript', 'package.json'), 'utf8')).version as string;
+    expect(Number(tsc.split('.')[0])).toBeGreaterThanOrEqual(7);
+    // types/typeRoots undefined: dropped from the tsconfig, left at TypeScript's default.
+    const r = typeCheck(dir, ['use.ts'], { skipLibCheck: false, types: undefined, typeRoots: undefined });
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
   });

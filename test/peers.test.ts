@@ -18,7 +18,7 @@ async function netPeer(): Promise<{ client: KernelSocket; peer: Socket; server: 
   return { client, peer: await accepted, server };
 }
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });

@@ -1,6 +1,6 @@
 // Signals against reads with timeouts. Owned threads block asynchronous
 // signals, and an EINTR (Linux returns it after SIGSTOP/SIGCONT even with no
-// handler, KERNEL.md) is retried with the time left, never a fresh timeout.
+// handler, docs/kernel-facts.md) is retried with the time left, never a fresh timeout.
 // So: a storm of SIGCHLD (many short children) causes no spurious error, and
 // stopping the process for a second neither fails a read nor stretches its
 // timeout past the original deadline (wide bounds, documented per test).
