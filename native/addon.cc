@@ -25,7 +25,7 @@ int ThreadIdleMs() {
 }
 
 // How long one owned thread spins for work before sleeping: after a task
-// (the pool) and before a read sleeps in recv (io.cc). Wake-ups of sleeping
+// (the pool) and before a read sleeps in recv (io_steps.cc). Wake-ups of sleeping
 // threads dominate ping-pong latency, above all on VMs whose idle vCPUs
 // halt. KTS_SPIN_US=0 turns both off, trading latency for idle CPU.
 int SpinMicros() {
