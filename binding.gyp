@@ -13,6 +13,7 @@
         "native/io_fast.cc",
         "native/io_poll.cc",
         "native/io_steps.cc",
+        "native/lane.cc",
         "native/platform_posix.cc",
         "native/result.cc",
         "native/scratch.cc",
@@ -20,7 +21,8 @@
         "native/socket_wrap_tcp.cc",
         "native/tcp_info.cc",
         "native/tcp_options.cc",
-        "native/thread_pool.cc"
+        "native/thread_pool.cc",
+        "native/threads_engine.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

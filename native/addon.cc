@@ -44,7 +44,8 @@ AddonData::AddonData(Napi::Env env)
 }
 
 Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::Function cb) {
-  if (engine.Submit(op)) {
+  SubmitResult started = op->handle->engine->Submit(op);
+  if (started == SubmitResult::kFinished) {
     Napi::Object r = MakeResult(env, *this, *op);
     delete op;
     return r;
@@ -60,7 +61,7 @@ Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::
   // Negative: queued behind another op of its lane (JavaScript then expires
   // it at its deadline if it never starts); positive: in a syscall now.
   double id = op->id;
-  return Napi::Number::New(env, engine.IsQueued(op) ? -id : id);
+  return Napi::Number::New(env, started == SubmitResult::kQueued ? -id : id);
 }
 
 JsOp* AddonData::Find(uint32_t id) {
@@ -76,27 +77,34 @@ void AddonData::Drain(Napi::Env env, void* self) {
   bool threw = false;
   Napi::Error first_error;
   for (Op* raw : data->delivery.TakeAll()) {
-    std::unique_ptr<JsOp> op(static_cast<JsOp*>(raw));  // freed whatever happens
-    data->pending_.erase(op->id);
-    data->delivery.Drop();
-    // JavaScript already settled an aborted or cancelled op's promise.
-    if (op->abandoned || op->status == OpStatus::kCancelled) continue;
-    try {
-      Napi::Value result = MakeResult(env, *data, *op);
-      Napi::Function cb = op->callback.Value();
-      op.reset();  // drop our references before user code can run
-      cb.Call({result});
-    } catch (const Napi::Error& e) {
-      // A callback threw, or this env is being torn down (a terminated
-      // Worker: Node runs a last wake-up while JavaScript can no longer
-      // run, so MakeResult fails too). Go on: every op taken must be freed,
-      // or an accepted connection in it stays open for good.
-      if (!threw) first_error = e;
-      threw = true;
-    }
+    auto* op = static_cast<JsOp*>(raw);
+    op->handle->engine->Delivered(op);
+    if (!data->Deliver(env, op, &first_error)) threw = true;
   }
   data->SettleCloses(env);
   if (threw) first_error.ThrowAsJavaScriptException();
+}
+
+bool AddonData::Deliver(Napi::Env env, JsOp* raw, Napi::Error* error) {
+  std::unique_ptr<JsOp> op(raw);  // freed whatever happens
+  pending_.erase(op->id);
+  delivery.Drop();
+  // JavaScript already settled an aborted or cancelled op's promise.
+  if (op->abandoned || op->status == OpStatus::kCancelled) return true;
+  try {
+    Napi::Value result = MakeResult(env, *this, *op);
+    Napi::Function cb = op->callback.Value();
+    op.reset();  // drop our references before user code can run
+    cb.Call({result});
+    return true;
+  } catch (const Napi::Error& e) {
+    // A callback threw, or this env is being torn down (a terminated
+    // Worker: Node runs a last wake-up while JavaScript can no longer
+    // run, so MakeResult fails too). Go on: every op taken must be freed,
+    // or an accepted connection in it stays open for good.
+    if (error->IsEmpty()) *error = e;
+    return false;
+  }
 }
 
 void AddonData::SettleCloses(Napi::Env env) {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "delivery.h"
-#include "engine.h"
+#include "threads_engine.h"
 
 namespace kts {
 
@@ -41,11 +41,16 @@ class AddonData {
   void Teardown();  // env cleanup hook: close all, join threads, drop refs
 
   Delivery delivery;
-  Engine engine;
+  ThreadsEngine engine;  // owns the registry of every handle
+  // close(cb) waiters keep the loop alive until their fd is closed.
+  void CloseSettled() { delivery.Drop(); }
   Napi::FunctionReference socket_ctor;
 
  private:
   static void Drain(Napi::Env env, void* self);
+  // Calls op's callback with its outcome and frees op; false when that
+  // threw (*error holds the first such error).
+  bool Deliver(Napi::Env env, JsOp* op, Napi::Error* error);
   void SettleCloses(Napi::Env env);
 
   std::unordered_map<uint32_t, JsOp*> pending_;

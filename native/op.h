@@ -151,6 +151,8 @@ class CompletionSink {
  public:
   virtual ~CompletionSink() = default;
   virtual void Complete(Op* op) = 0;
+  // h's fd has been closed (any thread); close(cb) waiters may go on.
+  virtual void FdClosed(Handle* h) { (void)h; }
 };
 
 }  // namespace kts

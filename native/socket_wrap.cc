@@ -85,6 +85,7 @@ Napi::Value SocketWrap::Open(const Napi::CallbackInfo& info) {
   if (fd < 0) return ErrorResult(env, errno, "socket");
   AddonData& data = AddonData::Of(env);
   auto h = std::make_shared<Handle>(fd, listener, data.engine.registry());
+  h->engine = &data.engine;
   return NewInstance(env, data, std::move(h), af);
 }
 
@@ -221,7 +222,7 @@ Napi::Value SocketWrap::Cancel(const Napi::CallbackInfo& info) {
   AddonData& data = AddonData::Of(info.Env());
   JsOp* op = data.Find(static_cast<uint32_t>(NumberArg(info, 0)));
   bool only_queued = info[1].ToBoolean();
-  int r = op ? static_cast<int>(data.engine.Cancel(op, only_queued))
+  int r = op ? static_cast<int>(handle_->engine->Cancel(op, only_queued))
              : static_cast<int>(CancelResult::kTooLate);
   return Napi::Number::New(info.Env(), r);
 }
@@ -230,10 +231,11 @@ Napi::Value SocketWrap::Cancel(const Napi::CallbackInfo& info) {
 // last in-flight call has left it and the fd is closed.
 Napi::Value SocketWrap::Close(const Napi::CallbackInfo& info) {
   AddonData& data = AddonData::Of(info.Env());
-  bool closed = data.engine.Close(*handle_);
+  bool closed = handle_->engine->Close(*handle_);
   if (!closed && info[0].IsFunction()) {
     if (close_callbacks_.empty()) {
       Ref();  // stay alive until the fd is closed
+      data.delivery.Hold();  // and keep the loop alive for its callback
       data.WaitForClose(this);
     }
     close_callbacks_.push_back(Napi::Persistent(info[0].As<Napi::Function>()));
@@ -250,6 +252,7 @@ void SocketWrap::SettleClose(Napi::Env env) {
   std::vector<Napi::FunctionReference> callbacks;
   callbacks.swap(close_callbacks_);
   Unref();
+  AddonData::Of(env).CloseSettled();
   for (Napi::FunctionReference& cb : callbacks) {
     Napi::Function fn = cb.Value();
     cb.Reset();
