@@ -5,6 +5,8 @@
       "sources": [
         "native/addon.cc",
         "native/address.cc",
+        "native/claim.cc",
+        "native/deadline_thread.cc",
         "native/delivery.cc",
         "native/engine.cc",
         "native/errno_names.cc",
@@ -14,6 +16,7 @@
         "native/io_poll.cc",
         "native/io_steps.cc",
         "native/lane.cc",
+        "native/loop_engine.cc",
         "native/platform_posix.cc",
         "native/result.cc",
         "native/scratch.cc",

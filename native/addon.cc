@@ -37,10 +37,20 @@ int SpinMicros() {
 
 }  // namespace
 
+uv_loop_t* LoopOf(Napi::Env env) {
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr)
+    Napi::Error::Fatal("kernel-timeout-socket", "napi_get_uv_event_loop failed");
+  return loop;
+}
+
 AddonData::AddonData(Napi::Env env)
     : delivery(env, &AddonData::Drain, this),
-      engine(&delivery, 256 * 1024, ThreadIdleMs(), SpinMicros()) {
+      engine(&delivery, 256 * 1024, ThreadIdleMs(), SpinMicros()),
+      loop_engine(LoopOf(env), &delivery, &AddonData::SettleFromLoop, this, &engine),
+      env_(env) {
   SetBusyPollMicros(SpinMicros());
+  async_context_ = std::make_unique<Napi::AsyncContext>(env, "kernel-timeout-socket");
 }
 
 Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::Function cb) {
@@ -79,13 +89,13 @@ void AddonData::Drain(Napi::Env env, void* self) {
   for (Op* raw : data->delivery.TakeAll()) {
     auto* op = static_cast<JsOp*>(raw);
     op->handle->engine->Delivered(op);
-    if (!data->Deliver(env, op, &first_error)) threw = true;
+    if (!data->Deliver(env, op, false, &first_error)) threw = true;
   }
   data->SettleCloses(env);
   if (threw) first_error.ThrowAsJavaScriptException();
 }
 
-bool AddonData::Deliver(Napi::Env env, JsOp* raw, Napi::Error* error) {
+bool AddonData::Deliver(Napi::Env env, JsOp* raw, bool from_loop, Napi::Error* error) {
   std::unique_ptr<JsOp> op(raw);  // freed whatever happens
   pending_.erase(op->id);
   delivery.Drop();
@@ -95,7 +105,13 @@ bool AddonData::Deliver(Napi::Env env, JsOp* raw, Napi::Error* error) {
     Napi::Value result = MakeResult(env, *this, *op);
     Napi::Function cb = op->callback.Value();
     op.reset();  // drop our references before user code can run
-    cb.Call({result});
+    if (from_loop) {
+      // Not inside a JavaScript call: MakeCallback runs the microtasks
+      // (the promise reactions) when it returns, as Node's own callbacks do.
+      cb.MakeCallback(env.Global(), {result}, *async_context_);
+    } else {
+      cb.Call({result});
+    }
     return true;
   } catch (const Napi::Error& e) {
     // A callback threw, or this env is being torn down (a terminated
@@ -104,6 +120,17 @@ bool AddonData::Deliver(Napi::Env env, JsOp* raw, Napi::Error* error) {
     // or an accepted connection in it stays open for good.
     if (error->IsEmpty()) *error = e;
     return false;
+  }
+}
+
+void AddonData::SettleFromLoop(void* self, Op* op) {
+  auto* data = static_cast<AddonData*>(self);
+  Napi::Env env(data->env_);
+  Napi::HandleScope scope(env);
+  Napi::Error error;
+  if (!data->Deliver(env, static_cast<JsOp*>(op), true, &error)) {
+    // As for any exception thrown by a callback Node makes from the loop.
+    napi_fatal_exception(env, error.Value());
   }
 }
 
@@ -124,6 +151,7 @@ void AddonData::Teardown() {
   if (torn_down_) return;
   torn_down_ = true;
   // Wake every blocked call and join every owned thread before the env goes.
+  loop_engine.Shutdown();
   engine.Shutdown();
   for (Op* op : delivery.TakeAll()) delete static_cast<JsOp*>(op);
   pending_.clear();
@@ -135,7 +163,8 @@ namespace {
 void MarkProcessExiting() { g_process_exiting.store(true, std::memory_order_release); }
 
 Napi::Value Threads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(AddonData::Of(info.Env()).engine.threads()));
+  AddonData& data = AddonData::Of(info.Env());
+  return Napi::Number::New(info.Env(), static_cast<double>(data.engine.threads() + data.loop_engine.threads()));
 }
 
 Napi::Value Pending(const Napi::CallbackInfo& info) {

@@ -25,6 +25,56 @@ void DetachWriteData(Op& op) {
   op.wlen = 0;
 }
 
+bool TryAcceptNow(Op& op, int fd) {
+  for (;;) {
+    bool would_block = false;
+    op.status = OpStatus::kOk;
+    AcceptOne(op, fd, &would_block);
+    if (Finished(op)) return true;
+    if (would_block) return false;
+  }
+}
+
+bool ContinueNow(Op& op, int fd) {
+  bool would_block = false;
+  switch (op.kind) {
+    case OpKind::kRead:
+      if (op.data.size() != op.size) op.data.resize(op.size);
+      while (!would_block)
+        if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return true;
+      return false;
+    case OpKind::kAccept:
+      return TryAcceptNow(op, fd);
+    case OpKind::kConnect: {
+      pollfd p{fd, POLLOUT, 0};
+      if (poll(&p, 1, 0) <= 0) return false;
+      return ConnectResult(op, fd);
+    }
+    case OpKind::kWrite: {
+      size_t off = 0;
+      while (!would_block)
+        if (WriteStep(op, fd, MSG_DONTWAIT, op.data.data(), op.data.size(), &off, &would_block)) break;
+      // What was sent is gone from data: keep the rest for the next call.
+      op.data.assign(op.data.data() + off, op.data.data() + op.data.size());
+      return !would_block;
+    }
+    case OpKind::kEnd:
+      if (shutdown(fd, SHUT_WR) < 0) op.Fail(OpStatus::kError, errno, "shutdown");
+      return true;
+  }
+  return true;
+}
+
+void DecideAtDeadline(Op& op, int fd) {
+  op.status = OpStatus::kOk;
+  if (ContinueNow(op, fd)) return;
+  TimedOut(op, op.kind == OpKind::kConnect ? EINPROGRESS : EAGAIN,
+           op.kind == OpKind::kRead ? "recv"
+           : op.kind == OpKind::kAccept ? "accept"
+           : op.kind == OpKind::kConnect ? "connect"
+                                         : "send");
+}
+
 bool TryNow(Op& op, Handle& h, int fd) {
   (void)h;
   bool would_block = false;
@@ -54,12 +104,7 @@ bool TryNow(Op& op, Handle& h, int fd) {
     case OpKind::kAccept:
       // A blocking Linux listener has no "don't wait" accept: go to a thread.
       if (platform::AcceptHonoursRcvTimeout()) return false;
-      for (;;) {
-        op.status = OpStatus::kOk;
-        AcceptOne(op, fd, &would_block);
-        if (Finished(op)) return true;
-        if (would_block) return false;
-      }
+      return TryAcceptNow(op, fd);
     case OpKind::kConnect:
       if (platform::SetNonBlocking(fd, true) < 0) {
         op.Fail(OpStatus::kError, errno, "fcntl");

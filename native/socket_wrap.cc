@@ -74,18 +74,20 @@ SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket
   family_ = info[1].As<Napi::Number>().Int32Value();
 }
 
-// open(family: 4 | 6 | 0, listener: boolean): NativeSocket | ErrorResult
+// open(family: 4 | 6 | 0, listener: boolean, engine?: 0 threads | 1 loop): NativeSocket | ErrorResult
 Napi::Value SocketWrap::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int family = static_cast<int>(NumberArg(info, 0));
   bool listener = info[1].ToBoolean();
+  int engine = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
+  if (engine != 0 && engine != 1) throw Napi::RangeError::New(env, "engine must be 0 or 1");
   int af = SocketFamily(family);
   if (af < 0) throw Napi::RangeError::New(env, "family must be 4, 6 or 0");
   int fd = platform::OpenSocket(af);
   if (fd < 0) return ErrorResult(env, errno, "socket");
   AddonData& data = AddonData::Of(env);
   auto h = std::make_shared<Handle>(fd, listener, data.engine.registry());
-  h->engine = &data.engine;
+  h->engine = engine == 1 ? static_cast<Engine*>(&data.loop_engine) : &data.engine;
   return NewInstance(env, data, std::move(h), af);
 }
 
@@ -176,6 +178,8 @@ Napi::Value SocketWrap::Listen(const Napi::CallbackInfo& info) {
   } else if (listen(fd, backlog) < 0) {
     out = ErrorResult(env, errno, "listen");
   } else if (platform::PrepareListener(fd) < 0) {
+    out = ErrorResult(env, errno, "fcntl");
+  } else if (handle_->engine == &AddonData::Of(env).loop_engine && LoopEngine::PrepareListener(fd) < 0) {
     out = ErrorResult(env, errno, "fcntl");
   }
   handle_->Release();
