@@ -62,9 +62,21 @@ SubmitResult LoopEngine::Submit(Op* op) {
   return SubmitResult::kFinished;
 }
 
+namespace {
+
+// An exact read up to this size fits in the kernel's receive queue (64 KiB
+// is below Linux's default TCP and Unix stream buffers), so the peer can
+// send all of it while JavaScript is stalled and the deadline thread's one
+// look takes it whole: it can wait on the loop. A bigger one needs reads
+// while it arrives.
+constexpr size_t kExactOnLoopMax = 64 * 1024;
+
+}  // namespace
+
 bool LoopEngine::NeedsThread(const Op& op) {
-  return op.kind == OpKind::kWrite || (op.kind == OpKind::kRead && op.exact && op.done > 0) ||
-         (op.kind == OpKind::kConnect && op.connect_would_block);
+  if (op.kind == OpKind::kWrite) return true;  // the send buffer is full: more calls needed
+  if (op.kind == OpKind::kRead) return op.exact && (op.done > 0 || op.size > kExactOnLoopMax);
+  return op.kind == OpKind::kConnect && op.connect_would_block;
 }
 
 bool LoopEngine::Start(Op* op) {
