@@ -119,7 +119,14 @@ void PolledAccept(Op& op, Handle& h, int fd) {
     op.status = OpStatus::kOk;
     AcceptOne(op, fd, &would_block);
     if (Finished(op)) return;
-    // Taken by someone else, aborted by the peer, or interrupted: wait again.
+    // Taken by someone else, aborted by the peer, or interrupted: wait again,
+    // unless close began: a shut-down Unix listener that does not block
+    // (the loop engine's) answers accept with EAGAIN, not EINVAL, and polls
+    // ready for good, so this loop would spin.
+    {
+      std::lock_guard<std::mutex> lock(h.mu);
+      if (h.closing()) return op.Fail(OpStatus::kClosed, 0, "accept");
+    }
   }
 }
 

@@ -232,8 +232,11 @@ void LoopEngine::FinishHere(Op* op, bool deliver_now) {
       next = FinishAndNextLocked(op);
     }
     if (deliver_now) {
-      settle_now_(owner_, op);
+      settle_now_(owner_, op);  // copies the bytes out before anything else runs
     } else {
+      // Delivered later: a read finished on the fast path may hold its bytes
+      // in this thread's scratch, which the next fast-path read reuses.
+      if (op->data.borrowed()) op->data.Own(op->done);
       sink_->Complete(op);
     }
     op = next != nullptr && Start(next) ? next : nullptr;
@@ -260,7 +263,6 @@ CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
     }
     case OpState::kWaiting: {
       if (only_queued) return CancelResult::kStarted;
-      // Nothing was taken from the kernel for it: it can simply go.
       auto it = watches_.find(&h);
       int dir = static_cast<int>(DirectionOf(op->kind));
       Watch* w = it == watches_.end() ? nullptr : it->second;
@@ -272,11 +274,16 @@ CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
       }
       w->waiting[dir]->op.store(nullptr);
       deadline_.NoteStale();
+      // Nothing was taken from the kernel for it, but it was started (a
+      // connect is under way): the caller treats it as abandoned in flight
+      // (an aborted connect closes its socket), and its outcome, delivered
+      // through the sink, is ignored.
+      op->abandoned = true;
       op->Fail(OpStatus::kCancelled, 0, "");
       lock.unlock();
       FinishHere(op, false);
       if (w != nullptr) Rearm(w);
-      return CancelResult::kRemoved;
+      return CancelResult::kAbandoned;
     }
     case OpState::kRunning:
       if (only_queued) return CancelResult::kStarted;
