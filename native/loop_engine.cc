@@ -19,7 +19,9 @@ struct LoopEngine::Watch {
   // deadline thread decides that op, so the loop stops watching for it
   // (a level-triggered watcher left armed would spin the loop).
   bool past_deadline[2] = {false, false};
-  int armed = 0;  // the events uv_poll_start was last given
+  int armed = 0;  // the events uv_poll_start was last given (0: stopped)
+  bool idle = false;   // armed with no op waiting: unreferenced, stopped on its next callback
+  bool unref = false;  // SetRef(false): never keeps the loop alive
   bool closing = false;
 };
 
@@ -173,17 +175,42 @@ void LoopEngine::Rearm(Watch* w) {
     if (w->waiting[dir] && w->waiting[dir]->op.load() == nullptr) w->waiting[dir].reset();
     if (w->waiting[dir] && !w->past_deadline[dir]) events |= dir == 0 ? UV_READABLE : UV_WRITABLE;
   }
-  if (events == w->armed) return;
-  // uv_poll_start on a started watcher stops it first (epoll_ctl DEL+ADD):
-  // only when the set of events changes.
+  uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&w->poll);
   if (events == 0) {
-    uv_poll_stop(&w->poll);
-  } else if (uv_poll_start(&w->poll, events, &LoopEngine::OnPoll) != 0) {
-    // EBADF cannot happen while the watcher holds its reference; anything
-    // else leaves the ops to their deadlines.
-    events = 0;
+    // Nothing waits. Stopping now and starting again for the next op would
+    // cost an epoll_ctl DEL and ADD per round trip, so the watcher stays
+    // armed but stops holding the loop open; if it fires before an op
+    // waits again, OnReady stops it then (at most one spurious callback).
+    if (w->armed != 0 && !w->idle) {
+      w->idle = true;
+      uv_unref(handle);
+    }
+    return;
   }
-  w->armed = events;
+  // uv_poll_start on a started watcher stops it first (epoll_ctl DEL+ADD):
+  // only when the set of events grows or changes.
+  if (events != w->armed) {
+    if (uv_poll_start(&w->poll, events, &LoopEngine::OnPoll) != 0) {
+      // EBADF cannot happen while the watcher holds its reference; anything
+      // else leaves the ops to their deadlines.
+      events = 0;
+    }
+    w->armed = events;
+  }
+  if (w->idle) {
+    w->idle = false;
+    if (!w->unref) uv_ref(handle);
+  }
+}
+
+void LoopEngine::Disarm(Watch* w) {
+  if (w->armed == 0) return;
+  uv_poll_stop(&w->poll);
+  w->armed = 0;
+  if (w->idle) {
+    w->idle = false;
+    if (!w->unref) uv_ref(reinterpret_cast<uv_handle_t*>(&w->poll));
+  }
 }
 
 void LoopEngine::OnPoll(uv_poll_t* poll, int status, int events) {
@@ -219,6 +246,10 @@ void LoopEngine::OnReady(Watch* w, int status, int events) {
         FinishHere(op, true);
         continue;
     }
+  }
+  if (w->idle) {
+    Disarm(w);  // fired with nothing waiting: level-triggered, it would spin
+    return;
   }
   Rearm(w);
 }
@@ -358,7 +389,11 @@ bool LoopEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
 void LoopEngine::SetRef(Handle& h, bool ref) {
   auto it = watches_.find(&h);
   if (it == watches_.end()) return;
-  uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&it->second->poll);
+  Watch* w = it->second;
+  if (w->unref == !ref) return;
+  w->unref = !ref;
+  if (w->idle) return;  // already unreferenced while idle
+  uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&w->poll);
   if (ref) {
     uv_ref(handle);
   } else {

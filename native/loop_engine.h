@@ -59,7 +59,10 @@ class LoopEngine : public Engine {
   static bool NeedsThread(const Op& op);
   bool Wait(Op* op);
   Watch* WatchOf(const std::shared_ptr<Handle>& handle);
+  // Arms the watcher for the directions with a waiting op (JS thread).
   void Rearm(Watch* w);
+  // Stops it (nothing waits and it fired).
+  void Disarm(Watch* w);
   void OnReady(Watch* w, int status, int events);
   // Finishes op (decided on this thread) and starts what was queued behind
   // it; deliver_now: settle through settle_now, else through the sink.
