@@ -81,7 +81,7 @@ bool Handle::BeginClose(std::vector<Op*>* unstarted) {
       CloseFdLocked(&to_close);
     } else {
       // refs_ > 0 keeps fd_ open while we wake the calls holding it.
-      platform::WakeBlocked(fd_, listener_);
+      platform::WakeBlocked(fd_, listener_, polled);
     }
   }
   // close(2) outside the lock: it can linger (SO_LINGER) and nothing else

@@ -87,6 +87,9 @@ class Handle {
 
   // The engine that runs this handle's ops, fixed at creation (engine.h).
   Engine* engine = nullptr;
+  // libuv watches the fd (set by the loop engine on the JS thread, before
+  // any close): close must not dup2 over it.
+  bool polled = false;
 
   std::mutex mu;
   Lane read_lane;   // reads and accepts

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "io.h"
+
 namespace kts {
 
 Lane& LaneOf(Op* op) {
@@ -17,6 +19,44 @@ Lane& LaneOf(Op* op) {
     default:
       return h.write_lane;
   }
+}
+
+SubmitResult AdmitLocked(Op* op) {
+  Handle& h = *op->handle;
+  Lane& lane = LaneOf(op);
+  if (h.closing()) {
+    op->Fail(OpStatus::kClosed, 0, "");
+    op->state = OpState::kFinished;
+    return SubmitResult::kFinished;
+  }
+  if (lane.busy) {
+    if (op->kind == OpKind::kWrite) DetachWriteData(*op);
+    op->state = OpState::kQueued;
+    lane.queue.push_back(op);
+    return SubmitResult::kQueued;
+  }
+  lane.busy = true;
+  op->state = OpState::kRunning;
+  return SubmitResult::kRunning;
+}
+
+void RemoveQueuedLocked(Op* op) {
+  Lane& lane = LaneOf(op);
+  for (auto it = lane.queue.begin(); it != lane.queue.end(); ++it) {
+    if (*it == op) {
+      lane.queue.erase(it);
+      break;
+    }
+  }
+  op->state = OpState::kFinished;
+  op->Fail(OpStatus::kCancelled, 0, "");
+}
+
+CancelResult CancelStartedLocked(Op* op, bool only_queued) {
+  if (op->state != OpState::kRunning) return CancelResult::kTooLate;
+  if (only_queued) return CancelResult::kStarted;
+  op->abandoned = true;
+  return CancelResult::kAbandoned;
 }
 
 // Reads and accepts first take what an abandoned op left behind. Returns

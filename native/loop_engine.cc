@@ -40,23 +40,16 @@ int LoopEngine::PrepareListener(int fd) { return platform::SetNonBlocking(fd, tr
 
 SubmitResult LoopEngine::Submit(Op* op) {
   Handle& h = *op->handle;
-  Lane& lane = LaneOf(op);
   op->timer = TimerMode::kPoll;  // for the part that may continue on a thread
   {
     std::lock_guard<std::mutex> lock(h.mu);
-    if (h.closing() || shut_down_) {
+    if (shut_down_) {
       op->Fail(OpStatus::kClosed, 0, "");
       op->state = OpState::kFinished;
       return SubmitResult::kFinished;
     }
-    if (lane.busy) {
-      if (op->kind == OpKind::kWrite) DetachWriteData(*op);
-      op->state = OpState::kQueued;
-      lane.queue.push_back(op);
-      return SubmitResult::kQueued;
-    }
-    lane.busy = true;
-    op->state = OpState::kRunning;
+    SubmitResult admitted = AdmitLocked(op);
+    if (admitted != SubmitResult::kRunning) return admitted;
   }
   if (!Start(op)) return SubmitResult::kRunning;
   std::lock_guard<std::mutex> lock(h.mu);
@@ -164,6 +157,10 @@ LoopEngine::Watch* LoopEngine::WatchOf(const std::shared_ptr<Handle>& handle) {
   }
   w->poll.data = w;
   w->handle = handle;
+  {
+    std::lock_guard<std::mutex> lock(h.mu);
+    h.polled = true;
+  }
   watches_[&h] = w;
   return w;
 }
@@ -279,15 +276,7 @@ CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
   std::unique_lock<std::mutex> lock(h.mu);
   switch (op->state) {
     case OpState::kQueued: {
-      Lane& lane = LaneOf(op);
-      for (auto it = lane.queue.begin(); it != lane.queue.end(); ++it) {
-        if (*it == op) {
-          lane.queue.erase(it);
-          break;
-        }
-      }
-      op->state = OpState::kFinished;
-      op->Fail(OpStatus::kCancelled, 0, "");
+      RemoveQueuedLocked(op);
       lock.unlock();
       sink_->Complete(op);
       return CancelResult::kRemoved;
@@ -316,12 +305,8 @@ CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
       if (w != nullptr) Rearm(w);
       return CancelResult::kAbandoned;
     }
-    case OpState::kRunning:
-      if (only_queued) return CancelResult::kStarted;
-      op->abandoned = true;
-      return CancelResult::kAbandoned;
     default:
-      return CancelResult::kTooLate;
+      return CancelStartedLocked(op, only_queued);
   }
 }
 

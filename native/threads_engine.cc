@@ -21,20 +21,8 @@ SubmitResult ThreadsEngine::Submit(Op* op) {
   Lane& lane = LaneOf(op);
   {
     std::lock_guard<std::mutex> lock(h.mu);
-    if (h.closing()) {
-      op->Fail(OpStatus::kClosed, 0, "");
-      op->state = OpState::kFinished;
-      return SubmitResult::kFinished;
-    }
-    if (lane.busy) {
-      // It will run on a thread after this tick: it must not keep pointing
-      // at the caller's memory.
-      if (op->kind == OpKind::kWrite) DetachWriteData(*op);
-      op->state = OpState::kQueued;
-      lane.queue.push_back(op);
-      return SubmitResult::kQueued;
-    }
-    lane.busy = true;
+    SubmitResult admitted = AdmitLocked(op);
+    if (admitted != SubmitResult::kRunning) return admitted;
   }
   // This thread holds the lane: nothing else can queue behind it until we
   // return, because only this thread submits.
@@ -103,24 +91,11 @@ CancelResult ThreadsEngine::Cancel(Op* op, bool only_queued) {
   {
     std::lock_guard<std::mutex> lock(h.mu);
     switch (op->state) {
-      case OpState::kQueued: {
-        Lane& lane = LaneOf(op);
-        for (auto it = lane.queue.begin(); it != lane.queue.end(); ++it) {
-          if (*it == op) {
-            lane.queue.erase(it);
-            break;
-          }
-        }
-        op->state = OpState::kFinished;
-        op->Fail(OpStatus::kCancelled, 0, "");
+      case OpState::kQueued:
+        RemoveQueuedLocked(op);
         break;
-      }
-      case OpState::kRunning:
-        if (only_queued) return CancelResult::kStarted;
-        op->abandoned = true;
-        return CancelResult::kAbandoned;
       default:
-        return CancelResult::kTooLate;
+        return CancelStartedLocked(op, only_queued);
     }
   }
   sink_->Complete(op);

@@ -52,13 +52,18 @@ struct Waiting {
 
 int NoNext(kts::Op*) { return 0; }
 
+// Hands w to the deadline thread at `at` and waits for its one decision.
+bool Decided(CountingSink& sink, kts::DeadlineThread& dt, Waiting& w, int64_t at) {
+  long before = sink.delivered();
+  KTS_CHECK(dt.Add(w.waiter, at) == 0, "Add");
+  return sink.WaitForTotal(before + 1, 5000 * kMs);
+}
+
 void Timeout(CountingSink& sink, kts::DeadlineThread& dt) {
   Waiting w;
   int64_t deadline = NowNs() + 20 * kMs;
   KTS_CHECK(w.Open(16, false, deadline), "socketpair");
-  KTS_CHECK(dt.Add(w.waiter, deadline) == 0, "Add");
-  long before = sink.delivered();
-  KTS_CHECK(sink.WaitForTotal(before + 1, 5000 * kMs), "no decision at the deadline");
+  KTS_CHECK(Decided(sink, dt, w, deadline), "no decision at the deadline");
   KTS_CHECK(w.op.completions.load() == 1, "completions %d", w.op.completions.load());
   KTS_CHECK(w.op.status == kts::OpStatus::kTimeout && w.op.err == EAGAIN, "status %d err %d",
             static_cast<int>(w.op.status), w.op.err);
@@ -73,9 +78,7 @@ void BytesInTimeWin(CountingSink& sink, kts::DeadlineThread& dt) {
   KTS_CHECK(w.Open(16, false, deadline), "socketpair");
   // They arrive before the deadline; nobody claims on readiness.
   KTS_CHECK(write(w.pair.b, "hello", 5) == 5, "write");
-  KTS_CHECK(dt.Add(w.waiter, deadline) == 0, "Add");
-  long before = sink.delivered();
-  KTS_CHECK(sink.WaitForTotal(before + 1, 5000 * kMs), "no decision");
+  KTS_CHECK(Decided(sink, dt, w, deadline), "no decision");
   KTS_CHECK(w.op.status == kts::OpStatus::kOk && w.op.done == 5, "status %d done %zu",
             static_cast<int>(w.op.status), w.op.done);
 }
@@ -87,9 +90,7 @@ void ExactPartialStashed(CountingSink& sink, kts::DeadlineThread& dt) {
   int64_t deadline = NowNs() + 20 * kMs;
   KTS_CHECK(w.Open(10, true, deadline), "socketpair");
   KTS_CHECK(write(w.pair.b, "abc", 3) == 3, "write");
-  KTS_CHECK(dt.Add(w.waiter, deadline) == 0, "Add");
-  long before = sink.delivered();
-  KTS_CHECK(sink.WaitForTotal(before + 1, 5000 * kMs), "no decision");
+  KTS_CHECK(Decided(sink, dt, w, deadline), "no decision");
   KTS_CHECK(w.op.status == kts::OpStatus::kTimeout, "status %d", static_cast<int>(w.op.status));
   std::lock_guard<std::mutex> lock(w.handle->mu);
   KTS_CHECK(w.handle->stash.size() == 3, "stash holds %zu bytes", w.handle->stash.size());
@@ -102,9 +103,7 @@ void RetimeEarlierAndLater(CountingSink& sink, kts::DeadlineThread& dt) {
     KTS_CHECK(w.Open(16, false, 0), "socketpair");
     int64_t at = NowNs() + 10 * kMs;
     w.handle->deadline_ns[0].store(at);
-    KTS_CHECK(dt.Add(w.waiter, at) == 0, "Add");
-    long before = sink.delivered();
-    KTS_CHECK(sink.WaitForTotal(before + 1, 5000 * kMs), "socket-wide deadline not honoured");
+    KTS_CHECK(Decided(sink, dt, w, at), "socket-wide deadline not honoured");
     KTS_CHECK(w.op.status == kts::OpStatus::kTimeout, "status %d", static_cast<int>(w.op.status));
     KTS_CHECK(w.op.decided_ns >= at, "decided early");
   }
