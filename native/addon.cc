@@ -79,19 +79,20 @@ JsOp* AddonData::Find(uint32_t id) {
   return it == pending_.end() ? nullptr : it->second;
 }
 
-void AddonData::WaitForClose(SocketWrap* wrap) { close_waiters_.push_back(wrap); }
+void AddonData::WaitForClose(Handle* h, SocketWrap* wrap) { close_waiters_[h] = wrap; }
 
 void AddonData::Drain(Napi::Env env, void* self) {
   auto* data = static_cast<AddonData*>(self);
   Napi::HandleScope scope(env);
   bool threw = false;
   Napi::Error first_error;
-  for (Op* raw : data->delivery.TakeAll()) {
+  std::vector<Handle*> closed;
+  for (Op* raw : data->delivery.TakeAll(&closed)) {
     auto* op = static_cast<JsOp*>(raw);
     op->handle->engine->Delivered(op);
     if (!data->Deliver(env, op, false, &first_error)) threw = true;
   }
-  data->SettleCloses(env);
+  data->SettleCloses(env, closed);
   if (threw) first_error.ThrowAsJavaScriptException();
 }
 
@@ -134,17 +135,14 @@ void AddonData::SettleFromLoop(void* self, Op* op) {
   }
 }
 
-void AddonData::SettleCloses(Napi::Env env) {
-  std::vector<SocketWrap*> ready;
-  for (auto it = close_waiters_.begin(); it != close_waiters_.end();) {
-    if ((*it)->fd_closed()) {
-      ready.push_back(*it);
-      it = close_waiters_.erase(it);
-    } else {
-      ++it;
-    }
+void AddonData::SettleCloses(Napi::Env env, const std::vector<Handle*>& closed) {
+  for (Handle* h : closed) {
+    auto it = close_waiters_.find(h);
+    if (it == close_waiters_.end()) continue;  // closed at once, or nobody waits
+    SocketWrap* wrap = it->second;
+    close_waiters_.erase(it);
+    wrap->SettleClose(env);
   }
-  for (SocketWrap* wrap : ready) wrap->SettleClose(env);
 }
 
 void AddonData::Teardown() {

@@ -37,8 +37,9 @@ class AddonData {
 
   JsOp* Find(uint32_t id);
 
-  // close(cb) bookkeeping: wraps waiting for their fd to be closed.
-  void WaitForClose(SocketWrap* wrap);
+  // close(cb) bookkeeping: wrap waits for h's fd to be closed (the engine
+  // reports it through the sink's FdClosed; the wrap keeps h alive).
+  void WaitForClose(Handle* h, SocketWrap* wrap);
 
   void Teardown();  // env cleanup hook: close all, join threads, drop refs
 
@@ -56,13 +57,13 @@ class AddonData {
   // Calls op's callback with its outcome and frees op; false when that
   // threw (*error holds the first such error).
   bool Deliver(Napi::Env env, JsOp* op, bool from_loop, Napi::Error* error);
-  void SettleCloses(Napi::Env env);
+  void SettleCloses(Napi::Env env, const std::vector<Handle*>& closed);
 
   napi_env env_;
   std::unique_ptr<Napi::AsyncContext> async_context_;  // for callbacks made from the loop
   std::unordered_map<uint32_t, JsOp*> pending_;
   uint32_t next_id_ = 1;
-  std::vector<SocketWrap*> close_waiters_;
+  std::unordered_map<Handle*, SocketWrap*> close_waiters_;
   bool torn_down_ = false;
 };
 

@@ -240,16 +240,11 @@ Napi::Value SocketWrap::Close(const Napi::CallbackInfo& info) {
     if (close_callbacks_.empty()) {
       Ref();  // stay alive until the fd is closed
       data.delivery.Hold();  // and keep the loop alive for its callback
-      data.WaitForClose(this);
+      data.WaitForClose(handle_.get(), this);
     }
     close_callbacks_.push_back(Napi::Persistent(info[0].As<Napi::Function>()));
   }
   return Napi::Boolean::New(info.Env(), closed);
-}
-
-bool SocketWrap::fd_closed() {
-  std::lock_guard<std::mutex> lock(handle_->mu);
-  return handle_->fd_closed();
 }
 
 void SocketWrap::SettleClose(Napi::Env env) {
