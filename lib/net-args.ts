@@ -1,6 +1,7 @@
 // The arguments of net.createConnection() / net.Socket#connect(), in each
 // of net's shapes, normalized to one options object and a listener.
 import type { ConnectOptions } from './connect.js';
+import type { Engine } from './engine.js';
 import type { StreamOptions } from './stream.js';
 import type { KeepAliveOptions } from './tcp-options.js';
 import { invalidArgType, validateObject } from './validate.js';
@@ -19,7 +20,7 @@ export interface NetConnectOptions extends Omit<ConnectOptions, 'timeout' | 'kee
   /** ms before the first keepalive probe when keepAlive is true (net's name). */
   keepAliveInitialDelay?: number;
   /** The engine to run the socket on, passed to connect() as it is. */
-  engine?: string;
+  engine?: Engine;
 }
 
 export type ConnectArgs =

@@ -19,7 +19,8 @@ import {
   type TcpOptionsReadback,
   type TcpSettings,
 } from './tcp-options.js';
-import { DEFAULT_TIMER, timerCode, validateTimer, type TimerMode } from './timer-mode.js';
+import { DEFAULT_ENGINE, type Engine } from './engine.js';
+import { defaultTimer, timerCode, validateTimerFor, type TimerMode } from './timer-mode.js';
 import { Timeouts } from './timeouts.js';
 import {
   invalidArgType,
@@ -51,8 +52,10 @@ export interface WriteOptions {
 export interface SocketTimeouts {
   readTimeout?: number;
   writeTimeout?: number;
-  /** Default kernel timer of reads and writes: 'sockopt' (default) or 'poll'. */
+  /** Default kernel timer of reads and writes: 'sockopt' (default) or 'poll'; only 'poll' for engine 'loop'. */
   timer?: TimerMode;
+  /** The engine the native socket was opened with (default 'threads'). */
+  engine?: Engine;
 }
 
 export type SocketAddress = { address: string; port: number; family: 'IPv4' | 'IPv6' } | { path: string };
@@ -67,7 +70,8 @@ export class KernelSocket {
   readonly #native: NativeSocket;
   readonly #read = new Timeouts('recv', 0);
   readonly #write = new Timeouts('send', 1);
-  #timer: TimerMode = DEFAULT_TIMER;
+  readonly #engine: Engine;
+  #timer: TimerMode;
   #closing: Promise<void> | undefined;
 
   /** @internal Use connect() or KernelServer#accept(). */
@@ -80,7 +84,8 @@ export class KernelSocket {
     this.#native = native;
     this.#read.setTimeout(timeouts.readTimeout, 'options.readTimeout');
     this.#write.setTimeout(timeouts.writeTimeout, 'options.writeTimeout');
-    this.#timer = validateTimer(timeouts.timer, 'options.timer', DEFAULT_TIMER);
+    this.#engine = timeouts.engine ?? DEFAULT_ENGINE;
+    this.#timer = validateTimerFor(this.#engine, timeouts.timer, 'options.timer', defaultTimer(this.#engine));
   }
 
   /**
@@ -107,7 +112,7 @@ export class KernelSocket {
     const o = validateObject<ReadOptions>(options, 'options');
     const { timeout: own, budget: timeout } = this.#read.forCall(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
-    const timer = timerCode(validateTimer(o.timer, 'options.timer', this.#timer));
+    const timer = timerCode(validateTimerFor(this.#engine, o.timer, 'options.timer', this.#timer));
     if (this.#closing) return Promise.reject(closedError('read'));
     if (timeout < 0) return Promise.reject(timeoutError('read', 0));
     const native = this.#native;
@@ -144,7 +149,7 @@ export class KernelSocket {
     const bytes = validateWriteData(data, o.encoding);
     const { timeout: own, budget: timeout } = this.#write.forCall(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
-    const timer = timerCode(validateTimer(o.timer, 'options.timer', this.#timer));
+    const timer = timerCode(validateTimerFor(this.#engine, o.timer, 'options.timer', this.#timer));
     if (this.#closing) return Promise.reject(closedError('write'));
     if (timeout < 0) return Promise.reject(timeoutError('write', 0));
     const native = this.#native;
@@ -272,13 +277,18 @@ export class KernelSocket {
     return new KernelSocketStream(this, options);
   }
 
+  /** The engine running this socket's operations, fixed when it was created. */
+  get engine(): Engine {
+    return this.#engine;
+  }
+
   /** The default kernel timer of reads and writes ('sockopt' or 'poll'). */
   get timer(): TimerMode {
     return this.#timer;
   }
 
   setTimer(mode: TimerMode): void {
-    this.#timer = validateTimer(mode, 'mode');
+    this.#timer = validateTimerFor(this.#engine, mode, 'mode');
   }
 
   /** TCP_USER_TIMEOUT: ms sent data may stay unacknowledged before the kernel drops the connection (0 = default). */

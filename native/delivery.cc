@@ -18,7 +18,7 @@ void Delivery::Complete(Op* op) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (released_) return;  // teardown drains the queue itself
-    first = queue_.empty();
+    first = queue_.empty() && closed_.empty();
     queue_.push_back(op);
   }
   if (!first || g_process_exiting.load(std::memory_order_acquire)) return;
@@ -34,15 +34,33 @@ void Delivery::Complete(Op* op) {
   }
 }
 
+void Delivery::FdClosed(Handle* h) {
+  bool first;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (released_) return;
+    first = queue_.empty() && closed_.empty();
+    closed_.push_back(h);
+  }
+  if (!first || g_process_exiting.load(std::memory_order_acquire)) return;
+  napi_status status = tsfn_.NonBlockingCall();
+  if (status != napi_ok && status != napi_closing) {
+    std::fprintf(stderr, "kernel-timeout-socket: close delivery failed (napi status %d)\n",
+                 static_cast<int>(status));
+    std::abort();
+  }
+}
+
 void Delivery::CallJs(Napi::Env env, Napi::Function, Delivery* self, void*) {
   if (env == nullptr) return;  // TSFN finalizing; teardown owns the queue
   self->drain_(env, self->owner_);
 }
 
-std::vector<Op*> Delivery::TakeAll() {
+std::vector<Op*> Delivery::TakeAll(std::vector<Handle*>* closed) {
   std::vector<Op*> out;
   std::lock_guard<std::mutex> lock(mu_);
   out.swap(queue_);
+  if (closed != nullptr) closed->swap(closed_);
   return out;
 }
 

@@ -23,6 +23,9 @@ class Delivery : public CompletionSink {
   Delivery(Napi::Env env, DrainFn drain, void* owner);
 
   void Complete(Op* op) override;  // any thread
+  // Any thread: queues h for the JS thread, whose close(cb) waiters of h
+  // may then go on.
+  void FdClosed(Handle* h) override;
 
   // JS thread: one more / one fewer op pending. `ref`: whether that op
   // keeps the event loop alive (refs the TSFN from 0 to 1 such ops).
@@ -34,7 +37,10 @@ class Delivery : public CompletionSink {
   void RemoveRef();
   size_t pending() const { return held_; }
 
-  std::vector<Op*> TakeAll();  // JS thread (or teardown)
+  // JS thread (or teardown): the finished ops and, into *closed, the
+  // handles whose fd was closed, both taken under one lock so no wake-up
+  // is lost between them.
+  std::vector<Op*> TakeAll(std::vector<Handle*>* closed = nullptr);
 
   // Teardown: no more calls into Node; owned threads must be joined first.
   void Release();
@@ -49,6 +55,7 @@ class Delivery : public CompletionSink {
   void* owner_;
   std::mutex mu_;
   std::vector<Op*> queue_;
+  std::vector<Handle*> closed_;
   size_t held_ = 0;  // ops pending
   size_t refs_ = 0;  // of which keep the loop alive
   bool released_ = false;

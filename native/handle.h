@@ -22,12 +22,19 @@
 namespace kts {
 
 class Handle;
+class Engine;
 
 // The live handles of one env, so teardown can close them all.
 class HandleRegistry {
  public:
+  // sink (may be null) hears FdClosed for every handle of the registry.
+  explicit HandleRegistry(CompletionSink* sink = nullptr) : sink_(sink) {}
   void Add(Handle* h);
   void Remove(Handle* h);
+  // Called, on whichever thread closed it, once h's fd is closed.
+  void FdClosed(Handle* h) {
+    if (sink_ != nullptr) sink_->FdClosed(h);
+  }
   // Calls fn on every live handle with the registry locked.
   template <typename Fn>
   void ForEach(Fn fn) {
@@ -36,6 +43,7 @@ class HandleRegistry {
   }
 
  private:
+  CompletionSink* const sink_;
   std::mutex mu_;
   std::unordered_set<Handle*> live_;
 };
@@ -85,6 +93,14 @@ class Handle {
   bool fd_closed() const { return fd_closed_; }     // under mu
   bool listener() const { return listener_; }
   int fd_for_diagnostics() const { return fd_; }
+  // The fd, valid while mu is held and closing() is false; -1 once closed.
+  int fd_locked() const { return fd_closed_ ? -1 : fd_; }
+
+  // The engine that runs this handle's ops, fixed at creation (engine.h).
+  Engine* engine = nullptr;
+  // libuv watches the fd (set by the loop engine on the JS thread, before
+  // any close): close must not dup2 over it.
+  bool polled = false;
 
   std::mutex mu;
   Lane read_lane;   // reads and accepts
@@ -103,6 +119,10 @@ class Handle {
 
   // The socket-wide deadline of each direction (setReadDeadline, setWriteDeadline,
   // setAcceptDeadline), CLOCK_MONOTONIC ns, 0 = none. It applies to pending ops too.
+  // SetRef(false) was called (net.Socket's unref()): the loop engine's
+  // watcher of this socket does not keep the event loop alive. JS thread only.
+  bool unref = false;
+
   std::atomic<int64_t> deadline_ns[2] = {{0}, {0}};
   // Bumped by every change of deadline_ns[dir], after the store: a thread
   // that read generation g before computing its wait and still reads g after

@@ -41,7 +41,9 @@ int PrepareListener(int fd);
 // with the fd still open (a reference is held). Linux: shutdown(2), which
 // persists, so a call that starts later returns at once too. macOS: dup2(2)
 // of a dead socket over the fd, which wakes calls and makes later ones fail.
-void WakeBlocked(int fd, bool listener);
+// polled: libuv watches fd (the loop engine): never replace it with dup2,
+// which makes libuv's epoll/kqueue bookkeeping fail (LOOP-ENGINE.md).
+void WakeBlocked(int fd, bool listener, bool polled);
 
 // Set O_NONBLOCK on or off. Returns 0 or -1 with errno set.
 int SetNonBlocking(int fd, bool on);

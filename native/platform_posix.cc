@@ -97,7 +97,7 @@ bool AbortiveLinger(int fd) {
 }
 #endif
 
-void WakeBlocked(int fd, bool listener) {
+void WakeBlocked(int fd, bool listener, bool polled) {
 #if KTS_LINUX_PATHS
   if (!listener && AbortiveLinger(fd)) {
     // shutdown(2) would send FIN before close's RST and the peer would read
@@ -107,6 +107,7 @@ void WakeBlocked(int fd, bool listener) {
     sa.sa_family = AF_UNSPEC;
     if (connect(fd, &sa, sizeof sa) == 0) return;
   }
+  (void)polled;
   shutdown(fd, SHUT_RDWR);
 #else
   // Portable path. Blocked calls here wait in poll(2) (accept, connect) or in
@@ -117,6 +118,9 @@ void WakeBlocked(int fd, bool listener) {
   // reference closes it.
   (void)listener;
   shutdown(fd, SHUT_RDWR);
+  // Not on a polled fd: on a macOS listener, an accept the loop engine
+  // handed to an owned thread is then not woken by close (a known gap).
+  if (polled) return;
   int dead = socket(AF_UNIX, SOCK_STREAM, 0);
   if (dead >= 0) {
     if (dup2(dead, fd) >= 0) SetCloexec(fd);  // dup2 clears FD_CLOEXEC

@@ -77,17 +77,20 @@ SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket
   family_ = info[1].As<Napi::Number>().Int32Value();
 }
 
-// open(family: 4 | 6 | 0, listener: boolean): NativeSocket | ErrorResult
+// open(family: 4 | 6 | 0, listener: boolean, engine?: 0 threads | 1 loop): NativeSocket | ErrorResult
 Napi::Value SocketWrap::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int family = static_cast<int>(NumberArg(info, 0));
   bool listener = info[1].ToBoolean();
+  int engine = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
+  if (engine != 0 && engine != 1) throw Napi::RangeError::New(env, "engine must be 0 or 1");
   int af = SocketFamily(family);
   if (af < 0) throw Napi::RangeError::New(env, "family must be 4, 6 or 0");
   int fd = platform::OpenSocket(af);
   if (fd < 0) return ErrorResult(env, errno, "socket");
   AddonData& data = AddonData::Of(env);
   auto h = std::make_shared<Handle>(fd, listener, data.engine.registry());
+  h->engine = engine == 1 ? static_cast<Engine*>(&data.loop_engine) : &data.engine;
   return NewInstance(env, data, std::move(h), af);
 }
 
@@ -180,6 +183,8 @@ Napi::Value SocketWrap::Listen(const Napi::CallbackInfo& info) {
     out = ErrorResult(env, errno, "listen");
   } else if (platform::PrepareListener(fd) < 0) {
     out = ErrorResult(env, errno, "fcntl");
+  } else if (handle_->engine == &AddonData::Of(env).loop_engine && LoopEngine::PrepareListener(fd) < 0) {
+    out = ErrorResult(env, errno, "fcntl");
   }
   handle_->Release();
   return out;
@@ -225,7 +230,7 @@ Napi::Value SocketWrap::Cancel(const Napi::CallbackInfo& info) {
   AddonData& data = AddonData::Of(info.Env());
   JsOp* op = data.Find(static_cast<uint32_t>(NumberArg(info, 0)));
   bool only_queued = info[1].ToBoolean();
-  int r = op ? static_cast<int>(data.engine.Cancel(op, only_queued))
+  int r = op ? static_cast<int>(handle_->engine->Cancel(op, only_queued))
              : static_cast<int>(CancelResult::kTooLate);
   return Napi::Number::New(info.Env(), r);
 }
@@ -245,7 +250,7 @@ Napi::Value SocketWrap::SetDeadline(const Napi::CallbackInfo& info) {
     if (std::isnan(epoch_ms)) throw Napi::RangeError::New(env, "deadline out of range");
     deadline = MonoDeadlineFromEpochMs(epoch_ms, EpochNowMs(), MonoNowNs());
   }
-  bool ok = AddonData::Of(env).engine.Retime(*handle_, static_cast<Direction>(dir), deadline);
+  bool ok = handle_->engine->Retime(*handle_, static_cast<Direction>(dir), deadline);
   return Napi::Boolean::New(env, ok);
 }
 
@@ -253,26 +258,23 @@ Napi::Value SocketWrap::SetDeadline(const Napi::CallbackInfo& info) {
 // last in-flight call has left it and the fd is closed.
 Napi::Value SocketWrap::Close(const Napi::CallbackInfo& info) {
   AddonData& data = AddonData::Of(info.Env());
-  bool closed = data.engine.Close(*handle_);
+  bool closed = handle_->engine->Close(*handle_);
   if (!closed && info[0].IsFunction()) {
     if (close_callbacks_.empty()) {
       Ref();  // stay alive until the fd is closed
-      data.WaitForClose(this);
+      data.delivery.Hold(true);  // and keep the loop alive for its callback
+      data.WaitForClose(handle_.get(), this);
     }
     close_callbacks_.push_back(Napi::Persistent(info[0].As<Napi::Function>()));
   }
   return Napi::Boolean::New(info.Env(), closed);
 }
 
-bool SocketWrap::fd_closed() {
-  std::lock_guard<std::mutex> lock(handle_->mu);
-  return handle_->fd_closed();
-}
-
 void SocketWrap::SettleClose(Napi::Env env) {
   std::vector<Napi::FunctionReference> callbacks;
   callbacks.swap(close_callbacks_);
   Unref();
+  AddonData::Of(env).CloseSettled();
   for (Napi::FunctionReference& cb : callbacks) {
     Napi::Function fn = cb.Value();
     cb.Reset();
@@ -303,6 +305,7 @@ Napi::Value SocketWrap::Address(const Napi::CallbackInfo& info) {
 Napi::Value SocketWrap::SetRef(const Napi::CallbackInfo& info) {
   ref_ = info[0].ToBoolean();
   AddonData::Of(info.Env()).SetRef(handle_.get(), ref_);
+  handle_->engine->SetRef(*handle_, ref_);
   return info.Env().Undefined();
 }
 

@@ -27,8 +27,7 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
 
   explicit SocketWrap(const Napi::CallbackInfo& info);
 
-  // close(cb) waiters, called once the fd is really closed.
-  bool fd_closed();
+  // Calls the close(cb) waiters: the fd is really closed.
   void SettleClose(Napi::Env env);
 
  private:

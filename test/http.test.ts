@@ -6,14 +6,18 @@ import http from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { beforeAll, afterEach, describe, expect, it } from 'vitest';
 import { connect, ReadTimeoutError, type KernelSocket } from '../dist/index.js';
-import { pattern, tempDir } from './helpers.js';
+import { ENGINES, pattern, tempDir, type EngineName } from './helpers.js';
+
+// The engine of the describe block running now (set in its beforeAll), for
+// the helpers above the blocks.
+let current: EngineName = 'threads';
 
 /** An http createConnection that dials with connect() and hands back the duplex. */
 function kernelConnection(timeouts: { readTimeout?: number; writeTimeout?: number }, made: KernelSocket[] = []) {
   return (opts: { host?: string | null; port?: number | string | null }, cb: (err: Error | null, s?: Duplex) => void) => {
-    connect({ host: opts.host ?? 'localhost', port: Number(opts.port), timeout: 5000, ...timeouts }).then((sock) => {
+    connect({ engine: current, host: opts.host ?? 'localhost', port: Number(opts.port), timeout: 5000, ...timeouts }).then((sock) => {
       made.push(sock);
       cb(null, sock.toStream());
     }, cb);
@@ -58,7 +62,10 @@ afterEach(async () => {
   servers = [];
 });
 
-describe('http.request({ createConnection }) over a kernel socket', () => {
+describe.each(ENGINES)('http.request({ createConnection }) over a kernel socket (%s engine)', (engine) => {
+  beforeAll(() => {
+    current = engine;
+  });
   it('GET: status, headers and body arrive; the socket is closed after the response', async () => {
     const port = await serve((req, res) => {
       res.setHeader('x-path', req.url!);
@@ -171,7 +178,7 @@ describe('http.request({ createConnection }) over a kernel socket', () => {
         socketPath: path,
         path: '/over-unix',
         createConnection: ((_opts: object, cb: (err: Error | null, d?: Duplex) => void) => {
-          connect({ path, timeout: 5000, readTimeout: 5000 }).then((sock) => cb(null, sock.toStream()), cb);
+          connect({ engine, path, timeout: 5000, readTimeout: 5000 }).then((sock) => cb(null, sock.toStream()), cb);
         }) as never,
       });
       expect(String(reply.body)).toBe('unix GET /over-unix');

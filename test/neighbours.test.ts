@@ -3,11 +3,11 @@
 import { lookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { addonThreads, pair } from './helpers.js';
+import { addonThreads, ENGINES, pair } from './helpers.js';
 
-describe('neighbours on the libuv threadpool', () => {
+describe.each(ENGINES)('neighbours on the libuv threadpool (%s engine)', (engine) => {
   it('fs.readFile and dns.lookup complete promptly while 16 reads are blocked', async () => {
-    const pairs = await Promise.all(Array.from({ length: 16 }, () => pair('tcp4')));
+    const pairs = await Promise.all(Array.from({ length: 16 }, () => pair('tcp4', {}, engine)));
     const blocked = pairs.map((p) => p.peer.read(10, { timeout: 20_000 }).catch((e) => e));
     expect(addonThreads()).toBeGreaterThanOrEqual(16);
     const t0 = Date.now();

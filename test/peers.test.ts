@@ -4,9 +4,13 @@
 // never a SIGPIPE; a peer that stops reading gives a WriteTimeoutError whose
 // bytesWritten is exactly what the peer can then read.
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { beforeAll, afterEach, describe, expect, it } from 'vitest';
 import { connect, EndOfStreamError, SocketError, WriteTimeoutError, type KernelSocket } from '../dist/index.js';
-import { pair, pattern, TRANSPORTS } from './helpers.js';
+import { ENGINES, pair, pattern, TRANSPORTS, type EngineName } from './helpers.js';
+
+// The engine of the describe block running now (set in its beforeAll), for
+// the helpers above the blocks.
+let current: EngineName = 'threads';
 
 /** A node:net server as the misbehaving peer, and our socket connected to it. */
 async function netPeer(): Promise<{ client: KernelSocket; peer: Socket; server: Server }> {
@@ -14,7 +18,7 @@ async function netPeer(): Promise<{ client: KernelSocket; peer: Socket; server: 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
   const { port } = server.address() as { port: number };
-  const client = await connect({ host: '127.0.0.1', port, timeout: 5000 });
+  const client = await connect({ engine: current, host: '127.0.0.1', port, timeout: 5000 });
   return { client, peer: await accepted, server };
 }
 
@@ -23,7 +27,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-describe('misbehaving peers', () => {
+describe.each(ENGINES)('misbehaving peers (%s engine)', (engine) => {
+  beforeAll(() => {
+    current = engine;
+  });
   it('a reset mid-read rejects with SocketError ECONNRESET', async () => {
     const { client, peer, server } = await netPeer();
     cleanups.push(() => client.close(), () => void server.close());
@@ -49,7 +56,7 @@ describe('misbehaving peers', () => {
 
   for (const transport of TRANSPORTS) {
     it(`${transport}: a half-closed peer gives end of stream; our direction still works`, async () => {
-      const p = await pair(transport);
+      const p = await pair(transport, {}, engine);
       cleanups.push(p.close);
       await p.peer.write('abcd');
       await p.peer.end();
@@ -61,7 +68,7 @@ describe('misbehaving peers', () => {
     });
 
     it(`${transport}: readExactly across a half-close gives EndOfStreamError with the partial bytes`, async () => {
-      const p = await pair(transport);
+      const p = await pair(transport, {}, engine);
       cleanups.push(p.close);
       await p.peer.write('abc');
       await p.peer.end();
@@ -76,7 +83,7 @@ describe('misbehaving peers', () => {
       const onSigpipe = () => void sigpipes++;
       process.on('SIGPIPE', onSigpipe); // a raised SIGPIPE would land here
       cleanups.push(() => void process.off('SIGPIPE', onSigpipe));
-      const p = await pair(transport);
+      const p = await pair(transport, {}, engine);
       cleanups.push(p.close);
       await p.peer.close();
       let err: unknown;
@@ -95,7 +102,7 @@ describe('misbehaving peers', () => {
     });
 
     it(`${transport}: a peer that stops reading gives WriteTimeoutError with exact bytesWritten`, async () => {
-      const p = await pair(transport);
+      const p = await pair(transport, {}, engine);
       cleanups.push(p.close);
       const data = pattern(32 << 20, 7);
       const err = await p.client.write(data, { timeout: 300 }).catch((e: unknown) => e);

@@ -7,15 +7,15 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ReadTimeoutError } from '../dist/index.js';
-import { pair } from './helpers.js';
+import { ENGINES, pair } from './helpers.js';
 import { fixture, outcome, runChild } from './stress-helpers.js';
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
-describe('signals', () => {
+describe.each(ENGINES)('signals (%s engine)', (engine) => {
   it('a SIGCHLD storm neither fails nor stretches pending reads', { timeout: 30_000 }, async () => {
     const TIMEOUT = 1500;
-    const pairs = await Promise.all([pair('tcp4'), pair('tcp4'), pair('unix'), pair('unix')]);
+    const pairs = await Promise.all([pair('tcp4', {}, engine), pair('tcp4', {}, engine), pair('unix', {}, engine), pair('unix', {}, engine)]);
     const started = nowMs();
     const timed = pairs.slice(0, 3).map(({ client }) => outcome(client.read(64, { timeout: TIMEOUT })));
     const withData = outcome(pairs[3]!.client.readExactly(8, { timeout: 10_000 }));

@@ -1,9 +1,13 @@
 // TCP options set through connect(), listen() and the socket's setters are
 // what the kernel reads back (getsockopt), and the capability object says
 // what this platform offers.
-import { afterEach, describe, expect, it } from 'vitest';
+import { beforeAll, afterEach, describe, expect, it } from 'vitest';
 import { capabilities, connect, listen, SocketError } from '../dist/index.js';
-import { pair, server } from './helpers.js';
+import { ENGINES, pair, server, type EngineName } from './helpers.js';
+
+// The engine of the describe block running now (set in its beforeAll), for
+// the helpers above the blocks.
+let current: EngineName = 'threads';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -11,12 +15,15 @@ afterEach(async () => {
 });
 
 async function openPair(transport: 'tcp4' | 'tcp6' | 'unix', options: Record<string, unknown> = {}) {
-  const p = await pair(transport, options);
+  const p = await pair(transport, options, current);
   cleanups.push(p.close);
   return p;
 }
 
-describe('capabilities', () => {
+describe.each(ENGINES)('capabilities (%s engine)', (engine) => {
+  beforeAll(() => {
+    current = engine;
+  });
   it('names the options this platform sets', () => {
     expect(Object.isFrozen(capabilities)).toBe(true);
     expect(capabilities.linger).toBe(true);
@@ -38,7 +45,10 @@ describe('capabilities', () => {
   });
 });
 
-describe('TCP options', () => {
+describe.each(ENGINES)('TCP options (%s engine)', (engine) => {
+  beforeAll(() => {
+    current = engine;
+  });
   // Whole seconds, so the readback is exact on every platform.
   const userTimeout = 3000;
 
@@ -91,10 +101,10 @@ describe('TCP options', () => {
   });
 
   it('listen() options apply to every accepted socket', async () => {
-    const s = await server('tcp4', { userTimeout, keepAlive: { idle: 5000 }, linger: 0, timer: 'poll' });
+    const s = await server('tcp4', { engine, userTimeout, keepAlive: { idle: 5000 }, linger: 0, timer: 'poll' });
     cleanups.push(s.cleanup);
     const accepted = s.server.accept({ timeout: 5000 });
-    const c = await connect({ ...s.connectOptions, timeout: 5000 });
+    const c = await connect({ engine, ...s.connectOptions, timeout: 5000 });
     const a = await accepted;
     cleanups.push(async () => {
       await Promise.all([c.close(), a.close()]);
@@ -111,9 +121,9 @@ describe('TCP options', () => {
     expect(() => client.setKeepAlive('yes' as unknown as boolean)).toThrow(code('ERR_INVALID_ARG_TYPE'));
     expect(() => client.setKeepAlive({ idle: 0 })).toThrow(code('ERR_OUT_OF_RANGE'));
     expect(() => client.setKeepAlive({ count: 1.5 })).toThrow(code('ERR_OUT_OF_RANGE'));
-    expect(() => connect({ host: '127.0.0.1', port: 1, keepAlive: { interval: -5 } })).toThrow(code('ERR_OUT_OF_RANGE'));
-    expect(() => connect({ path: '/tmp/x.sock', userTimeout: 1000 })).toThrow(code('ERR_INVALID_ARG_VALUE'));
-    expect(() => listen({ path: '/tmp/x.sock', keepAlive: true })).toThrow(code('ERR_INVALID_ARG_VALUE'));
+    expect(() => connect({ engine, host: '127.0.0.1', port: 1, keepAlive: { interval: -5 } })).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => connect({ engine, path: '/tmp/x.sock', userTimeout: 1000 })).toThrow(code('ERR_INVALID_ARG_VALUE'));
+    expect(() => listen({ engine, path: '/tmp/x.sock', keepAlive: true })).toThrow(code('ERR_INVALID_ARG_VALUE'));
   });
 
   it('a Unix-domain socket refuses TCP options with SocketError', async () => {

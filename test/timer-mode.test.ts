@@ -2,6 +2,9 @@
 // the same error classes, codes and fields, no byte lost to a timeout, close
 // wakes a pending op with SocketClosedError, and an expired deadline is a
 // timeout without a syscall. The same assertions run in both modes.
+// Threads engine only: the 'loop' engine has one timer (its deadline
+// thread), refused as 'sockopt' (bad-input) and covered by the suites that
+// run against both engines.
 import { describe, expect, it } from 'vitest';
 import {
   AcceptTimeoutError,

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "check.h"
+#include "deadline_test.h"
 #include "engine_test.h"
 #include "gate_test.h"
 #include "pool_test.h"
@@ -114,6 +115,14 @@ int main(int argc, char** argv) {
       std::printf("retime: %d rounds: %d moved into the past while blocked, %d moved later while blocked, "
                   "%d raced (%d timed out), no byte lost or doubled\n",
                   s.rounds, s.earlier, s.later, s.raced, s.raced_timeouts);
+    }
+    if (want("deadline")) {
+      dog.Phase("deadline");
+      RunDeadlineScenarios();
+      DeadlineStats s = RunDeadlineRace(rng, budget_ns / 2, 3000);
+      std::printf("deadline: scenarios done; race %d rounds, %ld decided on readiness, %ld at the deadline "
+                  "(%ld timed out)\n",
+                  s.rounds, s.ready_wins, s.deadline_wins, s.timeouts);
     }
     if (want("shutdown")) {
       dog.Phase("shutdown");

@@ -23,7 +23,7 @@
 #include <thread>
 
 #include "../../native/clock.h"
-#include "../../native/engine.h"
+#include "../../native/threads_engine.h"
 #include "../../native/platform.h"
 #include "check.h"
 #include "counting_sink.h"
@@ -79,9 +79,9 @@ TestOp* NewRead(const std::shared_ptr<kts::Handle>& h, kts::TimerMode timer, int
 
 // Submits op and waits for its single completion (inline or via the sink).
 // Returns false when it did not settle within limit_ns.
-bool Settle(kts::Engine& engine, CountingSink& sink, TestOp* op, long* delivered, bool submit,
+bool Settle(kts::ThreadsEngine& engine, CountingSink& sink, TestOp* op, long* delivered, bool submit,
             int64_t limit_ns) {
-  if (submit && engine.Submit(op)) {
+  if (submit && engine.Submit(op) == kts::SubmitResult::kFinished) {
     op->sync = true;
     return true;
   }
@@ -99,7 +99,7 @@ RetimeStats RunRetimeTest(Rng& rng, int64_t budget_ns, int max_rounds) {
   RetimeStats st;
   CountingSink sink;
   long delivered = 0;
-  kts::Engine engine(&sink, 64 * 1024, 5000);
+  kts::ThreadsEngine engine(&sink, 64 * 1024, 5000);
   const int64_t until = NowNs() + budget_ns;
   // Where a blocked read sleeps in each timer mode (poll(2) on the portable paths).
   const long blocked_nr[2] = {SYS_recvfrom,
@@ -117,7 +117,7 @@ RetimeStats RunRetimeTest(Rng& rng, int64_t budget_ns, int max_rounds) {
     int kind = static_cast<int>(rng.Between(0, 4));  // 0 earlier, 1 later, 2-4 raced
     TestOp* op = NewRead(h, timer, kts::MonoNowNs() + 30000 * kMs);
     if (kind == 0) {
-      KTS_CHECK(!engine.Submit(op), "a read with nothing to read finished inline");
+      KTS_CHECK(engine.Submit(op) != kts::SubmitResult::kFinished, "a read with nothing to read finished inline");
       ++delivered;
       KTS_CHECK(ThreadBlockedIn(blocked_nr[mode], 2000 * kMs), "read never blocked (mode %d)", mode);
       int64_t t0 = kts::MonoNowNs();
@@ -129,7 +129,7 @@ RetimeStats RunRetimeTest(Rng& rng, int64_t budget_ns, int max_rounds) {
       ++st.earlier;
     } else if (kind == 1) {
       engine.Retime(*h, kts::Direction::kRead, kts::MonoNowNs() + 30 * kMs);
-      KTS_CHECK(!engine.Submit(op), "a read with nothing to read finished inline");
+      KTS_CHECK(engine.Submit(op) != kts::SubmitResult::kFinished, "a read with nothing to read finished inline");
       ++delivered;
       bool blocked = ThreadBlockedIn(blocked_nr[mode], 2000 * kMs);
       int64_t later = kts::MonoNowNs() + static_cast<int64_t>(rng.Between(60, 100)) * kMs;
@@ -142,7 +142,7 @@ RetimeStats RunRetimeTest(Rng& rng, int64_t budget_ns, int max_rounds) {
         ++st.later;
       }
     } else {
-      bool sync = engine.Submit(op);
+      bool sync = engine.Submit(op) == kts::SubmitResult::kFinished;
       if (!sync) ++delivered;
       int n = static_cast<int>(rng.Between(1, 8));
       int send_at = static_cast<int>(rng.Between(0, n));

@@ -1,0 +1,38 @@
+// What both engines do with a handle's lanes and stash: which lane an op
+// runs in, serving a read or accept from what an abandoned op left behind,
+// and finishing an op (its leftover bytes back to the stash, "closed" when
+// close began) while handing the lane to the next queued op.
+#pragma once
+
+#include "engine.h"
+#include "handle.h"
+#include "op.h"
+
+namespace kts {
+
+Lane& LaneOf(Op* op);
+
+// Admits op into its lane, with op->handle->mu held: kFinished when the
+// handle is closing (op failed as closed), kQueued when another op holds
+// the lane (a write's bytes are copied first: it runs after the caller's
+// memory is gone), else kRunning with the lane now held by op.
+SubmitResult AdmitLocked(Op* op);
+
+// Takes a queued op out of its lane and marks it cancelled (mu held).
+void RemoveQueuedLocked(Op* op);
+
+// Cancel of an op no longer queued (mu held): with only_queued it is left
+// alone; a running one is abandoned (its outcome is delivered and ignored,
+// its bytes or connection kept for the next op); a finished one is too late.
+CancelResult CancelStartedLocked(Op* op, bool only_queued);
+
+// Reads and accepts first take what an abandoned op left behind. Returns
+// true when that alone finished op. Locks op->handle->mu.
+bool TakeFromStash(Op* op);
+
+// Marks op finished and returns the next queued op of its lane (now
+// kRunning, the lane still busy), or null (the lane freed). Call with
+// op->handle->mu held.
+Op* FinishAndNextLocked(Op* op);
+
+}  // namespace kts

@@ -1,0 +1,164 @@
+#include "threads_engine.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "clock.h"
+#include "io.h"
+#include "lane.h"
+#include "wake.h"
+
+namespace kts {
+
+ThreadsEngine::ThreadsEngine(CompletionSink* sink, size_t stack_bytes, int idle_ms, int spin_us)
+    : sink_(sink), registry_(std::make_shared<HandleRegistry>(sink)), pool_(stack_bytes, idle_ms, spin_us) {}
+
+ThreadsEngine::~ThreadsEngine() { Shutdown(); }
+
+SubmitResult ThreadsEngine::Submit(Op* op) {
+  Handle& h = *op->handle;
+  Lane& lane = LaneOf(op);
+  {
+    std::lock_guard<std::mutex> lock(h.mu);
+    SubmitResult admitted = AdmitLocked(op);
+    if (admitted != SubmitResult::kRunning) return admitted;
+  }
+  // This thread holds the lane: nothing else can queue behind it until we
+  // return, because only this thread submits.
+  bool finished = TakeFromStash(op);
+  if (!finished) {
+    int fd = h.Acquire();
+    if (fd < 0) {
+      op->Fail(OpStatus::kClosed, 0, "");
+      finished = true;
+    } else {
+      finished = TryNow(*op, h, fd);
+      op->decided_ns = MonoNowNs();
+      h.Release();
+    }
+  }
+  if (finished) {
+    std::lock_guard<std::mutex> lock(h.mu);
+    lane.busy = false;
+    op->state = OpState::kFinished;
+    return SubmitResult::kFinished;
+  }
+  {
+    std::lock_guard<std::mutex> lock(h.mu);
+    op->state = OpState::kRunning;
+  }
+  int err = Continue(op);
+  if (err != 0) {
+    // No thread could be started (EAGAIN from pthread_create): the op fails
+    // here, and so does anything queued behind it meanwhile (none can be).
+    op->Fail(OpStatus::kError, err, "pthread_create");
+    std::lock_guard<std::mutex> lock(h.mu);
+    lane.busy = false;
+    op->state = OpState::kFinished;
+    return SubmitResult::kFinished;
+  }
+  return SubmitResult::kRunning;
+}
+
+int ThreadsEngine::Continue(Op* op) { return pool_.Submit([this, op] { RunLane(op); }); }
+
+void ThreadsEngine::Execute(Op* op) {
+  if (TakeFromStash(op)) return;
+  Handle& h = *op->handle;
+  int fd = h.Acquire();
+  if (fd < 0) return op->Fail(OpStatus::kClosed, 0, "");
+  SetRunner(op, true);
+  RunBlocking(*op, h, fd);
+  SetRunner(op, false);
+  op->decided_ns = MonoNowNs();
+  h.Release();
+}
+
+// Records (or clears) this thread as the one running op, for Retime's
+// wake-up. Set after Acquire and cleared before Release.
+void ThreadsEngine::SetRunner(Op* op, bool running) {
+  Lane& lane = LaneOf(op);
+  std::lock_guard<std::mutex> lock(op->handle->mu);
+  lane.running = running ? op : nullptr;
+  if (running) lane.runner = pthread_self();
+}
+
+void ThreadsEngine::RunLane(Op* op) {
+  while (op != nullptr) {
+    Execute(op);
+    Op* next;
+    {
+      std::lock_guard<std::mutex> lock(op->handle->mu);
+      next = FinishAndNextLocked(op);
+    }
+    sink_->Complete(op);
+    op = next;
+  }
+}
+
+CancelResult ThreadsEngine::Cancel(Op* op, bool only_queued) {
+  Handle& h = *op->handle;
+  {
+    std::lock_guard<std::mutex> lock(h.mu);
+    switch (op->state) {
+      case OpState::kQueued:
+        RemoveQueuedLocked(op);
+        break;
+      default:
+        return CancelStartedLocked(op, only_queued);
+    }
+  }
+  sink_->Complete(op);
+  return CancelResult::kRemoved;
+}
+
+bool ThreadsEngine::Close(Handle& h) {
+  std::vector<Op*> unstarted;
+  h.BeginClose(&unstarted);
+  for (Op* op : unstarted) sink_->Complete(op);
+  std::lock_guard<std::mutex> lock(h.mu);
+  return h.fd_closed();
+}
+
+void ThreadsEngine::Shutdown() {
+  std::vector<Op*> unstarted;
+  registry_->ForEach([&](Handle* h) { h->BeginClose(&unstarted); });
+  for (Op* op : unstarted) sink_->Complete(op);
+  pool_.Shutdown();
+}
+
+bool ThreadsEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
+  int d = static_cast<int>(dir);
+  std::lock_guard<std::mutex> lock(h.mu);
+  if (h.closing()) return false;
+  h.deadline_ns[d].store(deadline_ns);
+  h.deadline_gen[d].fetch_add(1);
+  Lane& lane = dir == Direction::kRead ? h.read_lane : h.write_lane;
+  Op* op = lane.running;
+  if (op == nullptr) return true;  // queued ops read the new deadline when they start
+  // The runner holds a reference (Acquire) until it clears lane.running
+  // under mu, which we hold: the fd is open and the thread alive. First the
+  // kernel timeout for any call it enters from now on, then the signal for
+  // a call already blocked (wake.h explains the order).
+  int64_t deadline = EarlierDeadline(op->deadline_ns, deadline_ns);
+  int64_t left = deadline == 0 ? -1 : std::max<int64_t>(deadline - MonoNowNs(), 0);
+  timeval tv = TimevalFromUs(TimeoUs(left));
+  // A failure (EBADF after a macOS close's dup2, say) leaves the signal to
+  // do the work: the woken thread sets the timeout itself.
+  setsockopt(h.fd_held(), SOL_SOCKET, dir == Direction::kRead ? SO_RCVTIMEO : SO_SNDTIMEO, &tv,
+             sizeof tv);
+  wake::Thread(lane.runner);
+  return true;
+}
+
+void ThreadsEngine::SetRef(Handle& h, bool ref) {
+  (void)h;
+  (void)ref;
+}
+
+}  // namespace kts
