@@ -14,6 +14,7 @@ const { spawnPeers } = require('./peers/spawn');
 const { writeHtml } = require('./report/html');
 const { RESULTS, writeJson } = require('./report/json');
 const { machineLine, markdown } = require('./report/tables');
+const { kLoopTargets } = require('./report/targets');
 
 const SCENARIOS = {
   lateness: () => require('./scenarios/lateness').lateness,
@@ -103,6 +104,7 @@ async function main() {
     await peers.stop();
   }
   report.durationMs = Date.now() - started;
+  report.kLoopTargets = kLoopTargets(report);
   progressDone();
   const json = writeJson(report, path.join(opts.out, 'latest.json'));
   const html = writeHtml(report, path.join(opts.out, 'latest.html'));

@@ -30,7 +30,7 @@ function latenessSection(lateness) {
   return `<h2>Timeout lateness</h2><p>Each dot is one read that timed out: how long after its deadline JavaScript saw the timeout (JS) or, for K, the kernel decided it (kernel). Solid mark p50, dashed p99; the red line is the deadline.</p>${charts}`;
 }
 
-const CONTENDER_COLORS = { K: '#1f77b4', 'K-poll': '#17becf', 'net+timer': '#7f7f7f' };
+const CONTENDER_COLORS = { K: '#1f77b4', 'K-poll': '#17becf', 'K-loop': '#9467bd', 'net+timer': '#7f7f7f' };
 
 function ratioSection(report) {
   const bars = [];
@@ -55,6 +55,16 @@ function ratioSection(report) {
   return `<h2>Throughput as a ratio to net.Socket</h2><p>Same run, same machine; the dashed line is parity (1.0x). Ping-pong peer: child = another process, same = this process.</p>${barChart(bars, { unit: 'x net.Socket', reference: 1, labelW: 300 })}`;
 }
 
+function cpuSection(pp) {
+  if (!pp || !pp.rows) return '';
+  const bars = pp.rows.flatMap((c) =>
+    c.results
+      .filter((r) => r.contender !== 'net' && r.cpuRatioToNet !== null)
+      .map((r) => ({ label: `${r.contender}: ${c.peer}, ${c.connections} conn, ${c.messageBytes} B`, value: r.cpuRatioToNet, text: `${r.cpuRatioToNet}x`, color: CONTENDER_COLORS[r.contender] })),
+  );
+  return `<h2>CPU per round trip as a ratio to net.Socket</h2><p>CPU time (process.cpuUsage) of the process that runs the contender, per ping-pong round trip, median round; the dashed line is parity. Lower is better.</p>${barChart(bars, { unit: 'x net.Socket CPU', reference: 1, labelW: 300 })}`;
+}
+
 function tableHtml(t) {
   const head = t.head.length ? `<tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>` : '';
   const rows = t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
@@ -74,6 +84,7 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}svg{display:
 ${raceSection(report.scenarios.race)}
 ${latenessSection(report.scenarios.lateness)}
 ${ratioSection(report)}
+${cpuSection(report.scenarios.pingpong)}
 <h2>All figures</h2>
 ${tables(report).map(tableHtml).join('\n')}
 </body></html>

@@ -3,7 +3,8 @@
 // contender, each with one pending read and a 1 s timeout, and reports
 // lateness (and EARLY firings), peak RSS, threads and CPU time while
 // waiting (its own process, so RSS and threads are this contender's alone).
-// argv: <contender> <N> <port> <timeoutMs>
+// argv: <contender> <N> <port,port,...> <timeoutMs>: the connections go to
+// the ports in turn (see SCALE_PORTS in peers/servers.js).
 const fs = require('node:fs');
 const { kernelContender, kernelNames } = require('../contenders/kernel');
 const { firings } = require('../lib/early');
@@ -12,9 +13,9 @@ const { userlandContenders } = require('../contenders/userland');
 const { nowMs } = require('../lib/clock');
 const { summarize } = require('../lib/stats');
 
-const [name, nArg, portArg, timeoutArg] = process.argv.slice(2);
+const [name, nArg, portsArg, timeoutArg] = process.argv.slice(2);
 const N = Number(nArg);
-const port = Number(portArg);
+const ports = portsArg.split(',').map(Number);
 const TIMEOUT = Number(timeoutArg);
 
 function contender() {
@@ -40,7 +41,7 @@ async function main() {
   const conns = [];
   const connect0 = nowMs();
   for (let i = 0; i < N; i += 100) {
-    conns.push(...(await Promise.all(Array.from({ length: Math.min(100, N - i) }, () => c.open(port)))));
+    conns.push(...(await Promise.all(Array.from({ length: Math.min(100, N - i) }, (_, j) => c.open(ports[(i + j) % ports.length])))));
   }
   const connectMs = nowMs() - connect0;
   const before = sample();

@@ -35,9 +35,9 @@ function startHolder(args, hard, prlimit) {
   return fork(HOLDER, args, { stdio });
 }
 
-function hold(name, n, port, limits, prlimit) {
+function hold(name, n, ports, limits, prlimit) {
   return new Promise((resolve) => {
-    const child = startHolder([name, String(n), String(port), String(TIMEOUT_MS)], limits && limits.hard, prlimit);
+    const child = startHolder([name, String(n), ports.join(','), String(TIMEOUT_MS)], limits && limits.hard, prlimit);
     let result = { contender: name, connections: n, error: 'no result (killed after 120 s)' };
     const kill = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('message', (m) => (result = m));
@@ -89,7 +89,7 @@ async function scale(ctx) {
         continue;
       }
       ctx.progress(`scale: ${c.name}, ${n} pending reads`);
-      atN.push(await hold(c.name, n, ctx.ports.silent, limits, prlimit));
+      atN.push(await hold(c.name, n, ctx.ports.scale, limits, prlimit));
     }
     const ref = atN.find((r) => r.contender === RSS_REFERENCE && !r.error && !r.skipped);
     for (const r of atN) r.rssRatioToReference = ref && !r.error && !r.skipped ? ratio(r.peakRssMB, ref.peakRssMB) : null;
