@@ -49,22 +49,23 @@ function bulkTargets(bulk) {
 
 function scaleTargets(scale) {
   const out = [];
+  const p99 = (s) => (s && s.n ? s.p99 : null);
   for (const n of scale.sizes || []) {
     const r = scale.rows.find((x) => x.contender === CONTENDER && x.connections === n);
-    const ok = r && !r.error && !r.skipped;
-    const p99 = (s) => (s && s.n ? s.p99 : null);
-    const check = (value, limit) => (ok && value !== null && value !== undefined ? value <= limit : null);
-    const why = r && (r.error || r.skipped) ? (r.error || r.skipped).split('\n')[0] : '-';
-    out.push(
-      { target: `scale N=${n}: <= ${SCALE.threads} threads`, measured: ok ? `${r.peakThreads} threads` : why, verdict: verdict(check(ok && r.peakThreads, SCALE.threads)) },
-      {
-        target: `scale N=${n}: RSS <= ${SCALE.rssRatio}x ${scale.rssReference} (net.Socket + setTimeout)`,
-        measured: ok ? `${fx(r.rssRatioToReference)} (${r.peakRssMB} MB)` : why,
-        verdict: verdict(check(ok && r.rssRatioToReference, SCALE.rssRatio)),
-      },
-      { target: `scale N=${n}: decided p99 <= ${SCALE.kernelP99Ms} ms late`, measured: ok && p99(r.lateKernel) !== null ? `${p99(r.lateKernel)} ms` : ok ? 'no decidedAt' : why, verdict: verdict(check(ok && p99(r.lateKernel), SCALE.kernelP99Ms)) },
-      { target: `scale N=${n}: seen by JS p99 <= ${SCALE.jsP99Ms} ms late`, measured: ok ? `${p99(r.lateJs)} ms` : why, verdict: verdict(check(ok && p99(r.lateJs), SCALE.jsP99Ms)) },
-    );
+    const failed = !r ? 'no row' : r.error || r.skipped ? (r.error || r.skipped).split('\n')[0] : null;
+    // [target, the figure (null when not measured), its text, the limit]
+    const checks = [
+      [`<= ${SCALE.threads} threads`, failed ? null : r.peakThreads, (v) => `${v} threads`, SCALE.threads],
+      [`RSS <= ${SCALE.rssRatio}x ${scale.rssReference} (net.Socket + setTimeout)`, failed ? null : r.rssRatioToReference, (v) => `${fx(v)} (${r.peakRssMB} MB)`, SCALE.rssRatio],
+      [`decided p99 <= ${SCALE.kernelP99Ms} ms late`, failed ? null : p99(r.lateKernel), (v) => `${v} ms`, SCALE.kernelP99Ms],
+      [`seen by JS p99 <= ${SCALE.jsP99Ms} ms late`, failed ? null : p99(r.lateJs), (v) => `${v} ms`, SCALE.jsP99Ms],
+    ];
+    for (const [target, value, text, limit] of checks) {
+      const missing = value === null || value === undefined;
+      // A holder that failed misses its targets; a skipped one was not measured.
+      const ok = missing ? (r && r.error ? false : null) : value <= limit;
+      out.push({ target: `scale N=${n}: ${target}`, measured: missing ? failed || 'no figure' : text(value), verdict: verdict(ok) });
+    }
   }
   return out;
 }
