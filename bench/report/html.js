@@ -1,11 +1,11 @@
 'use strict';
 // bench/results/latest.html: one self-contained page (inline SVG and CSS,
-// no scripts, no network). The race and the lateness pictures come first,
-// then the ratio bars, then every table.
+// no scripts, no network). K-loop's targets come first, then the race and
+// the lateness pictures, then the ratio bars, then every table.
 const fs = require('node:fs');
 const path = require('node:path');
 const { barChart, esc, stripPlot } = require('./svg');
-const { machineLine, tables } = require('./tables');
+const { machineLine, scenarioTables, targetsTable } = require('./tables');
 const { RESULTS } = require('./json');
 
 function raceSection(race) {
@@ -71,6 +71,11 @@ function tableHtml(t) {
   return `<h3>${esc(t.title)}</h3>${t.note ? `<p>${esc(t.note)}</p>` : ''}<table>${head}${rows}</table>`;
 }
 
+function targetsSection(report) {
+  const t = targetsTable(report);
+  return t ? `<h2>K-loop against its targets</h2>${tableHtml(t)}` : '';
+}
+
 function renderHtml(report) {
   const env = report.env;
   return `<!doctype html>
@@ -81,12 +86,13 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}svg{display:
 .meta{color:#555}</style></head><body>
 <h1>kernel-timeout-socket benchmark</h1>
 <p class="meta">${esc(machineLine(env))}. ${report.quick ? '<b>--quick run</b> (fewer samples, smaller N). ' : ''}Run at ${esc(report.startedAt)}, took ${(report.durationMs / 1000).toFixed(1)} s. Load average at start: ${esc(env.loadAvgAtStart.join(', '))}. Figures are noisy on a shared machine: read ratios within one run, not absolute numbers across runs.</p>
+${targetsSection(report)}
 ${raceSection(report.scenarios.race)}
 ${latenessSection(report.scenarios.lateness)}
 ${ratioSection(report)}
 ${cpuSection(report.scenarios.pingpong)}
 <h2>All figures</h2>
-${tables(report).map(tableHtml).join('\n')}
+${scenarioTables(report).map(tableHtml).join('\n')}
 </body></html>
 `;
 }

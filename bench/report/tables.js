@@ -9,19 +9,22 @@ const x = (r) => (r === null || r === undefined ? '-' : `${r.toFixed(2)}x`);
 const early = (fi) => (fi ? `${fi.early} of ${fi.early + fi.late}` : '-');
 const peerName = (c) => (c.peer === 'child' ? 'child process' : 'same process');
 
+/** The table of K-loop's targets (report/targets.js), or null when no scenario of theirs ran. */
+function targetsTable(report) {
+  const targets = kLoopTargets(report);
+  if (!targets.length) return null;
+  return {
+    title: "K-loop against issue 9's targets (ratios to net.Socket in this run)",
+    note: `K-loop: ${report.contenders.kLoop}.`,
+    head: ['target', 'measured', 'verdict'],
+    rows: targets.map((t) => [t.target, t.measured, report.contenders.kLoopIsLoopEngine ? t.verdict : `${t.verdict} (stand-in)`]),
+  };
+}
+
 /** [{ title, note, head: [...], rows: [[...]] }] for every scenario present. */
-function tables(report) {
+function scenarioTables(report) {
   const s = report.scenarios;
   const out = [];
-  const targets = kLoopTargets(report);
-  if (targets.length) {
-    out.push({
-      title: "K-loop against issue 9's targets (ratios to net.Socket in this run)",
-      note: `K-loop: ${report.contenders.kLoop}.`,
-      head: ['target', 'measured', 'verdict'],
-      rows: targets.map((t) => [t.target, t.measured, report.contenders.kLoopIsLoopEngine ? t.verdict : `${t.verdict} (stand-in)`]),
-    });
-  }
   if (s.lateness && s.lateness.rows) {
     out.push({
       title: '1. Timeout lateness (ms after the deadline: p50 / p99 / max)',
@@ -90,6 +93,12 @@ function tables(report) {
   return out;
 }
 
+/** The targets table, then every scenario's. */
+function tables(report) {
+  const targets = targetsTable(report);
+  return targets ? [targets, ...scenarioTables(report)] : scenarioTables(report);
+}
+
 function markdown(report) {
   const lines = [];
   for (const t of tables(report)) {
@@ -109,4 +118,4 @@ function machineLine(env) {
   return `Linux ${env.kernel}, ${env.cpuCount} CPU (${env.cpuModel}), HZ ${env.hz ?? env.hzFromRcvtimeo ?? '?'}, Node ${env.node}`;
 }
 
-module.exports = { tables, markdown, machineLine };
+module.exports = { tables, scenarioTables, targetsTable, markdown, machineLine };
