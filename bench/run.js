@@ -52,11 +52,12 @@ async function rcvtimeoReadback(port) {
   }
 }
 
-/** What the K-loop rows measure, for the report. */
-function kLoopStatus(engine) {
-  if (engine === 'loop') return 'measured (sock.engine is loop)';
-  if (engine === null) return 'STAND-IN: this build has no engine option, so K-loop rows measure the threads engine';
-  return `STAND-IN: connect({ engine: 'loop' }) gave sock.engine = ${engine}`;
+/** What the K-loop rows measure, for the report (`loop` from detectLoopEngine). */
+function kLoopStatus(loop) {
+  if (loop.error) return `NOT MEASURED: connect({ engine: 'loop' }) failed (${loop.error})`;
+  if (loop.engine === 'loop') return 'measured (sock.engine is loop)';
+  if (loop.engine === null) return 'STAND-IN: this build has no engine option, so K-loop rows measure the threads engine';
+  return `STAND-IN: connect({ engine: 'loop' }) gave sock.engine = ${loop.engine}`;
 }
 
 async function main() {
@@ -68,16 +69,17 @@ async function main() {
   let failed = false;
   try {
     const hasPoll = await detectPollTimer(peers.ports.silent);
-    const loopEngine = await detectLoopEngine(peers.ports.silent);
-    const contenders = timeoutContenders(hasPoll);
-    const throughput = throughputContenders(hasPoll);
+    const loop = await detectLoopEngine(peers.ports.silent);
+    const offered = { poll: hasPoll, loop: !loop.error };
+    const contenders = timeoutContenders(offered);
+    const throughput = throughputContenders(offered);
     report.env = environment(await rcvtimeoReadback(peers.ports.silent));
     report.contenders = {
       timeouts: contenders.map((c) => c.name),
       throughput: throughput.map((c) => c.name),
       kPoll: hasPoll ? 'measured' : 'not offered by this build (connect() ignores a timer option)',
-      kLoop: kLoopStatus(loopEngine),
-      kLoopIsLoopEngine: loopEngine === 'loop',
+      kLoop: kLoopStatus(loop),
+      kLoopIsLoopEngine: loop.engine === 'loop',
     };
     for (const [i, name] of opts.only.entries()) {
       const step = `[${i + 1}/${opts.only.length}]`;

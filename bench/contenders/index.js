@@ -4,9 +4,9 @@
 const { detectPollTimer, kernelContender, kernelNames } = require('./kernel');
 const { userlandContenders } = require('./userland');
 
-/** `hasPoll`: whether this build offers K-poll (detectPollTimer). */
-function timeoutContenders(hasPoll) {
-  return [...kernelNames(hasPoll).map((n) => kernelContender(n)), ...userlandContenders()];
+/** `offered`: { poll, loop }, whether this build has K-poll and K-loop. */
+function timeoutContenders(offered) {
+  return [...kernelNames(offered).map((n) => kernelContender(n)), ...userlandContenders()];
 }
 
 module.exports = { timeoutContenders, detectPollTimer };

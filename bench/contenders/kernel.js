@@ -37,23 +37,32 @@ async function detectPollTimer(port) {
 }
 
 /**
- * Which engine `connect({ engine: 'loop' })` really gives (issue 9): the
- * socket's own `engine` property, or null when this build has no such
- * property (then the option is ignored and K-loop runs the threads engine,
- * a stand-in the report says it is).
+ * What `connect({ engine: 'loop' })` gives (issue 9): { engine } with the
+ * socket's own `engine` property, null when this build has no such property
+ * (then the option is ignored and K-loop runs the threads engine, a
+ * stand-in the report says it is); or { error } when the connect fails
+ * (then there is no K-loop to measure).
  */
 async function detectLoopEngine(port) {
-  const s = await kts.connect({ host: HOST, port, timeout: 2000, ...VARIANTS['K-loop'] });
+  let s;
   try {
-    return typeof s.engine === 'string' ? s.engine : null;
+    s = await kts.connect({ host: HOST, port, timeout: 2000, ...VARIANTS['K-loop'] });
+  } catch (err) {
+    return { error: `${err.code || err.name}: ${err.message}` };
+  }
+  try {
+    return { engine: typeof s.engine === 'string' ? s.engine : null };
   } finally {
     await s.close();
   }
 }
 
-/** The kernel contenders to measure, in report order. */
-function kernelNames(hasPoll) {
-  return Object.keys(VARIANTS).filter((n) => hasPoll || n !== 'K-poll');
+/**
+ * The kernel contenders to measure, in report order; `offered` says whether
+ * this build has K-poll and K-loop ({ poll, loop }, from the detect calls).
+ */
+function kernelNames(offered) {
+  return Object.keys(VARIANTS).filter((n) => (n !== 'K-poll' || offered.poll) && (n !== 'K-loop' || offered.loop));
 }
 
 /** A kernel contender by name: 'K', 'K-poll' or 'K-loop'. */

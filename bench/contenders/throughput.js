@@ -117,9 +117,9 @@ function kernelThroughput(name) {
   };
 }
 
-/** `hasPoll`: whether this build offers K-poll (detectPollTimer). */
-function throughputContenders(hasPoll) {
-  return [netContender('net', false), netContender('net+timer', true), ...kernelNames(hasPoll).map((n) => kernelThroughput(n))];
+/** `offered`: { poll, loop }, whether this build has K-poll and K-loop. */
+function throughputContenders(offered) {
+  return [netContender('net', false), netContender('net+timer', true), ...kernelNames(offered).map((n) => kernelThroughput(n))];
 }
 
 module.exports = { throughputContenders };

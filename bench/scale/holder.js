@@ -19,7 +19,7 @@ const ports = portsArg.split(',').map(Number);
 const TIMEOUT = Number(timeoutArg);
 
 function contender() {
-  if (kernelNames(true).includes(name)) return kernelContender(name);
+  if (kernelNames({ poll: true, loop: true }).includes(name)) return kernelContender(name);
   return userlandContenders().find((c) => c.name === name);
 }
 
