@@ -69,7 +69,7 @@ async function pingpong(ctx) {
   // so background load on the shared machine and the order of measurement
   // hit them alike. The best round is the figure (load only ever slows a
   // round down); the median and every round stay in the JSON.
-  const windowMs = ctx.quick ? 250 : 300;
+  const windowMs = ctx.quick ? 150 : 300;
   const rounds = ctx.quick ? 1 : 5;
   const local = await startServers();
   const rows = [];
