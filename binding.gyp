@@ -5,11 +5,18 @@
       "sources": [
         "native/addon.cc",
         "native/address.cc",
+        "native/claim.cc",
+        "native/deadline_thread.cc",
         "native/delivery.cc",
         "native/engine.cc",
         "native/errno_names.cc",
         "native/handle.cc",
-        "native/io.cc",
+        "native/io_blocking.cc",
+        "native/io_fast.cc",
+        "native/io_poll.cc",
+        "native/io_steps.cc",
+        "native/lane.cc",
+        "native/loop_engine.cc",
         "native/platform_posix.cc",
         "native/result.cc",
         "native/scratch.cc",
@@ -17,7 +24,8 @@
         "native/socket_wrap_tcp.cc",
         "native/tcp_info.cc",
         "native/tcp_options.cc",
-        "native/thread_pool.cc"
+        "native/thread_pool.cc",
+        "native/threads_engine.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -8,7 +8,8 @@ import { run } from './operation.js';
 import { literal, resolveHost, type Resolved } from './resolve.js';
 import { internal, KernelSocket } from './socket.js';
 import { applyTcpSettings, validateTcpOptions, type TcpOptions, type TcpSettings } from './tcp-options.js';
-import { DEFAULT_TIMER, timerCode, validateTimer, type TimerMode } from './timer-mode.js';
+import { validateEngine, type Engine } from './engine.js';
+import { defaultTimer, timerCode, validateTimerFor, type TimerMode } from './timer-mode.js';
 import {
   invalidArgType,
   invalidArgValue,
@@ -34,8 +35,10 @@ export interface ConnectOptions extends TcpOptions {
   readTimeout?: number;
   /** Default write timeout of the socket, ms. 0 = none. */
   writeTimeout?: number;
-  /** Kernel timer of the connect and default of the socket: 'sockopt' (default) or 'poll'. */
+  /** Kernel timer of the connect and default of the socket: 'sockopt' (default) or 'poll'; only 'poll' with engine 'loop'. */
   timer?: TimerMode;
+  /** What runs the socket's operations: 'threads' (default) or 'loop' (README, choosing an engine). */
+  engine?: Engine;
   signal?: AbortSignal;
 }
 
@@ -43,10 +46,12 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
   if (options === undefined) throw invalidArgType('options', 'of type object', options);
   const o = validateObject<ConnectOptions>(options, 'options');
   const timeout = validateTimeout(o.timeout, 'options.timeout', 0);
+  const engine = validateEngine(o.engine, 'options.engine');
   const timeouts = {
     readTimeout: validateTimeout(o.readTimeout, 'options.readTimeout', 0),
     writeTimeout: validateTimeout(o.writeTimeout, 'options.writeTimeout', 0),
-    timer: validateTimer(o.timer, 'options.timer', DEFAULT_TIMER),
+    timer: validateTimerFor(engine, o.timer, 'options.timer', defaultTimer(engine)),
+    engine,
     tcp: validateTcpOptions(o, o.path === undefined),
   };
   const signal = validateSignal(o.signal);
@@ -83,12 +88,12 @@ function connectTo(
   port: number,
   timeout: number,
   signal: AbortSignal | undefined,
-  timeouts: { readTimeout: number; writeTimeout: number; timer: TimerMode; tcp: TcpSettings },
+  timeouts: { readTimeout: number; writeTimeout: number; timer: TimerMode; engine: Engine; tcp: TcpSettings },
 ): Promise<KernelSocket> {
   if (signal?.aborted) return Promise.reject(abortError(signal));
   let native;
   try {
-    native = openSocket(family, false);
+    native = openSocket(family, false, timeouts.engine);
   } catch (err) {
     return Promise.reject(err);
   }

@@ -34,3 +34,4 @@ export {
   type TcpOptionsReadback,
 } from './tcp-options.js';
 export { type TimerMode } from './timer-mode.js';
+export { type Engine } from './engine.js';

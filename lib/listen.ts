@@ -6,7 +6,8 @@ import { literal, resolveHost } from './resolve.js';
 import { KernelServer } from './server.js';
 import { internal } from './socket.js';
 import { validateTcpOptions, type TcpOptions } from './tcp-options.js';
-import { DEFAULT_TIMER, validateTimer, type TimerMode } from './timer-mode.js';
+import { validateEngine, type Engine } from './engine.js';
+import { defaultTimer, validateTimerFor, type TimerMode } from './timer-mode.js';
 import {
   invalidArgValue,
   validateInteger,
@@ -33,8 +34,10 @@ export interface ListenOptions extends TcpOptions {
   readTimeout?: number;
   /** Default write timeout of accepted sockets, ms. */
   writeTimeout?: number;
-  /** Kernel timer of accepts and default of accepted sockets: 'sockopt' (default) or 'poll'. */
+  /** Kernel timer of accepts and default of accepted sockets: 'sockopt' (default) or 'poll'; only 'poll' with engine 'loop'. */
   timer?: TimerMode;
+  /** What runs the server's accepts and its accepted sockets: 'threads' (default) or 'loop'. */
+  engine?: Engine;
   /** Aborting closes the server (as with Node's server.listen({ signal })). */
   signal?: AbortSignal;
 }
@@ -43,17 +46,19 @@ export function listen(options: ListenOptions = {}): Promise<KernelServer> {
   const o = validateObject<ListenOptions>(options, 'options');
   const backlog = o.backlog === undefined ? 511 : validateInteger(o.backlog, 'options.backlog', 0, 2 ** 31 - 1);
   const acceptTimeout = validateTimeout(o.acceptTimeout, 'options.acceptTimeout', 0);
+  const engine = validateEngine(o.engine, 'options.engine');
   const defaults = {
     readTimeout: validateTimeout(o.readTimeout, 'options.readTimeout', 0),
     writeTimeout: validateTimeout(o.writeTimeout, 'options.writeTimeout', 0),
-    timer: validateTimer(o.timer, 'options.timer', DEFAULT_TIMER),
+    timer: validateTimerFor(engine, o.timer, 'options.timer', defaultTimer(engine)),
+    engine,
     tcp: validateTcpOptions(o, o.path === undefined),
   };
   const signal = validateSignal(o.signal);
 
   const bindTo = (family: FamilyCode, address: string, port: number, path?: string): KernelServer => {
     if (signal?.aborted) throw abortError(signal);
-    const native = openSocket(family, true);
+    const native = openSocket(family, true, engine);
     const failed = native.listen(address, port, backlog);
     if (failed) {
       native.close();

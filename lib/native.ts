@@ -44,6 +44,12 @@ export enum Cancel {
 /** Facade family codes: 4, 6, or 0 for a Unix path. */
 export type FamilyCode = 0 | 4 | 6;
 
+/** Which engine runs a socket's ops (native/engine.h), fixed at open(). */
+export enum EngineCode {
+  Threads = 0,
+  Loop = 1,
+}
+
 /** TimerMode in native/op.h: how an op that must wait is timed. */
 export enum TimerCode {
   Sockopt = 0,
@@ -126,7 +132,7 @@ export interface NativeSocket {
 }
 
 export interface NativeSocketClass {
-  open(family: FamilyCode, listener: boolean): NativeSocket | NativeResult;
+  open(family: FamilyCode, listener: boolean, engine: EngineCode): NativeSocket | NativeResult;
   timeoutReadback(ms: number, which: 'recv' | 'send'): number | NativeResult;
   capabilities(): NativeCapabilities;
 }

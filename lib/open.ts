@@ -1,9 +1,10 @@
 // A fresh native socket of one family, or the typed error for why not.
 import { systemError } from './errors.js';
+import { engineCode, type Engine } from './engine.js';
 import { addon, isResult, type FamilyCode, type NativeSocket } from './native.js';
 
-export function openSocket(family: FamilyCode, listener: boolean): NativeSocket {
-  const s = addon.NativeSocket.open(family, listener);
+export function openSocket(family: FamilyCode, listener: boolean, engine: Engine): NativeSocket {
+  const s = addon.NativeSocket.open(family, listener, engineCode(engine));
   if (isResult(s)) throw systemError('socket', s);
   return s;
 }

@@ -7,7 +7,8 @@ import type { NativeSocket } from './native.js';
 import { run } from './operation.js';
 import { addressOf, internal, KernelSocket, type SocketAddress, type SocketTimeouts } from './socket.js';
 import { applyTcpSettings, type TcpSettings } from './tcp-options.js';
-import { DEFAULT_TIMER, timerCode, validateTimer, type TimerMode } from './timer-mode.js';
+import { DEFAULT_ENGINE, type Engine } from './engine.js';
+import { DEFAULT_TIMER, timerCode, validateTimerFor, type TimerMode } from './timer-mode.js';
 import { Timeouts } from './timeouts.js';
 import { validateObject, validateSignal } from './validate.js';
 
@@ -56,7 +57,7 @@ export class KernelServer {
     const timeout = this.#accept.forCall(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
     const defaults = this.#socketDefaults;
-    const timer = timerCode(validateTimer(o.timer, 'options.timer', defaults.timer ?? DEFAULT_TIMER));
+    const timer = timerCode(validateTimerFor(this.engine, o.timer, 'options.timer', defaults.timer ?? DEFAULT_TIMER));
     if (this.#closing) return Promise.reject(closedError('accept'));
     const native = this.#native;
     return run({
@@ -81,6 +82,11 @@ export class KernelServer {
   }
 
   /** The default accept timeout as the kernel stores it (0 = none). */
+  /** The engine of this server's accepts and of the sockets it accepts. */
+  get engine(): Engine {
+    return this.#socketDefaults.engine ?? DEFAULT_ENGINE;
+  }
+
   get acceptTimeout(): number {
     return this.#accept.readback;
   }

@@ -18,7 +18,8 @@ import {
   type TcpOptionsReadback,
   type TcpSettings,
 } from './tcp-options.js';
-import { DEFAULT_TIMER, timerCode, validateTimer, type TimerMode } from './timer-mode.js';
+import { DEFAULT_ENGINE, type Engine } from './engine.js';
+import { defaultTimer, timerCode, validateTimerFor, type TimerMode } from './timer-mode.js';
 import { Timeouts } from './timeouts.js';
 import { validateObject, validateReadSize, validateSignal, validateWriteData } from './validate.js';
 
@@ -43,8 +44,10 @@ export interface WriteOptions {
 export interface SocketTimeouts {
   readTimeout?: number;
   writeTimeout?: number;
-  /** Default kernel timer of reads and writes: 'sockopt' (default) or 'poll'. */
+  /** Default kernel timer of reads and writes: 'sockopt' (default) or 'poll'; only 'poll' for engine 'loop'. */
   timer?: TimerMode;
+  /** The engine the native socket was opened with (default 'threads'). */
+  engine?: Engine;
 }
 
 export type SocketAddress = { address: string; port: number; family: 'IPv4' | 'IPv6' } | { path: string };
@@ -58,7 +61,8 @@ export class KernelSocket {
   readonly #native: NativeSocket;
   readonly #read = new Timeouts('recv');
   readonly #write = new Timeouts('send');
-  #timer: TimerMode = DEFAULT_TIMER;
+  readonly #engine: Engine;
+  #timer: TimerMode;
   #closing: Promise<void> | undefined;
 
   /** @internal Use connect() or KernelServer#accept(). */
@@ -71,7 +75,8 @@ export class KernelSocket {
     this.#native = native;
     this.#read.setTimeout(timeouts.readTimeout, 'options.readTimeout');
     this.#write.setTimeout(timeouts.writeTimeout, 'options.writeTimeout');
-    this.#timer = validateTimer(timeouts.timer, 'options.timer', DEFAULT_TIMER);
+    this.#engine = timeouts.engine ?? DEFAULT_ENGINE;
+    this.#timer = validateTimerFor(this.#engine, timeouts.timer, 'options.timer', defaultTimer(this.#engine));
   }
 
   /**
@@ -98,7 +103,7 @@ export class KernelSocket {
     const o = validateObject<ReadOptions>(options, 'options');
     const timeout = this.#read.forCall(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
-    const timer = timerCode(validateTimer(o.timer, 'options.timer', this.#timer));
+    const timer = timerCode(validateTimerFor(this.#engine, o.timer, 'options.timer', this.#timer));
     if (this.#closing) return Promise.reject(closedError('read'));
     if (timeout < 0) return Promise.reject(timeoutError('read', 0));
     const native = this.#native;
@@ -134,7 +139,7 @@ export class KernelSocket {
     const bytes = validateWriteData(data, o.encoding);
     const timeout = this.#write.forCall(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
-    const timer = timerCode(validateTimer(o.timer, 'options.timer', this.#timer));
+    const timer = timerCode(validateTimerFor(this.#engine, o.timer, 'options.timer', this.#timer));
     if (this.#closing) return Promise.reject(closedError('write'));
     if (timeout < 0) return Promise.reject(timeoutError('write', 0));
     const native = this.#native;
@@ -255,13 +260,18 @@ export class KernelSocket {
     return new KernelSocketStream(this, options);
   }
 
+  /** The engine running this socket's operations, fixed when it was created. */
+  get engine(): Engine {
+    return this.#engine;
+  }
+
   /** The default kernel timer of reads and writes ('sockopt' or 'poll'). */
   get timer(): TimerMode {
     return this.#timer;
   }
 
   setTimer(mode: TimerMode): void {
-    this.#timer = validateTimer(mode, 'mode');
+    this.#timer = validateTimerFor(this.#engine, mode, 'mode');
   }
 
   /** TCP_USER_TIMEOUT: ms sent data may stay unacknowledged before the kernel drops the connection (0 = default). */

@@ -9,6 +9,7 @@
 // kernel, then makes the call without waiting. Same errors, same
 // no-byte-lost and close guarantees; SO_RCVTIMEO/SO_SNDTIMEO stay set as a
 // backstop. Costs one more syscall per wait.
+import type { Engine } from './engine.js';
 import { TimerCode } from './native.js';
 import { invalidArgValue } from './validate.js';
 
@@ -21,6 +22,23 @@ export function validateTimer(value: unknown, name: string, fallback?: TimerMode
   if (value === undefined && fallback !== undefined) return fallback;
   if (value !== 'sockopt' && value !== 'poll') throw invalidArgValue(name, value, "must be 'sockopt' or 'poll'");
   return value;
+}
+
+/** The default timer of an engine: 'loop' has only its deadline thread. */
+export function defaultTimer(engine: Engine): TimerMode {
+  return engine === 'loop' ? 'poll' : DEFAULT_TIMER;
+}
+
+/**
+ * validateTimer for a socket of `engine`: the loop engine's deadline thread
+ * is a high-resolution timer, so it is 'poll' and 'sockopt' is refused.
+ */
+export function validateTimerFor(engine: Engine, value: unknown, name: string, fallback?: TimerMode): TimerMode {
+  const mode = validateTimer(value, name, fallback);
+  if (engine === 'loop' && mode === 'sockopt') {
+    throw invalidArgValue(name, value, "must be 'poll' with engine 'loop' (its deadline thread is a high-resolution timer)");
+  }
+  return mode;
 }
 
 export function timerCode(mode: TimerMode): TimerCode {

@@ -25,7 +25,7 @@ int ThreadIdleMs() {
 }
 
 // How long one owned thread spins for work before sleeping: after a task
-// (the pool) and before a read sleeps in recv (io.cc). Wake-ups of sleeping
+// (the pool) and before a read sleeps in recv (io_steps.cc). Wake-ups of sleeping
 // threads dominate ping-pong latency, above all on VMs whose idle vCPUs
 // halt. KTS_SPIN_US=0 turns both off, trading latency for idle CPU.
 int SpinMicros() {
@@ -37,14 +37,25 @@ int SpinMicros() {
 
 }  // namespace
 
+uv_loop_t* LoopOf(Napi::Env env) {
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr)
+    Napi::Error::Fatal("kernel-timeout-socket", "napi_get_uv_event_loop failed");
+  return loop;
+}
+
 AddonData::AddonData(Napi::Env env)
     : delivery(env, &AddonData::Drain, this),
-      engine(&delivery, 256 * 1024, ThreadIdleMs(), SpinMicros()) {
+      engine(&delivery, 256 * 1024, ThreadIdleMs(), SpinMicros()),
+      loop_engine(LoopOf(env), &delivery, &AddonData::SettleFromLoop, this, &engine),
+      env_(env) {
   SetBusyPollMicros(SpinMicros());
+  async_context_ = std::make_unique<Napi::AsyncContext>(env, "kernel-timeout-socket");
 }
 
 Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::Function cb) {
-  if (engine.Submit(op)) {
+  SubmitResult started = op->handle->engine->Submit(op);
+  if (started == SubmitResult::kFinished) {
     Napi::Object r = MakeResult(env, *this, *op);
     delete op;
     return r;
@@ -60,7 +71,7 @@ Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::
   // Negative: queued behind another op of its lane (JavaScript then expires
   // it at its deadline if it never starts); positive: in a syscall now.
   double id = op->id;
-  return Napi::Number::New(env, engine.IsQueued(op) ? -id : id);
+  return Napi::Number::New(env, started == SubmitResult::kQueued ? -id : id);
 }
 
 JsOp* AddonData::Find(uint32_t id) {
@@ -76,27 +87,51 @@ void AddonData::Drain(Napi::Env env, void* self) {
   bool threw = false;
   Napi::Error first_error;
   for (Op* raw : data->delivery.TakeAll()) {
-    std::unique_ptr<JsOp> op(static_cast<JsOp*>(raw));  // freed whatever happens
-    data->pending_.erase(op->id);
-    data->delivery.Drop();
-    // JavaScript already settled an aborted or cancelled op's promise.
-    if (op->abandoned || op->status == OpStatus::kCancelled) continue;
-    try {
-      Napi::Value result = MakeResult(env, *data, *op);
-      Napi::Function cb = op->callback.Value();
-      op.reset();  // drop our references before user code can run
-      cb.Call({result});
-    } catch (const Napi::Error& e) {
-      // A callback threw, or this env is being torn down (a terminated
-      // Worker: Node runs a last wake-up while JavaScript can no longer
-      // run, so MakeResult fails too). Go on: every op taken must be freed,
-      // or an accepted connection in it stays open for good.
-      if (!threw) first_error = e;
-      threw = true;
-    }
+    auto* op = static_cast<JsOp*>(raw);
+    op->handle->engine->Delivered(op);
+    if (!data->Deliver(env, op, false, &first_error)) threw = true;
   }
   data->SettleCloses(env);
   if (threw) first_error.ThrowAsJavaScriptException();
+}
+
+bool AddonData::Deliver(Napi::Env env, JsOp* raw, bool from_loop, Napi::Error* error) {
+  std::unique_ptr<JsOp> op(raw);  // freed whatever happens
+  pending_.erase(op->id);
+  delivery.Drop();
+  // JavaScript already settled an aborted or cancelled op's promise.
+  if (op->abandoned || op->status == OpStatus::kCancelled) return true;
+  try {
+    Napi::Value result = MakeResult(env, *this, *op);
+    Napi::Function cb = op->callback.Value();
+    op.reset();  // drop our references before user code can run
+    if (from_loop) {
+      // Not inside a JavaScript call: MakeCallback runs the microtasks
+      // (the promise reactions) when it returns, as Node's own callbacks do.
+      cb.MakeCallback(env.Global(), {result}, *async_context_);
+    } else {
+      cb.Call({result});
+    }
+    return true;
+  } catch (const Napi::Error& e) {
+    // A callback threw, or this env is being torn down (a terminated
+    // Worker: Node runs a last wake-up while JavaScript can no longer
+    // run, so MakeResult fails too). Go on: every op taken must be freed,
+    // or an accepted connection in it stays open for good.
+    if (error->IsEmpty()) *error = e;
+    return false;
+  }
+}
+
+void AddonData::SettleFromLoop(void* self, Op* op) {
+  auto* data = static_cast<AddonData*>(self);
+  Napi::Env env(data->env_);
+  Napi::HandleScope scope(env);
+  Napi::Error error;
+  if (!data->Deliver(env, static_cast<JsOp*>(op), true, &error)) {
+    // As for any exception thrown by a callback Node makes from the loop.
+    napi_fatal_exception(env, error.Value());
+  }
 }
 
 void AddonData::SettleCloses(Napi::Env env) {
@@ -116,6 +151,7 @@ void AddonData::Teardown() {
   if (torn_down_) return;
   torn_down_ = true;
   // Wake every blocked call and join every owned thread before the env goes.
+  loop_engine.Shutdown();
   engine.Shutdown();
   for (Op* op : delivery.TakeAll()) delete static_cast<JsOp*>(op);
   pending_.clear();
@@ -127,7 +163,8 @@ namespace {
 void MarkProcessExiting() { g_process_exiting.store(true, std::memory_order_release); }
 
 Napi::Value Threads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(AddonData::Of(info.Env()).engine.threads()));
+  AddonData& data = AddonData::Of(info.Env());
+  return Napi::Number::New(info.Env(), static_cast<double>(data.engine.threads() + data.loop_engine.threads()));
 }
 
 Napi::Value Pending(const Napi::CallbackInfo& info) {

@@ -5,11 +5,13 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
 #include "delivery.h"
-#include "engine.h"
+#include "loop_engine.h"
+#include "threads_engine.h"
 
 namespace kts {
 
@@ -41,13 +43,23 @@ class AddonData {
   void Teardown();  // env cleanup hook: close all, join threads, drop refs
 
   Delivery delivery;
-  Engine engine;
+  ThreadsEngine engine;    // 'threads' (default); owns the registry of every handle
+  LoopEngine loop_engine;  // 'loop'
+  // close(cb) waiters keep the loop alive until their fd is closed.
+  void CloseSettled() { delivery.Drop(); }
   Napi::FunctionReference socket_ctor;
 
  private:
   static void Drain(Napi::Env env, void* self);
+  // LoopEngine::SettleNow: delivers op from an event-loop callback.
+  static void SettleFromLoop(void* self, Op* op);
+  // Calls op's callback with its outcome and frees op; false when that
+  // threw (*error holds the first such error).
+  bool Deliver(Napi::Env env, JsOp* op, bool from_loop, Napi::Error* error);
   void SettleCloses(Napi::Env env);
 
+  napi_env env_;
+  std::unique_ptr<Napi::AsyncContext> async_context_;  // for callbacks made from the loop
   std::unordered_map<uint32_t, JsOp*> pending_;
   uint32_t next_id_ = 1;
   std::vector<SocketWrap*> close_waiters_;

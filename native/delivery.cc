@@ -34,6 +34,21 @@ void Delivery::Complete(Op* op) {
   }
 }
 
+void Delivery::FdClosed(Handle* h) {
+  (void)h;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (released_) return;
+  }
+  if (g_process_exiting.load(std::memory_order_acquire)) return;
+  napi_status status = tsfn_.NonBlockingCall();
+  if (status != napi_ok && status != napi_closing) {
+    std::fprintf(stderr, "kernel-timeout-socket: close delivery failed (napi status %d)\n",
+                 static_cast<int>(status));
+    std::abort();
+  }
+}
+
 void Delivery::CallJs(Napi::Env env, Napi::Function, Delivery* self, void*) {
   if (env == nullptr) return;  // TSFN finalizing; teardown owns the queue
   self->drain_(env, self->owner_);

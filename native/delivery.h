@@ -22,6 +22,8 @@ class Delivery : public CompletionSink {
   Delivery(Napi::Env env, DrainFn drain, void* owner);
 
   void Complete(Op* op) override;  // any thread
+  // Any thread: the JS thread then looks at the close(cb) waiters.
+  void FdClosed(Handle* h) override;
 
   // JS thread: one more / one fewer op pending (refs the TSFN from 0 to 1).
   void Hold();

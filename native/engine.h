@@ -1,17 +1,26 @@
-// Runs operations on handles: the fast path on the calling (JS) thread, the
-// rest on owned threads, one op per lane at a time in call order, with
-// cancellation and close. Plain C++: the Node side supplies the sink that
-// delivers finished ops; the sanitizer tests supply one that counts them.
+// What every engine offers the Node side (and the sanitizer tests): start an
+// op, cancel it, close a handle, move a direction's deadline, and whether a
+// handle keeps the event loop alive. Two engines implement it:
+// ThreadsEngine (threads_engine.h: a blocking call with the timeout in the
+// kernel, on an owned thread) and LoopEngine (loop_engine.h: readiness on
+// the event loop, the verdict from a deadline thread). A socket's engine is
+// fixed when it is created: a polled fd is non-blocking, so one socket
+// cannot serve both.
 #pragma once
 
-#include <memory>
-#include <vector>
+#include <cstddef>
+#include <cstdint>
 
 #include "handle.h"
 #include "op.h"
-#include "thread_pool.h"
 
 namespace kts {
+
+enum class SubmitResult {
+  kFinished,  // finished on the calling thread: the caller keeps op and reads its outcome
+  kRunning,   // pending, started: the engine owns op until it passes it to the sink
+  kQueued,    // pending, waiting behind another op of its lane (not started yet)
+};
 
 enum class CancelResult {
   kRemoved = 0,    // was queued, never started: settled as kCancelled via the sink
@@ -24,47 +33,44 @@ enum class CancelResult {
 
 class Engine {
  public:
-  explicit Engine(CompletionSink* sink, size_t stack_bytes = 256 * 1024, int idle_ms = 5000,
-                  int spin_us = 50);
-  ~Engine();
+  virtual ~Engine() = default;
 
-  std::shared_ptr<HandleRegistry> registry() const { return registry_; }
-
-  // Starts op (op->handle set). Returns true when it finished on this thread
-  // (the caller keeps op and reads its outcome); false when it is pending:
-  // the engine owns it until it passes it to the sink, exactly once. Call
-  // from one thread only (the JS thread). A plain read finished here may
-  // hold its bytes in that thread's scratch buffer: copy them out before
-  // the next Submit.
-  bool Submit(Op* op);
+  // Starts op (op->handle set). Call from one thread only (the JS thread).
+  // A plain read finished here may hold its bytes in that thread's scratch
+  // buffer: copy them out before the next Submit.
+  virtual SubmitResult Submit(Op* op) = 0;
 
   // Cancels op. With only_queued, an op that has started is left alone
   // (used when a queued op's own deadline passes while it waits its turn).
-  CancelResult Cancel(Op* op, bool only_queued = false);
+  virtual CancelResult Cancel(Op* op, bool only_queued) = 0;
 
-  // Whether op still waits behind another op of its lane.
-  bool IsQueued(Op* op);
+  // Begins closing h: pending ops settle as kClosed through the sink. Returns
+  // true when the fd was closed before returning; otherwise the sink's
+  // FdClosed(h) is called once it is.
+  virtual bool Close(Handle& h) = 0;
 
-  // Begins closing h: queued ops are settled as kClosed through the sink,
-  // blocked calls are woken and finish as kClosed. Returns true when the fd
-  // was closed before returning (nothing held it).
-  bool Close(Handle& h);
+  // Sets h's socket-wide deadline of one direction (CLOCK_MONOTONIC ns, 0 =
+  // none) and makes that direction's pending ops honour it. Returns false
+  // when h is closing.
+  virtual bool Retime(Handle& h, Direction dir, int64_t deadline_ns) = 0;
+
+  // Whether h's pending ops keep the event loop alive (JS thread).
+  virtual void SetRef(Handle& h, bool ref) = 0;
+
+  // The JS thread has taken op from the sink and is about to free it.
+  virtual void Delivered(Op* op) { (void)op; }
 
   // Closes every live handle and joins every thread. Idempotent.
-  void Shutdown();
+  virtual void Shutdown() = 0;
 
-  size_t threads() { return pool_.threads(); }
-
- private:
-  void RunLane(Op* op);
-  void Execute(Op* op);
-  bool ServeFromStash(Op* op);
-  Op* FinishAndNext(Op* op);
-  static Lane& LaneOf(Op* op);
-
-  CompletionSink* sink_;
-  std::shared_ptr<HandleRegistry> registry_;
-  ThreadPool pool_;
+  // Owned threads alive now.
+  virtual size_t threads() = 0;
 };
+
+// The earlier of op's own deadline and its handle's for its direction
+// (0 = none on either side).
+int64_t EffectiveDeadline(const Op& op);
+
+Direction DirectionOf(OpKind kind);
 
 }  // namespace kts

@@ -47,7 +47,10 @@ void Handle::Release() {
     --refs_;
     if (closing_ && refs_ == 0) CloseFdLocked(&to_close);
   }
-  if (to_close >= 0) close(to_close);
+  if (to_close >= 0) {
+    close(to_close);
+    if (registry_) registry_->FdClosed(this);
+  }
 }
 
 void Handle::CloseFdLocked(int* to_close) {
@@ -83,7 +86,10 @@ bool Handle::BeginClose(std::vector<Op*>* unstarted) {
   }
   // close(2) outside the lock: it can linger (SO_LINGER) and nothing else
   // needs the mutex for it.
-  if (to_close >= 0) close(to_close);
+  if (to_close >= 0) {
+    close(to_close);
+    if (registry_) registry_->FdClosed(this);
+  }
   for (const StashedConnection& c : stashed) close(c.fd);
   return true;
 }

@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -19,12 +20,19 @@
 namespace kts {
 
 class Handle;
+class Engine;
 
 // The live handles of one env, so teardown can close them all.
 class HandleRegistry {
  public:
+  // sink (may be null) hears FdClosed for every handle of the registry.
+  explicit HandleRegistry(CompletionSink* sink = nullptr) : sink_(sink) {}
   void Add(Handle* h);
   void Remove(Handle* h);
+  // Called, on whichever thread closed it, once h's fd is closed.
+  void FdClosed(Handle* h) {
+    if (sink_ != nullptr) sink_->FdClosed(h);
+  }
   // Calls fn on every live handle with the registry locked.
   template <typename Fn>
   void ForEach(Fn fn) {
@@ -33,9 +41,13 @@ class HandleRegistry {
   }
 
  private:
+  CompletionSink* const sink_;
   std::mutex mu_;
   std::unordered_set<Handle*> live_;
 };
+
+// Which lane an op runs in: reads and accepts, or writes, end and connect.
+enum class Direction : uint8_t { kRead = 0, kWrite = 1 };
 
 // Operations of one direction run one at a time, in call order.
 struct Lane {
@@ -70,6 +82,11 @@ class Handle {
   bool fd_closed() const { return fd_closed_; }     // under mu
   bool listener() const { return listener_; }
   int fd_for_diagnostics() const { return fd_; }
+  // The fd, valid while mu is held and closing() is false; -1 once closed.
+  int fd_locked() const { return fd_closed_ ? -1 : fd_; }
+
+  // The engine that runs this handle's ops, fixed at creation (engine.h).
+  Engine* engine = nullptr;
 
   std::mutex mu;
   Lane read_lane;   // reads and accepts
@@ -85,6 +102,10 @@ class Handle {
   // unknown). Touched only by the holder of the matching lane.
   int64_t rcvtimeo_us = -1;
   int64_t sndtimeo_us = -1;
+
+  // The socket-wide deadline of each direction (setReadDeadline, setWriteDeadline,
+  // setAcceptDeadline), CLOCK_MONOTONIC ns, 0 = none. It applies to pending ops too.
+  std::atomic<int64_t> deadline_ns[2] = {{0}, {0}};
 
  private:
   void CloseFdLocked(int* to_close);

@@ -12,6 +12,19 @@ namespace kts {
 // failed); false when it would block and must continue on an owned thread.
 bool TryNow(Op& op, Handle& h, int fd);
 
+// The loop engine's steps, for an op whose fd the event loop reported ready
+// or whose deadline has passed; non-blocking, no wait.
+// ContinueNow: the calls that do not wait (a read to its end or EAGAIN, one
+// accept, the connect verdict if the handshake is over). Returns true when
+// the op is finished.
+bool ContinueNow(Op& op, int fd);
+// One non-blocking accept loop on a non-blocking listener.
+bool TryAcceptNow(Op& op, int fd);
+// The one look after a deadline: bytes (or a connection, or a finished
+// handshake) that came in time win; otherwise the op times out with the
+// kernel's EAGAIN (EINPROGRESS for connect), as a blocking call would.
+void DecideAtDeadline(Op& op, int fd);
+
 // How long a read about to sleep in the kernel first looks for its bytes
 // without waiting (one thread at a time); 0 turns it off. Default 50 µs.
 void SetBusyPollMicros(int us);

@@ -87,7 +87,10 @@ enum class OpStatus : uint8_t {
   kCancelled = 5,  // removed from its lane's queue by Cancel before it started
 };
 
-enum class OpState : uint8_t { kNew, kQueued, kRunning, kFinished };
+// kWaiting: the loop engine waits for readiness on the event loop; the JS
+// thread (fd ready) or the deadline thread (deadline passed) claims it by
+// moving it on under handle->mu, and the claimer alone decides it.
+enum class OpState : uint8_t { kNew, kQueued, kRunning, kWaiting, kFinished };
 
 // How an op that must wait is timed on its owned thread (lib/native.ts
 // mirrors these numbers). kSockopt: the remaining time goes into
@@ -151,6 +154,8 @@ class CompletionSink {
  public:
   virtual ~CompletionSink() = default;
   virtual void Complete(Op* op) = 0;
+  // h's fd has been closed (any thread); close(cb) waiters may go on.
+  virtual void FdClosed(Handle* h) { (void)h; }
 };
 
 }  // namespace kts

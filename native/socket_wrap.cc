@@ -74,17 +74,20 @@ SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket
   family_ = info[1].As<Napi::Number>().Int32Value();
 }
 
-// open(family: 4 | 6 | 0, listener: boolean): NativeSocket | ErrorResult
+// open(family: 4 | 6 | 0, listener: boolean, engine?: 0 threads | 1 loop): NativeSocket | ErrorResult
 Napi::Value SocketWrap::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int family = static_cast<int>(NumberArg(info, 0));
   bool listener = info[1].ToBoolean();
+  int engine = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
+  if (engine != 0 && engine != 1) throw Napi::RangeError::New(env, "engine must be 0 or 1");
   int af = SocketFamily(family);
   if (af < 0) throw Napi::RangeError::New(env, "family must be 4, 6 or 0");
   int fd = platform::OpenSocket(af);
   if (fd < 0) return ErrorResult(env, errno, "socket");
   AddonData& data = AddonData::Of(env);
   auto h = std::make_shared<Handle>(fd, listener, data.engine.registry());
+  h->engine = engine == 1 ? static_cast<Engine*>(&data.loop_engine) : &data.engine;
   return NewInstance(env, data, std::move(h), af);
 }
 
@@ -176,6 +179,8 @@ Napi::Value SocketWrap::Listen(const Napi::CallbackInfo& info) {
     out = ErrorResult(env, errno, "listen");
   } else if (platform::PrepareListener(fd) < 0) {
     out = ErrorResult(env, errno, "fcntl");
+  } else if (handle_->engine == &AddonData::Of(env).loop_engine && LoopEngine::PrepareListener(fd) < 0) {
+    out = ErrorResult(env, errno, "fcntl");
   }
   handle_->Release();
   return out;
@@ -221,7 +226,7 @@ Napi::Value SocketWrap::Cancel(const Napi::CallbackInfo& info) {
   AddonData& data = AddonData::Of(info.Env());
   JsOp* op = data.Find(static_cast<uint32_t>(NumberArg(info, 0)));
   bool only_queued = info[1].ToBoolean();
-  int r = op ? static_cast<int>(data.engine.Cancel(op, only_queued))
+  int r = op ? static_cast<int>(handle_->engine->Cancel(op, only_queued))
              : static_cast<int>(CancelResult::kTooLate);
   return Napi::Number::New(info.Env(), r);
 }
@@ -230,10 +235,11 @@ Napi::Value SocketWrap::Cancel(const Napi::CallbackInfo& info) {
 // last in-flight call has left it and the fd is closed.
 Napi::Value SocketWrap::Close(const Napi::CallbackInfo& info) {
   AddonData& data = AddonData::Of(info.Env());
-  bool closed = data.engine.Close(*handle_);
+  bool closed = handle_->engine->Close(*handle_);
   if (!closed && info[0].IsFunction()) {
     if (close_callbacks_.empty()) {
       Ref();  // stay alive until the fd is closed
+      data.delivery.Hold();  // and keep the loop alive for its callback
       data.WaitForClose(this);
     }
     close_callbacks_.push_back(Napi::Persistent(info[0].As<Napi::Function>()));
@@ -250,6 +256,7 @@ void SocketWrap::SettleClose(Napi::Env env) {
   std::vector<Napi::FunctionReference> callbacks;
   callbacks.swap(close_callbacks_);
   Unref();
+  AddonData::Of(env).CloseSettled();
   for (Napi::FunctionReference& cb : callbacks) {
     Napi::Function fn = cb.Value();
     cb.Reset();

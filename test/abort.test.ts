@@ -2,11 +2,11 @@
 // and bytes the kernel delivers anyway go to the next read.
 import { describe, expect, it } from 'vitest';
 import { AbortError, TimeoutError } from '../dist/index.js';
-import { pair, server } from './helpers.js';
+import { ENGINES, pair, server } from './helpers.js';
 
-describe('AbortSignal', () => {
+describe.each(ENGINES)('AbortSignal (%s engine)', (engine) => {
   it('an already-aborted read rejects with AbortError and leaves the data for the next read', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     await p.client.write('still here');
     const reason = new Error('why');
     const err = await p.peer.read(100, { signal: AbortSignal.abort(reason) }).catch((e) => e);
@@ -17,7 +17,7 @@ describe('AbortSignal', () => {
   });
 
   it('aborting a pending read rejects at once; bytes arriving later go to the next read', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     const ac = new AbortController();
     const pending = p.peer.read(100, { timeout: 30_000, signal: ac.signal }).catch((e) => e);
     const t0 = Date.now();
@@ -33,7 +33,7 @@ describe('AbortSignal', () => {
   });
 
   it('aborting a queued read removes it; reads around it are unaffected', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     const ac = new AbortController();
     const first = p.peer.readExactly(3, { timeout: 30_000 });
     const second = p.peer.readExactly(3, { timeout: 30_000, signal: ac.signal }).catch((e) => e);
@@ -47,13 +47,13 @@ describe('AbortSignal', () => {
   });
 
   it('aborting a pending accept rejects at once; the connection goes to the next accept', async () => {
-    const s = await server('tcp4');
+    const s = await server('tcp4', { engine });
     const ac = new AbortController();
     const pending = s.server.accept({ timeout: 30_000, signal: ac.signal }).catch((e) => e);
     ac.abort();
     expect(await pending).toBeInstanceOf(AbortError);
     const { connect } = await import('../dist/index.js');
-    const c = await connect({ ...s.connectOptions, timeout: 5000 });
+    const c = await connect({ engine, ...s.connectOptions, timeout: 5000 });
     const peer = await s.server.accept({ timeout: 5000 });
     await c.write('x');
     expect((await peer.read())!.toString()).toBe('x');
@@ -62,7 +62,7 @@ describe('AbortSignal', () => {
   });
 
   it('aborting a pending write rejects at once', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     const ac = new AbortController();
     const pending = p.client.write(Buffer.alloc(64 << 20), { timeout: 30_000, signal: ac.signal }).catch((e) => e);
     ac.abort();

@@ -1,11 +1,11 @@
 // accept(): connections, kernel timeouts, iteration until close.
 import { describe, expect, it } from 'vitest';
 import { AcceptTimeoutError, connect, SocketClosedError, TimeoutError } from '../dist/index.js';
-import { server, TRANSPORTS } from './helpers.js';
+import { CASES, server, TRANSPORTS } from './helpers.js';
 
-describe.each(TRANSPORTS)('accept over %s', (transport) => {
+describe.each(CASES)('accept over %s, %s engine', (transport, engine) => {
   it('times out in the kernel with AcceptTimeoutError, and the server stays usable', async () => {
-    const s = await server(transport, { acceptTimeout: 50 });
+    const s = await server(transport, { engine, acceptTimeout: 50 });
     const t0 = Date.now();
     const err = await s.server.accept().catch((e) => e);
     expect(err).toBeInstanceOf(AcceptTimeoutError);
@@ -13,7 +13,7 @@ describe.each(TRANSPORTS)('accept over %s', (transport) => {
     expect(err).toMatchObject({ code: 'ERR_SOCKET_ACCEPT_TIMEOUT', timeout: 50 });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(49);
     const accepted = s.server.accept({ timeout: 5000 });
-    const c = await connect({ ...s.connectOptions, timeout: 5000 });
+    const c = await connect({ engine, ...s.connectOptions, timeout: 5000 });
     const peer = await accepted;
     await c.write('hi');
     expect((await peer.read())!.toString()).toBe('hi');
@@ -22,9 +22,9 @@ describe.each(TRANSPORTS)('accept over %s', (transport) => {
   });
 
   it('accepted sockets get the server defaults for read and write timeouts', async () => {
-    const s = await server(transport, { readTimeout: 40, writeTimeout: 60 });
+    const s = await server(transport, { engine, readTimeout: 40, writeTimeout: 60 });
     const accepted = s.server.accept({ timeout: 5000 });
-    const c = await connect({ ...s.connectOptions, timeout: 5000 });
+    const c = await connect({ engine, ...s.connectOptions, timeout: 5000 });
     const peer = await accepted;
     expect(peer.readTimeout).toBeGreaterThanOrEqual(40);
     expect(peer.writeTimeout).toBeGreaterThanOrEqual(60);
@@ -35,7 +35,7 @@ describe.each(TRANSPORTS)('accept over %s', (transport) => {
   });
 
   it('for await yields connections until the server closes', async () => {
-    const s = await server(transport);
+    const s = await server(transport, { engine });
     const seen: string[] = [];
     const loop = (async () => {
       for await (const sock of s.server) {
@@ -44,7 +44,7 @@ describe.each(TRANSPORTS)('accept over %s', (transport) => {
       }
     })();
     for (const tag of ['a', 'b', 'c']) {
-      const c = await connect({ ...s.connectOptions, timeout: 5000 });
+      const c = await connect({ engine, ...s.connectOptions, timeout: 5000 });
       await c.write(tag);
       await c.read(); // the server closed it after reading: end of stream
       await c.close();
@@ -55,7 +55,7 @@ describe.each(TRANSPORTS)('accept over %s', (transport) => {
   });
 
   it('close() during a pending accept rejects it with SocketClosedError at once', async () => {
-    const s = await server(transport);
+    const s = await server(transport, { engine });
     const pending = s.server.accept({ timeout: 30_000 }).catch((e) => e);
     const t0 = Date.now();
     await s.cleanup();

@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addon } from './stress-helpers.js';
-import { pair, pattern, TRANSPORTS } from './helpers.js';
+import { ENGINES, pair, pattern, TRANSPORTS } from './helpers.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -28,10 +28,10 @@ async function readAll(p: Pair, n: number): Promise<Buffer> {
   return p.peer.readExactly(n, { timeout: 10_000 });
 }
 
-describe('buffer safety', () => {
+describe.each(ENGINES)('buffer safety (%s engine)', (engine) => {
   for (const transport of TRANSPORTS) {
     it(`${transport}: a pending write sends the original bytes after its buffer is overwritten, detached and collected`, async () => {
-      open = await pair(transport);
+      open = await pair(transport, {}, engine);
       const original = pattern(SIZE, 21);
       let ab: ArrayBuffer | undefined = new ArrayBuffer(SIZE);
       new Uint8Array(ab).set(original);
@@ -48,7 +48,7 @@ describe('buffer safety', () => {
   }
 
   it('a pending write from a SharedArrayBuffer is not affected by later stores', async () => {
-    open = await pair('unix');
+    open = await pair('unix', {}, engine);
     const original = pattern(SIZE, 22);
     const shared = new Uint8Array(new SharedArrayBuffer(SIZE));
     shared.set(original);
@@ -60,7 +60,7 @@ describe('buffer safety', () => {
   });
 
   it('reads pending through garbage collections deliver exact bytes in independent buffers', async () => {
-    open = await pair('tcp4');
+    open = await pair('tcp4', {}, engine);
     const p = open;
     const sizes = [1, 7, 100, 4096, 65536, 3000];
     const reads = sizes.map((n) => p.client.readExactly(n, { timeout: 10_000 }));
@@ -90,7 +90,7 @@ describe('buffer safety', () => {
   });
 
   it('a read aborted while in the kernel loses no byte: the next read gets them', async () => {
-    open = await pair('unix');
+    open = await pair('unix', {}, engine);
     const ac = new AbortController();
     const aborted = open.client.read(1024, { signal: ac.signal });
     expect(addon.pending()).toBeGreaterThan(0);

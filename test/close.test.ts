@@ -5,15 +5,15 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SocketClosedError } from '../dist/index.js';
-import { openFds, pair, pattern, TRANSPORTS } from './helpers.js';
+import { CASES, ENGINES, openFds, pair, pattern, TRANSPORTS } from './helpers.js';
 
 // Pending calls are woken by shutdown(2), not by their timeouts (30 s here):
 // they settle within milliseconds. 1 s is a wide bound for a loaded machine.
 const WAKE_BOUND_MS = 1000;
 
-describe.each(TRANSPORTS)('close over %s', (transport) => {
+describe.each(CASES)('close over %s, %s engine', (transport, engine) => {
   it('wakes a pending read at once with SocketClosedError', async () => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     const pending = p.peer.read(10, { timeout: 30_000 }).catch((e) => e);
     const t0 = Date.now();
     await p.peer.close();
@@ -25,7 +25,7 @@ describe.each(TRANSPORTS)('close over %s', (transport) => {
   });
 
   it('wakes a pending write at once with SocketClosedError', async () => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     const pending = p.client.write(pattern(64 << 20), { timeout: 30_000 }).catch((e) => e);
     const queued = p.client.write('queued behind it').catch((e) => e);
     const t0 = Date.now();
@@ -37,7 +37,7 @@ describe.each(TRANSPORTS)('close over %s', (transport) => {
   });
 
   it('is idempotent, and every later operation rejects with SocketClosedError', async () => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     const first = p.client.close();
     const second = p.client.close();
     expect(second).toBe(first);
@@ -51,11 +51,11 @@ describe.each(TRANSPORTS)('close over %s', (transport) => {
   });
 });
 
-describe('fd lifetime', () => {
+describe.each(ENGINES)('fd lifetime (%s engine)', (engine) => {
   it('close() resolves once the fd is closed, and the fd count returns to its baseline', async () => {
     const before = openFds();
     for (let i = 0; i < 20; i++) {
-      const p = await pair(TRANSPORTS[i % 3]!);
+      const p = await pair(TRANSPORTS[i % 3]!, {}, engine);
       const pending = [p.peer.read(10, { timeout: 30_000 }).catch(() => {}), p.client.read(10).catch(() => {})];
       await p.close();
       await Promise.all(pending);
@@ -64,7 +64,7 @@ describe('fd lifetime', () => {
   });
 
   it('the peer sees end of stream after a graceful close', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     await p.client.write('last words');
     await p.client.close();
     expect((await p.peer.read())!.toString()).toBe('last words');

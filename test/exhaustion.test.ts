@@ -3,11 +3,14 @@
 // library recovers once fds are freed; 10 000 connect/close cycles leak no
 // fd and no thread; 1 000 000 reads leave RSS flat, sampled over time.
 import { describe, expect, it } from 'vitest';
+import { ENGINES } from './helpers.js';
 import { fixture, runChild } from './stress-helpers.js';
 
 describe('resource exhaustion', () => {
-  it('EMFILE under ulimit -n 64 is a SocketError, and the library recovers', async () => {
-    const r = await runChild('bash', ['-c', `ulimit -n 64; exec "${process.execPath}" "${fixture('emfile.js')}"`], 20_000);
+  it.each(ENGINES)('EMFILE under ulimit -n 64 is a SocketError, and the library recovers (%s engine)', async (engine) => {
+    const r = await runChild('bash', ['-c', `ulimit -n 64; exec "${process.execPath}" "${fixture('emfile.js')}"`], 20_000, undefined, {
+      KTS_TEST_ENGINE: engine,
+    });
     expect(r.killedByTimer).toBe(false);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

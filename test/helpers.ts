@@ -9,6 +9,14 @@ export type Transport = 'tcp4' | 'tcp6' | 'unix';
 
 export const TRANSPORTS: Transport[] = ['tcp4', 'tcp6', 'unix'];
 
+export type EngineName = 'threads' | 'loop';
+
+/** Both engines: the behaviour suite runs against each (describe.each). */
+export const ENGINES: EngineName[] = ['threads', 'loop'];
+
+/** Every transport with every engine, for describe.each('... %s, %s engine'). */
+export const CASES: [Transport, EngineName][] = TRANSPORTS.flatMap((t) => ENGINES.map((e): [Transport, EngineName] => [t, e]));
+
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'kts-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
@@ -44,11 +52,15 @@ export async function server(transport: Transport, options: Record<string, unkno
 export async function pair(
   transport: Transport = 'tcp4',
   options: Record<string, unknown> = {},
+  engine: EngineName = 'threads',
 ): Promise<{ client: KernelSocket; peer: KernelSocket; server: KernelServer; close: () => Promise<void> }> {
-  const s = await server(transport);
+  const s = await server(transport, { engine });
   const accepted = s.server.accept({ timeout: 5000 });
-  const client = await connect({ ...s.connectOptions, timeout: 5000, ...options });
+  const client = await connect({ ...s.connectOptions, timeout: 5000, engine, ...options });
   const peer = await accepted;
+  if (client.engine !== engine || peer.engine !== engine) {
+    throw new Error(`pair(): asked for engine ${engine}, got ${client.engine} / ${peer.engine}`);
+  }
   return {
     client,
     peer,

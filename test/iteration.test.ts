@@ -2,11 +2,11 @@
 // connections until it closes, and `await using` disposal.
 import { describe, expect, it } from 'vitest';
 import { connect, listen, ReadTimeoutError, type KernelSocket } from '../dist/index.js';
-import { pair, pattern, TRANSPORTS } from './helpers.js';
+import { ENGINES, pair, pattern, TRANSPORTS } from './helpers.js';
 
-describe('for await (const chunk of sock)', () => {
+describe.each(ENGINES)('for await (const chunk of sock) (%s engine)', (engine) => {
   it.each(TRANSPORTS)('%s: yields every byte in order and ends at end of stream', async (transport) => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     try {
       const data = pattern(3 * 1024 * 1024 + 17, 5);
       const sending = p.client.write(data).then(() => p.client.end());
@@ -22,7 +22,7 @@ describe('for await (const chunk of sock)', () => {
   });
 
   it("each step uses the socket's read timeout: a stall throws ReadTimeoutError out of the loop", async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       p.peer.setReadTimeout(100);
       await p.client.write('first');
@@ -41,7 +41,7 @@ describe('for await (const chunk of sock)', () => {
   });
 
   it("a server's connections, until close() ends the loop", async () => {
-    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const server = await listen({ engine, host: '127.0.0.1', port: 0 });
     const { port } = server.address() as { port: number };
     const accepted: KernelSocket[] = [];
     const loop = (async () => {
@@ -50,8 +50,8 @@ describe('for await (const chunk of sock)', () => {
         if (accepted.length === 2) void server.close();
       }
     })();
-    const a = await connect({ host: '127.0.0.1', port, timeout: 5000 });
-    const b = await connect({ host: '127.0.0.1', port, timeout: 5000 });
+    const a = await connect({ engine, host: '127.0.0.1', port, timeout: 5000 });
+    const b = await connect({ engine, host: '127.0.0.1', port, timeout: 5000 });
     await loop;
     expect(accepted).toHaveLength(2);
     await Promise.all([a.close(), b.close(), ...accepted.map((s) => s.close())]);
@@ -60,17 +60,17 @@ describe('for await (const chunk of sock)', () => {
 
 const hasAsyncDispose = typeof Symbol.asyncDispose === 'symbol';
 
-describe.skipIf(!hasAsyncDispose)('await using (Symbol.asyncDispose; this runtime lacks it)', () => {
+describe.skipIf(!hasAsyncDispose).each(ENGINES)('await using (Symbol.asyncDispose; this runtime lacks it) (%s engine)', (engine) => {
   it('closes the socket and the server at the end of the block', async () => {
     let sock: KernelSocket | undefined;
     let srv;
     {
-      await using server = await listen({ host: '127.0.0.1', port: 0 });
+      await using server = await listen({ engine, host: '127.0.0.1', port: 0 });
       srv = server;
       const { port } = server.address() as { port: number };
       const accepted = server.accept({ timeout: 5000 });
       {
-        await using client = await connect({ host: '127.0.0.1', port, timeout: 5000 });
+        await using client = await connect({ engine, host: '127.0.0.1', port, timeout: 5000 });
         sock = client;
         await client.write('x');
         await using peer = await accepted;
@@ -84,7 +84,7 @@ describe.skipIf(!hasAsyncDispose)('await using (Symbol.asyncDispose; this runtim
   });
 
   it('closes on the way out of a throwing block too', async () => {
-    const p = await pair('unix');
+    const p = await pair('unix', {}, engine);
     try {
       await expect(
         (async () => {

@@ -4,13 +4,15 @@
 // once without a crash; a Worker terminated mid-read takes its sockets and
 // threads with it; the addon loads in several Workers at once.
 import { describe, expect, it } from 'vitest';
+import { ENGINES } from './helpers.js';
 import { fixture, runChild, seeded } from './stress-helpers.js';
 
 const KILL_MS = 15_000;
 
-describe('lifetimes', () => {
+describe.each(ENGINES)('lifetimes (%s engine)', (engine) => {
+  const env = { KTS_TEST_ENGINE: engine };
   it('exits on its own when nothing is pending, sockets still open', async () => {
-    const r = await runChild(process.execPath, [fixture('idle-exit.js')], KILL_MS);
+    const r = await runChild(process.execPath, [fixture('idle-exit.js')], KILL_MS, undefined, env);
     expect(r.killedByTimer).toBe(false);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('idle\n');
@@ -18,7 +20,7 @@ describe('lifetimes', () => {
   });
 
   it('stays alive while a read is pending, until data comes', async () => {
-    const r = await runChild(process.execPath, [fixture('pending-read.js'), 'data'], KILL_MS);
+    const r = await runChild(process.execPath, [fixture('pending-read.js'), 'data'], KILL_MS, undefined, env);
     expect(r.killedByTimer).toBe(false);
     // Only the pending read kept the loop alive for the unref'd timer to fire.
     expect(r.stdout).toMatch(/^read late after \d+ ms\n$/);
@@ -27,7 +29,7 @@ describe('lifetimes', () => {
   });
 
   it('stays alive while a read is pending, until its timeout', async () => {
-    const r = await runChild(process.execPath, [fixture('pending-read.js'), 'timeout'], KILL_MS);
+    const r = await runChild(process.execPath, [fixture('pending-read.js'), 'timeout'], KILL_MS, undefined, env);
     expect(r.killedByTimer).toBe(false);
     expect(r.stdout).toMatch(/^ReadTimeoutError after \d+ ms\n$/);
     expect(r.code).toBe(0);
@@ -35,7 +37,7 @@ describe('lifetimes', () => {
 
   it('process.exit() with reads, writes and accepts pending exits at once', async () => {
     for (const code of [0, 3, 0, 3, 0]) { // repeated: a crash on the way out can be rare
-      const r = await runChild(process.execPath, [fixture('exit-pending.js'), String(code)], KILL_MS);
+      const r = await runChild(process.execPath, [fixture('exit-pending.js'), String(code)], KILL_MS, undefined, env);
       expect(r.killedByTimer).toBe(false);
       expect(r.signal).toBeNull(); // no SIGSEGV/SIGABRT on the way out
       expect(r.code).toBe(code);
@@ -47,7 +49,7 @@ describe('lifetimes', () => {
   });
 
   it('a Worker terminated mid-read takes its sockets and threads with it', async () => {
-    const r = await runChild(process.execPath, [fixture('worker-read.js'), '5'], KILL_MS);
+    const r = await runChild(process.execPath, [fixture('worker-read.js'), '5'], KILL_MS, undefined, env);
     expect(r.killedByTimer).toBe(false);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -62,7 +64,7 @@ describe('lifetimes', () => {
 
   it('Workers busy with sockets, terminated at random moments, crash nothing and leak nothing', { timeout: 60_000 }, async () => {
     const { seed } = seeded('worker-churn');
-    const r = await runChild(process.execPath, [fixture('worker-churn.js'), '12', String(seed)], 40_000);
+    const r = await runChild(process.execPath, [fixture('worker-churn.js'), '12', String(seed)], 40_000, undefined, env);
     expect(r.killedByTimer).toBe(false);
     // Before the fixes: 'terminate called after throwing Napi::Error' (abort),
     // then accepted connections left open by every terminated Worker.
@@ -77,7 +79,7 @@ describe('lifetimes', () => {
   });
 
   it('loads in several Workers at once', async () => {
-    const r = await runChild(process.execPath, [fixture('workers-load.js'), '4'], KILL_MS);
+    const r = await runChild(process.execPath, [fixture('workers-load.js'), '4'], KILL_MS, undefined, env);
     expect(r.killedByTimer).toBe(false);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('round trips ok: 5/5\n');

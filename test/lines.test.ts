@@ -2,11 +2,11 @@
 // calls and across timeouts, a bound on line length, fixed-size bodies mixed in.
 import { describe, expect, it } from 'vitest';
 import { EndOfStreamError, LineReader, LineTooLongError, ReadTimeoutError } from '../dist/index.js';
-import { pair } from './helpers.js';
+import { ENGINES, pair } from './helpers.js';
 
-describe('LineReader', () => {
+describe.each(ENGINES)('LineReader (%s engine)', (engine) => {
   it('splits lines that arrive in one chunk, across chunks, and returns the unterminated rest at end', async () => {
-    const p = await pair('unix');
+    const p = await pair('unix', {}, engine);
     try {
       const lines = new LineReader(p.peer);
       await p.client.write('alpha\nbeta\nga');
@@ -25,7 +25,7 @@ describe('LineReader', () => {
   });
 
   it('a multi-byte delimiter split between two reads', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const lines = new LineReader(p.peer, { delimiter: '\r\n' });
       await p.client.write('HELO x\r');
@@ -39,7 +39,7 @@ describe('LineReader', () => {
   });
 
   it('a timeout mid-line keeps the bytes that came; the next call completes the line', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const lines = new LineReader(p.peer);
       await p.client.write('partial');
@@ -53,7 +53,7 @@ describe('LineReader', () => {
   });
 
   it('maxLineLength: a line of exactly the limit passes, one byte more throws LineTooLongError', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const lines = new LineReader(p.peer, { maxLineLength: 8 });
       await p.client.write('12345678\n123456789\n');
@@ -67,7 +67,7 @@ describe('LineReader', () => {
   });
 
   it('a line without end hits the limit without waiting for more bytes than limit + delimiter', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const lines = new LineReader(p.peer, { maxLineLength: 1000 });
       await p.client.write(Buffer.alloc(1001, 0x61));
@@ -78,7 +78,7 @@ describe('LineReader', () => {
   });
 
   it('readExactly takes buffered bytes first: a header line then a body of the size it names', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const lines = new LineReader(p.peer);
       const body = Buffer.from('0123456789'.repeat(1000));
@@ -93,7 +93,7 @@ describe('LineReader', () => {
   });
 
   it('readExactly at end of stream: EndOfStreamError with every byte that came, buffered ones included', async () => {
-    const p = await pair('unix');
+    const p = await pair('unix', {}, engine);
     try {
       const lines = new LineReader(p.peer);
       await p.client.write('head\nbody-');
@@ -109,7 +109,7 @@ describe('LineReader', () => {
   });
 
   it('validates options with Node codes', async () => {
-    const p = await pair('unix');
+    const p = await pair('unix', {}, engine);
     try {
       expect(() => new LineReader(p.peer, { delimiter: '' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
       expect(() => new LineReader(p.peer, { maxLineLength: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));

@@ -3,15 +3,15 @@
 // rejects with ECONNRESET), also when an operation is pending at close.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type KernelSocket, SocketClosedError, SocketError } from '../dist/index.js';
-import { pair } from './helpers.js';
+import { ENGINES, pair, type EngineName } from './helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function openPair(options: Record<string, unknown> = {}) {
-  const p = await pair('tcp4', options);
+async function openPair(engine: EngineName, options: Record<string, unknown> = {}) {
+  const p = await pair('tcp4', options, engine);
   cleanups.push(p.close);
   return p;
 }
@@ -22,9 +22,9 @@ async function expectReset(peer: KernelSocket) {
   expect(err.code).toBe('ECONNRESET');
 }
 
-describe('SO_LINGER', () => {
+describe.each(ENGINES)('SO_LINGER (%s engine)', (engine) => {
   it('default close is graceful: the peer reads end of stream', async () => {
-    const { client, peer } = await openPair();
+    const { client, peer } = await openPair(engine);
     expect(client.tcpOptions().linger).toBeNull();
     await client.write('last words');
     await client.close();
@@ -33,7 +33,7 @@ describe('SO_LINGER', () => {
   });
 
   it('setLinger(0): close sends RST and the peer read rejects with ECONNRESET', async () => {
-    const { client, peer } = await openPair();
+    const { client, peer } = await openPair(engine);
     client.setLinger(0);
     expect(client.tcpOptions().linger).toBe(0);
     await client.close();
@@ -41,7 +41,7 @@ describe('SO_LINGER', () => {
   });
 
   it('connect({ linger: 0 }) resets on close', async () => {
-    const { client, peer } = await openPair({ linger: 0 });
+    const { client, peer } = await openPair(engine, { linger: 0 });
     await client.close();
     await expectReset(peer);
   });
@@ -50,10 +50,12 @@ describe('SO_LINGER', () => {
   // once). The portable path macOS takes (KTS_PORTABLE builds on Linux too)
   // wakes pending ops with shutdown first, which sends FIN before the RST.
   const linuxPaths = process.platform === 'linux' && !process.env.KTS_PORTABLE;
-  it.skipIf(!linuxPaths).each(['sockopt', 'poll'] as const)(
+  // The loop engine has only the 'poll' timer (its deadline thread).
+  const timers = engine === 'loop' ? (['poll'] as const) : (['sockopt', 'poll'] as const);
+  it.skipIf(!linuxPaths).each(timers)(
     "linger 0 resets even with a read pending at close (timer '%s')",
     async (timer) => {
-      const { client, peer } = await openPair({ linger: 0, timer });
+      const { client, peer } = await openPair(engine, { linger: 0, timer });
       const pending = client.read(10, { timeout: 30_000 }).catch((e) => e);
       await client.close();
       expect(await pending).toBeInstanceOf(SocketClosedError);
@@ -62,7 +64,7 @@ describe('SO_LINGER', () => {
   );
 
   it('setLinger(null) restores graceful close', async () => {
-    const { client, peer } = await openPair({ linger: 0 });
+    const { client, peer } = await openPair(engine, { linger: 0 });
     client.setLinger(null);
     expect(client.tcpOptions().linger).toBeNull();
     await client.close();
@@ -70,7 +72,7 @@ describe('SO_LINGER', () => {
   });
 
   it('rejects a linger time other than 0 or null', async () => {
-    const { client } = await openPair();
+    const { client } = await openPair(engine);
     expect(() => client.setLinger(5 as 0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
   });
 });

@@ -2,7 +2,7 @@
 // the socket staying usable after a timeout with no byte lost, readExactly.
 import { describe, expect, it } from 'vitest';
 import { EndOfStreamError, ReadTimeoutError, TimeoutError } from '../dist/index.js';
-import { pair, TRANSPORTS } from './helpers.js';
+import { CASES, ENGINES, pair, TRANSPORTS } from './helpers.js';
 
 // SO_RCVTIMEO is kept in jiffies and fired from the timer wheel: measured
 // here +5..7 ms late at 10 ms and ~+4 ms at 100 ms (README, granularity).
@@ -14,9 +14,9 @@ function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-describe.each(TRANSPORTS)('read over %s', (transport) => {
+describe.each(CASES)('read over %s, %s engine', (transport, engine) => {
   it('returns what the peer wrote, then null at end of stream', async () => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     await p.client.write('hello');
     expect((await p.peer.read())!.toString()).toBe('hello');
     await p.client.end();
@@ -26,7 +26,7 @@ describe.each(TRANSPORTS)('read over %s', (transport) => {
   });
 
   it('times out in the kernel, never early, and the socket stays usable with no byte lost', async () => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     const t0 = nowMs();
     const err = await p.peer.read(100, { timeout: 50 }).catch((e) => e);
     const seen = nowMs();
@@ -44,7 +44,7 @@ describe.each(TRANSPORTS)('read over %s', (transport) => {
   });
 
   it('readExactly assembles a frame across writes', async () => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     const frame = p.peer.readExactly(10, { timeout: 5000 });
     await p.client.write('01234');
     await p.client.write('56789xyz');
@@ -54,7 +54,7 @@ describe.each(TRANSPORTS)('read over %s', (transport) => {
   });
 
   it('readExactly that times out keeps the partial bytes for the next read', async () => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     await p.client.write('abc');
     const err = await p.peer.readExactly(10, { timeout: 50 }).catch((e) => e);
     expect(err).toBeInstanceOf(ReadTimeoutError);
@@ -65,7 +65,7 @@ describe.each(TRANSPORTS)('read over %s', (transport) => {
   });
 
   it('readExactly that meets end of stream says how many bytes came and holds them', async () => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     await p.client.write('abcd');
     await p.client.end();
     const err = await p.peer.readExactly(10, { timeout: 5000 }).catch((e) => e);
@@ -77,9 +77,9 @@ describe.each(TRANSPORTS)('read over %s', (transport) => {
   });
 });
 
-describe('read timeouts and deadlines', () => {
+describe.each(ENGINES)('read timeouts and deadlines (%s engine)', (engine) => {
   it('readTimeout reads back what the kernel stores (rounded up, never down)', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     p.peer.setReadTimeout(1);
     // Linux keeps SO_RCVTIMEO in jiffies: 1 ms reads back as one jiffy (4 ms at HZ=250).
     expect(p.peer.readTimeout).toBeGreaterThanOrEqual(1);
@@ -93,7 +93,7 @@ describe('read timeouts and deadlines', () => {
   });
 
   it('the socket default applies to reads without their own timeout', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     p.peer.setReadTimeout(30);
     const err = await p.peer.read().catch((e) => e);
     expect(err).toBeInstanceOf(ReadTimeoutError);
@@ -102,7 +102,7 @@ describe('read timeouts and deadlines', () => {
   });
 
   it('a passed deadline times out without a syscall; null clears it', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     await p.client.write('kept');
     p.peer.setReadDeadline(Date.now() - 1);
     const err = await p.peer.read().catch((e) => e);
@@ -115,7 +115,7 @@ describe('read timeouts and deadlines', () => {
   });
 
   it('a deadline spans several reads: each gets only the time left', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     const t0 = nowMs();
     p.peer.setReadDeadline(new Date(Date.now() + 150));
     await p.client.write('a');
@@ -128,7 +128,7 @@ describe('read timeouts and deadlines', () => {
   });
 
   it('a read queued behind another gets only the time left from its own call', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     const t0 = nowMs();
     const first = p.peer.read(10, { timeout: 2000 });
     const second = p.peer.read(10, { timeout: 50 });
@@ -142,7 +142,7 @@ describe('read timeouts and deadlines', () => {
   });
 
   it('reads settle in call order', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     const reads = [p.peer.readExactly(1), p.peer.readExactly(1), p.peer.readExactly(1)];
     await p.client.write('abc');
     expect((await Promise.all(reads)).map(String)).toEqual(['a', 'b', 'c']);

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ENGINES } from './helpers.js';
 import { listen, ReadTimeoutError } from '../dist/index.js';
 
 function busy(ms: number): void {
@@ -18,9 +19,9 @@ function busy(ms: number): void {
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
-describe('a stalled event loop', () => {
+describe.each(ENGINES)('a stalled event loop (%s engine)', (engine) => {
   it('does not turn data that arrived before the deadline into a timeout', async () => {
-    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const server = await listen({ engine, host: '127.0.0.1', port: 0 });
     const { port } = server.address() as { port: number };
     const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'reply-on-go.js'), String(port)], {
       stdio: 'ignore',
@@ -43,11 +44,11 @@ describe('a stalled event loop', () => {
   });
 
   it('times out at the deadline set at the call, not when the loop wakes', async () => {
-    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const server = await listen({ engine, host: '127.0.0.1', port: 0 });
     const { port } = server.address() as { port: number };
     const accepted = server.accept({ timeout: 10_000 });
     const { connect } = await import('../dist/index.js');
-    const client = await connect({ host: '127.0.0.1', port, timeout: 10_000 });
+    const client = await connect({ engine, host: '127.0.0.1', port, timeout: 10_000 });
     const peer = await accepted;
     const t0 = nowMs();
     const pending = peer.read(100, { timeout: 100 }).catch((e) => e);

@@ -6,7 +6,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { ReadTimeoutError, toStream, WriteTimeoutError, type KernelSocket } from '../dist/index.js';
-import { pair, pattern, TRANSPORTS } from './helpers.js';
+import { ENGINES, pair, pattern, TRANSPORTS } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -31,9 +31,9 @@ function sink(): { writable: Writable; bytes: () => Buffer } {
   return { writable, bytes: () => Buffer.concat(chunks) };
 }
 
-describe('toStream: byte-exact through pipeline', () => {
+describe.each(ENGINES)('toStream: byte-exact through pipeline (%s engine)', (engine) => {
   it.each(TRANSPORTS)('%s: 32 MiB out and 32 MiB back (echo through pipeline)', async (transport) => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     try {
       const data = pattern(32 * MiB, 7);
       const client = p.client.toStream();
@@ -56,7 +56,7 @@ describe('toStream: byte-exact through pipeline', () => {
   });
 
   it('both directions at once: 16 MiB each way, neither side waits for the other', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const a = pattern(16 * MiB, 11);
       const b = pattern(16 * MiB, 12);
@@ -78,9 +78,9 @@ describe('toStream: byte-exact through pipeline', () => {
   });
 });
 
-describe('toStream: backpressure', () => {
+describe.each(ENGINES)('toStream: backpressure (%s engine)', (engine) => {
   it('a paused reader stops reading: the kernel buffers fill and the writer times out, no byte lost', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const hwm = 16 * 1024;
       const peer = p.peer.toStream({ highWaterMark: hwm });
@@ -123,7 +123,7 @@ describe('toStream: backpressure', () => {
   });
 
   it('write() returns false at the writable highWaterMark and drains once the kernel takes the bytes', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const client = p.client.toStream({ writableHighWaterMark: 1024 });
       expect(client.write(Buffer.alloc(4096, 1))).toBe(false);
@@ -137,9 +137,9 @@ describe('toStream: backpressure', () => {
   });
 });
 
-describe('toStream: empty writes', () => {
+describe.each(ENGINES)('toStream: empty writes (%s engine)', (engine) => {
   it('an empty chunk is a no-op, not an error (sock.write refuses empty data)', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const client = p.client.toStream();
       const errors: unknown[] = [];
@@ -156,9 +156,9 @@ describe('toStream: empty writes', () => {
   });
 });
 
-describe('toStream: end and destroy', () => {
+describe.each(ENGINES)('toStream: end and destroy (%s engine)', (engine) => {
   it('end() sends FIN after the queued writes; the peer reads them, then null', async () => {
-    const p = await pair('unix');
+    const p = await pair('unix', {}, engine);
     try {
       const client = p.client.toStream({ allowHalfOpen: true });
       client.write('one ');
@@ -178,7 +178,7 @@ describe('toStream: end and destroy', () => {
   });
 
   it('without allowHalfOpen, the peer ending makes the stream end its side and close the socket', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const client = p.client.toStream();
       client.resume();
@@ -192,7 +192,7 @@ describe('toStream: end and destroy', () => {
   });
 
   it('destroy() during a pending read closes the socket and reports no error', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const client = p.client.toStream();
       const errors: unknown[] = [];
@@ -208,7 +208,7 @@ describe('toStream: end and destroy', () => {
   });
 
   it('destroy() during a write blocked in the kernel wakes it, closes the socket and reports no error', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const client = p.client.toStream();
       const errors: unknown[] = [];
@@ -226,7 +226,7 @@ describe('toStream: end and destroy', () => {
   });
 
   it('destroy(err) reports err and closes the socket', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     try {
       const client = p.client.toStream();
       const boom = new Error('boom');
@@ -240,9 +240,9 @@ describe('toStream: end and destroy', () => {
   });
 });
 
-describe('toStream: typed errors surface', () => {
+describe.each(ENGINES)('toStream: typed errors surface (%s engine)', (engine) => {
   it("the socket's read timeout destroys the stream with ReadTimeoutError; pipeline rejects with it", async () => {
-    const p = await pair('tcp4', { readTimeout: 150 });
+    const p = await pair('tcp4', { readTimeout: 150 }, engine);
     try {
       const started = performance.now();
       const err = await pipeline(p.client.toStream(), sink().writable).then(
@@ -262,7 +262,7 @@ describe('toStream: typed errors surface', () => {
   });
 
   it('a write timeout destroys the stream with WriteTimeoutError (bytesWritten counted)', async () => {
-    const p = await pair('tcp4', { writeTimeout: 150 });
+    const p = await pair('tcp4', { writeTimeout: 150 }, engine);
     try {
       const client = p.client.toStream();
       client.on('data', () => {});

@@ -2,16 +2,16 @@
 // from ESTABLISHED into CLOSE_WAIT by the peer's end(), with the queues and
 // round-trip figures it reports along the way.
 import { afterEach, describe, expect, it } from 'vitest';
-import { pair } from './helpers.js';
+import { ENGINES, pair } from './helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-describe('info()', () => {
+describe.each(ENGINES)('info() (%s engine)', (engine) => {
   it.each(['tcp4', 'tcp6'] as const)('%s: ESTABLISHED, then CLOSE_WAIT once the peer has ended', async (transport) => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     cleanups.push(p.close);
     const { client, peer } = p;
     const before = client.info();
@@ -36,7 +36,7 @@ describe('info()', () => {
   });
 
   it('reports bytes received and not yet read', async () => {
-    const p = await pair('tcp4');
+    const p = await pair('tcp4', {}, engine);
     cleanups.push(p.close);
     await p.peer.write(Buffer.alloc(100, 1)); // one segment on loopback
     expect((await p.client.read(1, { timeout: 5000 }))?.length).toBe(1);

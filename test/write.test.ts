@@ -2,7 +2,7 @@
 // many went; large transfers byte-exact both ways.
 import { describe, expect, it } from 'vitest';
 import { TimeoutError, WriteTimeoutError } from '../dist/index.js';
-import { pair, pattern, TRANSPORTS, type Transport } from './helpers.js';
+import { CASES, pair, pattern, TRANSPORTS, type Transport } from './helpers.js';
 
 async function readAll(sock: { read(n: number, o?: object): Promise<Buffer | null> }, total: number): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -16,9 +16,9 @@ async function readAll(sock: { read(n: number, o?: object): Promise<Buffer | nul
   return Buffer.concat(parts);
 }
 
-describe.each(TRANSPORTS)('write over %s', (transport: Transport) => {
+describe.each(CASES)('write over %s, %s engine', (transport, engine) => {
   it('accepts Buffer, Uint8Array and strings with an encoding', async () => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     await p.client.write(Buffer.from('ab'));
     await p.client.write(new Uint8Array([0x63]));
     await p.client.write('6465', { encoding: 'hex' });
@@ -27,7 +27,7 @@ describe.each(TRANSPORTS)('write over %s', (transport: Transport) => {
   });
 
   it('a peer that stops reading gives WriteTimeoutError with a true bytesWritten, and no byte is lost', async () => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     const big = pattern(64 * 1024 * 1024, 7); // far more than the socket buffers hold
     const err = await p.client.write(big, { timeout: 100 }).catch((e) => e);
     expect(err).toBeInstanceOf(WriteTimeoutError);
@@ -47,7 +47,7 @@ describe.each(TRANSPORTS)('write over %s', (transport: Transport) => {
     ['client to peer', false],
     ['peer to client', true],
   ])('transfers 32 MiB byte-exact %s', async (_name, reverse) => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     const [from, to] = reverse ? [p.peer, p.client] : [p.client, p.peer];
     const data = pattern(32 * 1024 * 1024, reverse ? 3 : 5);
     const sending = (async () => {
@@ -65,7 +65,7 @@ describe.each(TRANSPORTS)('write over %s', (transport: Transport) => {
   });
 
   it('writes settle in call order and their bytes arrive in call order', async () => {
-    const p = await pair(transport);
+    const p = await pair(transport, {}, engine);
     const chunks = Array.from({ length: 50 }, (_, i) => pattern(100_000, i + 1));
     const writes = chunks.map((c) => p.client.write(c, { timeout: 10_000 }));
     const all = Buffer.concat(chunks);

@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "../../native/clock.h"
-#include "../../native/engine.h"
+#include "../../native/threads_engine.h"
 #include "../../native/platform.h"
 #include "check.h"
 #include "counting_sink.h"
@@ -161,7 +161,7 @@ double RandomTimeout(Rng& rng) { return rng.OneIn(3) ? 0 : static_cast<double>(r
 
 class Round {
  public:
-  Round(kts::Engine& engine, CountingSink& sink, Rng& rng, EngineStats& stats)
+  Round(kts::ThreadsEngine& engine, CountingSink& sink, Rng& rng, EngineStats& stats)
       : engine_(engine), sink_(sink), rng_(rng), stats_(stats) {}
 
   void Run(uint32_t first_stream, const Listeners& l);
@@ -177,7 +177,7 @@ class Round {
   void CloseHandle(kts::Handle& h);
   void Validate();
 
-  kts::Engine& engine_;
+  kts::ThreadsEngine& engine_;
   CountingSink& sink_;
   Rng& rng_;
   EngineStats& stats_;
@@ -196,7 +196,7 @@ void Round::Submit(TestOp* op, bool closed) {
   rs_.ops.push_back(op);
   op->submitted_after_close = closed;
   ++stats_.ops;
-  if (engine_.Submit(op)) {
+  if (engine_.Submit(op) == kts::SubmitResult::kFinished) {
     // As the addon does (MakeResult): a read finished inside Submit may hold
     // its bytes in this thread's scratch, valid until the next Submit.
     if (op->data.borrowed()) op->data.Own(op->done);
@@ -471,7 +471,7 @@ EngineStats RunEngineTest(Rng& rng, int64_t budget_ns, int max_rounds) {
   }
   const int fds_before = CountFds();
   {
-    kts::Engine engine(&sink, 64 * 1024, 50);
+    kts::ThreadsEngine engine(&sink, 64 * 1024, 50);
     const int64_t end = NowNs() + budget_ns;
     for (int round = 0; round < max_rounds && NowNs() < end; ++round) {
       {
@@ -509,11 +509,11 @@ void RunShutdownTest() {
   }
   long pending = 0;
   {
-    kts::Engine engine(&sink, 64 * 1024, 5000);
+    kts::ThreadsEngine engine(&sink, 64 * 1024, 5000);
     auto submit = [&](TestOp* op) {
       op->timer = ops.size() % 2 ? kts::TimerMode::kPoll : kts::TimerMode::kSockopt;
       ops.push_back(op);
-      if (engine.Submit(op)) op->sync = true;
+      if (engine.Submit(op) == kts::SubmitResult::kFinished) op->sync = true;
       else ++pending;
     };
     for (int i = 0; i < 3; ++i) {
@@ -579,12 +579,12 @@ bool RunUnixBacklogCloseTest() {
   }
   bool woke;
   {
-    kts::Engine engine(&sink, 64 * 1024, 5000);
+    kts::ThreadsEngine engine(&sink, 64 * 1024, 5000);
     auto h = std::make_shared<kts::Handle>(kts::platform::OpenSocket(AF_UNIX), false, engine.registry());
     TestOp* op = NewOp(kts::OpKind::kConnect, h, -1, 10000);  // 10 s: the bug shows as a 10 s wait
     std::memcpy(&op->addr, &un, sizeof un);
     op->addr_len = sizeof un;
-    bool sync = engine.Submit(op);
+    bool sync = engine.Submit(op) == kts::SubmitResult::kFinished;
     usleep(50000);
     engine.Close(*h);
     woke = sync || sink.WaitForTotal(1, 2000000000LL);

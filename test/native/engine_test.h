@@ -1,4 +1,4 @@
-// The engine (native/engine.cc + io.cc) under close races, driven the way
+// The engine (native/engine.cc + io_*.cc) under close races, driven the way
 // the addon drives it, with a counting sink instead of Node.
 #pragma once
 

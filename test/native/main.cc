@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "check.h"
+#include "deadline_test.h"
 #include "engine_test.h"
 #include "gate_test.h"
 #include "pool_test.h"
@@ -106,6 +107,14 @@ int main(int argc, char** argv) {
           "%ld abandoned), %ld bytes read in order, %ld written, number reused at once %d times\n",
           s.rounds, s.ops, s.sync_ops, s.closed_ops, s.timeouts, s.removed, s.abandoned, s.bytes_read,
           s.bytes_written, s.reused);
+    }
+    if (want("deadline")) {
+      dog.Phase("deadline");
+      RunDeadlineScenarios();
+      DeadlineStats s = RunDeadlineRace(rng, budget_ns / 2, 3000);
+      std::printf("deadline: scenarios done; race %d rounds, %ld decided on readiness, %ld at the deadline "
+                  "(%ld timed out)\n",
+                  s.rounds, s.ready_wins, s.deadline_wins, s.timeouts);
     }
     if (want("shutdown")) {
       dog.Phase("shutdown");

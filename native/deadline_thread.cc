@@ -1,0 +1,164 @@
+#include "deadline_thread.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+
+#include "clock.h"
+#include "lane.h"
+
+namespace kts {
+
+namespace {
+
+// How long the deadline thread waits before it tries a socket's mutex again
+// when the JS thread holds it (for one non-blocking syscall at most).
+constexpr int64_t kRetryNs = 20 * 1000;
+// Compaction runs when stale entries outnumber live ones and exceed this.
+constexpr size_t kCompactAbove = 1024;
+
+std::chrono::steady_clock::time_point AtMono(int64_t ns) {
+  // steady_clock is CLOCK_MONOTONIC (libstdc++ waits with
+  // pthread_cond_clockwait on it), the clock of MonoNowNs.
+  return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
+}
+
+}  // namespace
+
+DeadlineThread::DeadlineThread(CompletionSink* sink, std::function<int(Op*)> next_in_lane)
+    : sink_(sink), next_in_lane_(std::move(next_in_lane)) {}
+
+DeadlineThread::~DeadlineThread() { Stop(); }
+
+int DeadlineThread::Add(std::shared_ptr<Waiter> w, int64_t at) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stop_) return ESHUTDOWN;
+  if (!started_) {
+    // Asynchronous signals blocked (KERNEL.md: Node's handlers must not
+    // land here), inherited by the new thread.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int err = pthread_create(&thread_, nullptr, &DeadlineThread::Main, this);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (err != 0) return err;
+    started_ = true;
+  }
+  bool earliest = heap_.empty() || at < heap_.front().at;
+  heap_.push_back({at, std::move(w)});
+  std::push_heap(heap_.begin(), heap_.end(), Later());
+  if (stale_.load(std::memory_order_relaxed) > kCompactAbove &&
+      stale_.load(std::memory_order_relaxed) * 2 > heap_.size())
+    CompactLocked();
+  if (earliest) cv_.notify_one();
+  return 0;
+}
+
+void DeadlineThread::NoteStale() { stale_.fetch_add(1, std::memory_order_relaxed); }
+
+void DeadlineThread::CompactLocked() {
+  heap_.erase(std::remove_if(heap_.begin(), heap_.end(),
+                             [](const Entry& e) { return e.w->op.load() == nullptr; }),
+              heap_.end());
+  std::make_heap(heap_.begin(), heap_.end(), Later());
+  stale_.store(0, std::memory_order_relaxed);
+  ++compactions_;
+}
+
+void DeadlineThread::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+    cv_.notify_all();
+    if (!started_) return;
+  }
+  pthread_join(thread_, nullptr);
+  std::lock_guard<std::mutex> lock(mu_);
+  heap_.clear();
+}
+
+bool DeadlineThread::running() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return started_ && !stop_;
+}
+
+size_t DeadlineThread::entries() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return heap_.size();
+}
+
+size_t DeadlineThread::compactions() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return compactions_;
+}
+
+void* DeadlineThread::Main(void* self) {
+  static_cast<DeadlineThread*>(self)->Run();
+  return nullptr;
+}
+
+void DeadlineThread::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    if (heap_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    int64_t now = MonoNowNs();
+    if (heap_.front().at > now) {
+      cv_.wait_until(lock, AtMono(heap_.front().at));
+      continue;
+    }
+    std::pop_heap(heap_.begin(), heap_.end(), Later());
+    Entry e = std::move(heap_.back());
+    heap_.pop_back();
+    // Deciding takes the socket's mutex and a syscall: not under mu_, so
+    // Add never waits for it.
+    lock.unlock();
+    int64_t again_at = 0;
+    bool done = Expire(*e.w, now, &again_at);
+    lock.lock();
+    if (!done) {
+      heap_.push_back({again_at, std::move(e.w)});
+      std::push_heap(heap_.begin(), heap_.end(), Later());
+    }
+  }
+}
+
+bool DeadlineThread::Expire(Waiter& w, int64_t now, int64_t* again_at) {
+  Op* op = nullptr;
+  Op* next = nullptr;
+  switch (ClaimAtDeadline(w, now, kRetryNs, again_at, &op, &next)) {
+    case DeadlineClaim::kGone:
+      return true;
+    case DeadlineClaim::kBusy:
+    case DeadlineClaim::kLater:
+      return false;
+    case DeadlineClaim::kDecided:
+      break;
+  }
+  sink_->Complete(op);
+  if (next != nullptr) RunRest(next);
+  return true;
+}
+
+void DeadlineThread::RunRest(Op* next) {
+  int err = next_in_lane_(next);
+  if (err == 0) return;
+  // No thread could be started: this op and the rest of its lane fail.
+  Handle& h = *next->handle;
+  while (next != nullptr) {
+    next->Fail(OpStatus::kError, err, "pthread_create");
+    Op* cur = next;
+    {
+      std::lock_guard<std::mutex> lock(h.mu);
+      next = FinishAndNextLocked(cur);
+    }
+    sink_->Complete(cur);
+  }
+}
+
+}  // namespace kts

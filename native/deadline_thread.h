@@ -1,0 +1,83 @@
+// The loop engine's deadline thread: one per env, holding the deadline of
+// every op that waits for readiness on the event loop in a min-heap. At a
+// deadline it claims the op if nobody has (ClaimAtDeadline, claim.h: bytes
+// that came in time win, else the kernel's EAGAIN is the timeout) and hands
+// it to the sink. Entries of ops decided elsewhere stay until their time
+// or until they dominate the heap (then it is compacted). Plain C++ (no
+// libuv, no N-API), so the sanitizer tests drive it.
+//
+// Why a condition variable and not ppoll/epoll_pwait2: their timeouts carry
+// 0.1 % timer slack (2 ms at 2 s); a condition-variable wait on
+// CLOCK_MONOTONIC carries only the thread's 50 µs.
+#pragma once
+
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "claim.h"
+#include "op.h"
+
+namespace kts {
+
+class DeadlineThread {
+ public:
+  // sink receives every op this thread decides. next_in_lane runs the op
+  // that was queued behind a decided one (already kRunning, its lane held);
+  // it returns 0 or an errno (the op is then failed and sent to the sink).
+  DeadlineThread(CompletionSink* sink, std::function<int(Op*)> next_in_lane);
+  ~DeadlineThread();
+
+  // Looks at w at time at (CLOCK_MONOTONIC ns, > 0): if its op is still
+  // unclaimed then and its effective deadline (engine.h) has passed, decides
+  // it; a deadline moved later is looked at again then. Any thread. Starts
+  // the thread on first use: returns 0 or the errno of pthread_create.
+  int Add(std::shared_ptr<Waiter> w, int64_t at);
+
+  // An entry's op was claimed elsewhere (the JS thread): counts toward
+  // compaction, so finished ops do not pile up until their deadlines.
+  void NoteStale();
+
+  // Stops and joins the thread; entries left are dropped unclaimed.
+  void Stop();
+
+  bool running();
+  size_t entries();
+  size_t compactions();
+
+ private:
+  struct Entry {
+    int64_t at;
+    std::shared_ptr<Waiter> w;
+  };
+  struct Later {
+    bool operator()(const Entry& a, const Entry& b) const { return a.at > b.at; }
+  };
+  static void* Main(void* self);
+  void Run();
+  // Returns true when w is done with (decided or stale); false to look
+  // again at *again_at.
+  bool Expire(Waiter& w, int64_t now, int64_t* again_at);
+  // The ops queued behind a decided one, from next on.
+  void RunRest(Op* next);
+  void CompactLocked();
+
+  CompletionSink* const sink_;
+  std::function<int(Op*)> next_in_lane_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Entry> heap_;  // under mu_
+  std::atomic<size_t> stale_{0};
+  size_t compactions_ = 0;  // under mu_
+  bool stop_ = false;       // under mu_
+  bool started_ = false;    // under mu_
+  pthread_t thread_{};
+};
+
+}  // namespace kts

@@ -1,0 +1,178 @@
+// The single syscalls of io_steps.h.
+#include "io_steps.h"
+
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "clock.h"
+#include "handle.h"
+#include "platform.h"
+#include "scratch.h"
+
+namespace kts {
+
+namespace {
+
+// Busy-poll state of BusyPollRead (below): one poller at a time, and the
+// window (SetBusyPollMicros).
+std::atomic<int> g_busy_pollers{0};
+std::atomic<int64_t> g_busy_poll_ns{50 * 1000};
+
+}  // namespace
+
+// Time left before op's deadline, in ns: -1 for "no deadline", 0 for
+// "expired" (never passed to the kernel), otherwise > 0.
+int64_t Remaining(const Op& op) {
+  if (op.deadline_ns == 0) return -1;
+  int64_t left = op.deadline_ns - MonoNowNs();
+  return left > 0 ? left : 0;
+}
+
+// Puts the remaining time into SO_RCVTIMEO/SO_SNDTIMEO, rounded up to the
+// microsecond so it is never zero; *cache skips the call when unchanged.
+bool SetTimeo(int fd, int opt, int64_t left_ns, int64_t* cache) {
+  int64_t us = left_ns < 0 ? 0 : (left_ns + 999) / 1000;
+  if (*cache == us) return true;
+  timeval tv;
+  tv.tv_sec = static_cast<time_t>(us / 1000000);
+  tv.tv_usec = static_cast<suseconds_t>(us % 1000000);
+  if (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv) < 0) return false;
+  *cache = us;
+  return true;
+}
+
+int PollMs(int64_t left_ns) {
+  if (left_ns < 0) return -1;
+  int64_t ms = (left_ns + 999999) / 1000000;
+  return ms > INT32_MAX ? INT32_MAX : static_cast<int>(ms);
+}
+
+bool IsWouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
+
+// Points a fresh plain read at this thread's scratch (scratch.h): a pending
+// read then holds no buffer of its own. Anything else gets its own buffer.
+void PrepareReadBuffer(Op& op, uint8_t* scratch) {
+  if (op.data.size() == op.size) return;
+  if (scratch != nullptr && !op.exact && op.done == 0 && op.size <= kScratchBytes) {
+    op.data.Borrow(scratch, op.size);
+    return;
+  }
+  op.data.resize(op.size);
+}
+
+// One recv; returns true when the op is finished.
+bool ReadStep(Op& op, int fd, int flags, bool* would_block) {
+  ssize_t n = recv(fd, op.data.data() + op.done, op.size - op.done, flags);
+  if (n > 0) {
+    op.done += static_cast<size_t>(n);
+    if (!op.exact || op.done == op.size) {
+      op.status = OpStatus::kOk;
+      return true;
+    }
+    return false;
+  }
+  if (n == 0) {
+    op.Fail(OpStatus::kEof, 0, "recv");
+    return true;
+  }
+  if (errno == EINTR) return false;
+  if (IsWouldBlock(errno)) {
+    *would_block = true;
+    return false;
+  }
+  op.Fail(OpStatus::kError, errno, "recv");
+  return true;
+}
+
+// One send of what is left; returns true when the op is finished.
+bool WriteStep(Op& op, int fd, int flags, const uint8_t* base, size_t len,
+               size_t* off, bool* would_block) {
+  ssize_t n = send(fd, base + *off, len - *off, flags | platform::SendFlags());
+  if (n >= 0) {
+    *off += static_cast<size_t>(n);
+    op.done += static_cast<size_t>(n);
+    if (*off == len) {
+      op.status = OpStatus::kOk;
+      return true;
+    }
+    return false;
+  }
+  if (errno == EINTR) return false;
+  if (IsWouldBlock(errno)) {
+    *would_block = true;
+    return false;
+  }
+  op.Fail(OpStatus::kError, errno, "send");
+  return true;
+}
+
+bool ConnectResult(Op& op, int fd) {
+  int soerr = 0;
+  socklen_t len = sizeof soerr;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0) {
+    op.Fail(OpStatus::kError, errno, "getsockopt");
+  } else if (soerr != 0) {
+    op.Fail(OpStatus::kError, soerr, "connect");
+  } else if (platform::SetNonBlocking(fd, false) < 0) {
+    op.Fail(OpStatus::kError, errno, "fcntl");
+  } else {
+    op.status = OpStatus::kOk;
+  }
+  return true;
+}
+
+void AcceptOne(Op& op, int fd, bool* would_block) {
+  op.peer_len = sizeof op.peer;
+  int cfd = platform::AcceptSocket(fd, reinterpret_cast<sockaddr*>(&op.peer), &op.peer_len);
+  if (cfd >= 0) {
+    op.accepted_fd = cfd;
+    op.status = OpStatus::kOk;
+    return;
+  }
+  if (errno == EINTR || errno == ECONNABORTED) return;  // try again
+  if (IsWouldBlock(errno)) {
+    *would_block = true;
+    return;
+  }
+  op.Fail(OpStatus::kError, errno, "accept");
+}
+
+bool Finished(const Op& op) {
+  return op.status != OpStatus::kOk || op.accepted_fd >= 0;
+}
+
+void TimedOut(Op& op, int err, const char* call) { op.Fail(OpStatus::kTimeout, err, call); }
+
+void SetBusyPollMicros(int us) { g_busy_poll_ns.store(static_cast<int64_t>(us) * 1000); }
+
+// Before a read sleeps in the kernel, one thread at a time looks for its
+// bytes for a few microseconds without waiting: a reply often arrives that
+// soon, and a sleeping thread costs a wake-up (slow on an idle VM's halted
+// vCPU). Each look is an atomic MSG_DONTWAIT recv and the looking stops at
+// the deadline, so the kernel's verdict stays the only verdict.
+bool BusyPollRead(Op& op, int fd) {
+  int64_t window = g_busy_poll_ns.load(std::memory_order_relaxed);
+  if (window <= 0) return false;
+  if (g_busy_pollers.fetch_add(1, std::memory_order_acq_rel) != 0) {
+    g_busy_pollers.fetch_sub(1, std::memory_order_acq_rel);
+    return false;
+  }
+  int64_t until = MonoNowNs() + window;
+  if (op.deadline_ns != 0 && op.deadline_ns < until) until = op.deadline_ns;
+  bool finished = false;
+  while (!finished && MonoNowNs() < until) {
+    bool would_block = false;
+    finished = ReadStep(op, fd, MSG_DONTWAIT, &would_block);
+    if (!finished && would_block) sched_yield();
+  }
+  g_busy_pollers.fetch_sub(1, std::memory_order_acq_rel);
+  return finished;
+}
+
+}  // namespace kts

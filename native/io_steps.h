@@ -1,0 +1,65 @@
+// The single syscalls every way of running an op is built from (one recv,
+// one send, one accept, the connect verdict), and the time arithmetic
+// around them. Private to io_*.cc: the rest of the addon uses io.h.
+#pragma once
+
+#include <cstdint>
+
+#include "op.h"
+
+namespace kts {
+
+class Handle;
+
+// Time left before op's deadline, in ns: -1 for "no deadline", 0 for
+// "expired" (never passed to the kernel), otherwise > 0.
+int64_t Remaining(const Op& op);
+
+// Puts the remaining time into SO_RCVTIMEO/SO_SNDTIMEO, rounded up to the
+// microsecond so it is never zero; *cache skips the call when unchanged.
+bool SetTimeo(int fd, int opt, int64_t left_ns, int64_t* cache);
+
+int PollMs(int64_t left_ns);
+
+bool IsWouldBlock(int e);
+
+// Points a fresh plain read at this thread's scratch (scratch.h): a pending
+// read then holds no buffer of its own. Anything else gets its own buffer.
+void PrepareReadBuffer(Op& op, uint8_t* scratch);
+
+// On every way out of a blocking read: keep what arrived, not the scratch.
+struct KeepOwnBytes {
+  Op& op;
+  ~KeepOwnBytes() {
+    if (op.data.borrowed()) op.data.Own(op.done);
+  }
+};
+
+// One recv; returns true when the op is finished.
+bool ReadStep(Op& op, int fd, int flags, bool* would_block);
+
+// One send of what is left; returns true when the op is finished.
+bool WriteStep(Op& op, int fd, int flags, const uint8_t* base, size_t len, size_t* off,
+               bool* would_block);
+
+// A connect's verdict from SO_ERROR (the socket back to blocking on success).
+bool ConnectResult(Op& op, int fd);
+
+void AcceptOne(Op& op, int fd, bool* would_block);
+
+bool Finished(const Op& op);
+
+void TimedOut(Op& op, int err, const char* call);
+
+// Before a read sleeps, one thread at a time looks for its bytes for a few
+// microseconds without waiting (io_steps.cc says why).
+bool BusyPollRead(Op& op, int fd);
+
+// Timer mode kPoll (io_poll.cc): wait in poll(2)/ppoll(2), then a call that
+// does not wait.
+void PolledRead(Op& op, Handle& h, int fd);
+void PolledWrite(Op& op, Handle& h, int fd);
+void PolledAccept(Op& op, Handle& h, int fd);
+void PolledConnect(Op& op, int fd);
+
+}  // namespace kts

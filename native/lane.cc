@@ -1,0 +1,88 @@
+// The lane and stash rules both engines share (lane.h).
+#include "lane.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace kts {
+
+Lane& LaneOf(Op* op) {
+  Handle& h = *op->handle;
+  switch (op->kind) {
+    case OpKind::kRead:
+    case OpKind::kAccept:
+      return h.read_lane;
+    default:
+      return h.write_lane;
+  }
+}
+
+// Reads and accepts first take what an abandoned op left behind. Returns
+// true when that alone finished op.
+bool TakeFromStash(Op* op) {
+  Handle& h = *op->handle;
+  std::lock_guard<std::mutex> lock(h.mu);
+  if (op->kind == OpKind::kRead && !h.stash.empty()) {
+    if (op->data.size() != op->size) op->data.resize(op->size);
+    size_t n = std::min(op->size - op->done, h.stash.size());
+    std::memcpy(op->data.data() + op->done, h.stash.data(), n);
+    h.stash.erase(h.stash.begin(), h.stash.begin() + static_cast<ptrdiff_t>(n));
+    op->done += n;
+    if (!op->exact || op->done == op->size) {
+      op->status = OpStatus::kOk;
+      return true;
+    }
+  }
+  if (op->kind == OpKind::kAccept && !h.stashed_connections.empty()) {
+    StashedConnection c = h.stashed_connections.front();
+    h.stashed_connections.pop_front();
+    op->accepted_fd = c.fd;
+    op->peer = c.peer;
+    op->peer_len = c.peer_len;
+    op->status = OpStatus::kOk;
+    return true;
+  }
+  return false;
+}
+
+// Settles op's coordination state and hands the lane to the next queued op.
+Op* FinishAndNextLocked(Op* op) {
+  Handle& h = *op->handle;
+  Lane& lane = LaneOf(op);
+  op->state = OpState::kFinished;
+  bool read_bytes = op->kind == OpKind::kRead && op->done > 0;
+  // Bytes the caller will not receive go back in front of the stream: an
+  // abandoned read's, and a timed-out exact read's partial frame.
+  if (read_bytes && (op->abandoned || (op->exact && op->status == OpStatus::kTimeout))) {
+    h.stash.insert(h.stash.begin(), op->data.begin(),
+                   op->data.begin() + static_cast<ptrdiff_t>(op->done));
+    // op->done still says how many, for the error; the bytes are not sent.
+  }
+  if (op->abandoned && op->accepted_fd >= 0 && !h.closing()) {
+    h.stashed_connections.push_front({op->accepted_fd, op->peer, op->peer_len});
+    op->accepted_fd = -1;
+  }
+  // Every op still pending when close() began reports "closed", whatever
+  // errno the wake-up gave it (KERNEL.md: report from the flag).
+  if (h.closing()) {
+    if (op->accepted_fd >= 0) {
+      // Accepted as close began: nobody can take it, so its peer must see
+      // the close now, not when the handle is garbage collected.
+      close(op->accepted_fd);
+      op->accepted_fd = -1;
+    }
+    op->Fail(OpStatus::kClosed, 0, op->syscall);
+  }
+  if (lane.queue.empty()) {
+    lane.busy = false;
+    return nullptr;
+  }
+  Op* next = lane.queue.front();
+  lane.queue.pop_front();
+  next->state = OpState::kRunning;
+  return next;
+}
+
+}  // namespace kts

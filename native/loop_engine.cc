@@ -1,0 +1,367 @@
+#include "loop_engine.h"
+
+#include <cerrno>
+
+#include "clock.h"
+#include "io.h"
+#include "lane.h"
+#include "platform.h"
+
+namespace kts {
+
+struct LoopEngine::Watch {
+  uv_poll_t poll;
+  LoopEngine* engine;
+  std::shared_ptr<Handle> handle;
+  // The op waiting in each direction (Direction), if any.
+  std::shared_ptr<Waiter> waiting[2];
+  // Set when the loop saw a direction ready after its op's deadline: the
+  // deadline thread decides that op, so the loop stops watching for it
+  // (a level-triggered watcher left armed would spin the loop).
+  bool past_deadline[2] = {false, false};
+  int armed = 0;  // the events uv_poll_start was last given
+  bool closing = false;
+};
+
+LoopEngine::LoopEngine(uv_loop_t* loop, CompletionSink* sink, SettleNow settle_now, void* owner,
+                       ThreadsEngine* threads)
+    : loop_(loop),
+      sink_(sink),
+      settle_now_(settle_now),
+      owner_(owner),
+      threads_(threads),
+      deadline_(sink, [threads](Op* op) { return threads->Continue(op); }) {}
+
+LoopEngine::~LoopEngine() { deadline_.Stop(); }
+
+int LoopEngine::PrepareListener(int fd) { return platform::SetNonBlocking(fd, true); }
+
+SubmitResult LoopEngine::Submit(Op* op) {
+  Handle& h = *op->handle;
+  Lane& lane = LaneOf(op);
+  op->timer = TimerMode::kPoll;  // for the part that may continue on a thread
+  {
+    std::lock_guard<std::mutex> lock(h.mu);
+    if (h.closing() || shut_down_) {
+      op->Fail(OpStatus::kClosed, 0, "");
+      op->state = OpState::kFinished;
+      return SubmitResult::kFinished;
+    }
+    if (lane.busy) {
+      if (op->kind == OpKind::kWrite) DetachWriteData(*op);
+      op->state = OpState::kQueued;
+      lane.queue.push_back(op);
+      return SubmitResult::kQueued;
+    }
+    lane.busy = true;
+    op->state = OpState::kRunning;
+  }
+  if (!Start(op)) return SubmitResult::kRunning;
+  std::lock_guard<std::mutex> lock(h.mu);
+  FinishAndNextLocked(op);  // nothing can be queued behind it yet
+  return SubmitResult::kFinished;
+}
+
+bool LoopEngine::NeedsThread(const Op& op) {
+  return op.kind == OpKind::kWrite || (op.kind == OpKind::kRead && op.exact && op.done > 0) ||
+         (op.kind == OpKind::kConnect && op.connect_would_block);
+}
+
+bool LoopEngine::Start(Op* op) {
+  Handle& h = *op->handle;
+  if (TakeFromStash(op)) return true;
+  int fd = h.Acquire();
+  if (fd < 0) {
+    op->Fail(OpStatus::kClosed, 0, "");
+    return true;
+  }
+  // The listener is non-blocking here (PrepareListener), so accept can be
+  // tried at once on every OS.
+  bool finished = op->kind == OpKind::kAccept ? TryAcceptNow(*op, fd) : TryNow(*op, h, fd);
+  op->decided_ns = MonoNowNs();
+  h.Release();
+  if (finished) return true;
+  if (!NeedsThread(*op)) return Wait(op);
+  if (op->kind == OpKind::kWrite) DetachWriteData(*op);
+  int err = threads_->Continue(op);
+  if (err == 0) return false;
+  Fail(op, err, "pthread_create");
+  return true;
+}
+
+void LoopEngine::Fail(Op* op, int err, const char* call) {
+  if (op->data.borrowed()) op->data.Clear();
+  op->Fail(OpStatus::kError, err, call);
+}
+
+// Returns true when op could not be made to wait (it failed: outcome in op).
+bool LoopEngine::Wait(Op* op) {
+  Handle& h = *op->handle;
+  if (op->data.borrowed()) op->data.Clear();
+  int err = 0;
+  Watch* w = WatchOf(op->handle);
+  if (w == nullptr) {
+    std::lock_guard<std::mutex> lock(h.mu);
+    if (h.closing()) {
+      op->Fail(OpStatus::kClosed, 0, "");
+    } else {
+      op->Fail(OpStatus::kError, EBADF, "uv_poll_init");
+    }
+    return true;
+  }
+  int dir = static_cast<int>(DirectionOf(op->kind));
+  auto waiter = std::make_shared<Waiter>();
+  waiter->handle = op->handle;
+  int64_t deadline;
+  {
+    std::lock_guard<std::mutex> lock(h.mu);
+    op->state = OpState::kWaiting;
+    waiter->op.store(op);
+    deadline = EffectiveDeadline(*op);
+  }
+  if (deadline != 0) err = deadline_.Add(waiter, deadline);
+  if (err != 0) {
+    std::lock_guard<std::mutex> lock(h.mu);
+    waiter->op.store(nullptr);
+    op->state = OpState::kRunning;
+    op->Fail(OpStatus::kError, err, "pthread_create");
+    return true;
+  }
+  w->waiting[dir] = std::move(waiter);
+  w->past_deadline[dir] = false;
+  Rearm(w);
+  return false;
+}
+
+LoopEngine::Watch* LoopEngine::WatchOf(const std::shared_ptr<Handle>& handle) {
+  Handle& h = *handle;
+  auto it = watches_.find(&h);
+  if (it != watches_.end()) return it->second;
+  // The watcher holds a reference on the fd (Acquire) until its uv_close
+  // callback: close(2) never runs while libuv may still poll the number.
+  int fd = h.Acquire();
+  if (fd < 0) return nullptr;
+  auto* w = new Watch();
+  w->engine = this;
+  if (uv_poll_init(loop_, &w->poll, fd) != 0) {
+    h.Release();
+    delete w;
+    return nullptr;
+  }
+  w->poll.data = w;
+  w->handle = handle;
+  watches_[&h] = w;
+  return w;
+}
+
+void LoopEngine::Rearm(Watch* w) {
+  if (w->closing) return;
+  int events = 0;
+  for (int dir = 0; dir < 2; ++dir) {
+    if (w->waiting[dir] && w->waiting[dir]->op.load() == nullptr) w->waiting[dir].reset();
+    if (w->waiting[dir] && !w->past_deadline[dir]) events |= dir == 0 ? UV_READABLE : UV_WRITABLE;
+  }
+  if (events == w->armed) return;
+  // uv_poll_start on a started watcher stops it first (epoll_ctl DEL+ADD):
+  // only when the set of events changes.
+  if (events == 0) {
+    uv_poll_stop(&w->poll);
+  } else if (uv_poll_start(&w->poll, events, &LoopEngine::OnPoll) != 0) {
+    // EBADF cannot happen while the watcher holds its reference; anything
+    // else leaves the ops to their deadlines.
+    events = 0;
+  }
+  w->armed = events;
+}
+
+void LoopEngine::OnPoll(uv_poll_t* poll, int status, int events) {
+  auto* w = static_cast<Watch*>(poll->data);
+  w->engine->OnReady(w, status, events);
+}
+
+void LoopEngine::OnReady(Watch* w, int status, int events) {
+  for (int dir = 0; dir < 2 && !w->closing; ++dir) {
+    std::shared_ptr<Waiter> waiter = w->waiting[dir];
+    if (!waiter) continue;
+    int want = dir == 0 ? UV_READABLE : UV_WRITABLE;
+    if (status == 0 && (events & (want | UV_DISCONNECT)) == 0) continue;
+    Op* op = nullptr;
+    switch (ClaimReady(*waiter, &op)) {
+      case ReadyClaim::kGone:
+      case ReadyClaim::kNotReady:
+        continue;
+      case ReadyClaim::kPastDeadline:
+        w->past_deadline[dir] = true;  // the deadline thread decides it
+        continue;
+      case ReadyClaim::kContinue:
+        deadline_.NoteStale();
+        w->waiting[dir].reset();
+        if (int err = threads_->Continue(op)) {
+          Fail(op, err, "pthread_create");
+          FinishHere(op, true);
+        }
+        continue;
+      case ReadyClaim::kFinished:
+        deadline_.NoteStale();
+        w->waiting[dir].reset();
+        FinishHere(op, true);
+        continue;
+    }
+  }
+  Rearm(w);
+}
+
+void LoopEngine::FinishHere(Op* op, bool deliver_now) {
+  Handle& h = *op->handle;
+  while (op != nullptr) {
+    Op* next;
+    {
+      std::lock_guard<std::mutex> lock(h.mu);
+      next = FinishAndNextLocked(op);
+    }
+    if (deliver_now) {
+      settle_now_(owner_, op);
+    } else {
+      sink_->Complete(op);
+    }
+    op = next != nullptr && Start(next) ? next : nullptr;
+  }
+}
+
+CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
+  Handle& h = *op->handle;
+  std::unique_lock<std::mutex> lock(h.mu);
+  switch (op->state) {
+    case OpState::kQueued: {
+      Lane& lane = LaneOf(op);
+      for (auto it = lane.queue.begin(); it != lane.queue.end(); ++it) {
+        if (*it == op) {
+          lane.queue.erase(it);
+          break;
+        }
+      }
+      op->state = OpState::kFinished;
+      op->Fail(OpStatus::kCancelled, 0, "");
+      lock.unlock();
+      sink_->Complete(op);
+      return CancelResult::kRemoved;
+    }
+    case OpState::kWaiting: {
+      if (only_queued) return CancelResult::kStarted;
+      // Nothing was taken from the kernel for it: it can simply go.
+      auto it = watches_.find(&h);
+      int dir = static_cast<int>(DirectionOf(op->kind));
+      Watch* w = it == watches_.end() ? nullptr : it->second;
+      if (w == nullptr || !w->waiting[dir] || w->waiting[dir]->op.load() != op) {
+        // Not reachable (a waiting op is always its watcher's); should it
+        // happen, leave the op to whoever holds it.
+        op->abandoned = true;
+        return CancelResult::kAbandoned;
+      }
+      w->waiting[dir]->op.store(nullptr);
+      deadline_.NoteStale();
+      op->Fail(OpStatus::kCancelled, 0, "");
+      lock.unlock();
+      FinishHere(op, false);
+      if (w != nullptr) Rearm(w);
+      return CancelResult::kRemoved;
+    }
+    case OpState::kRunning:
+      if (only_queued) return CancelResult::kStarted;
+      op->abandoned = true;
+      return CancelResult::kAbandoned;
+    default:
+      return CancelResult::kTooLate;
+  }
+}
+
+bool LoopEngine::Close(Handle& h) {
+  std::vector<Op*> unstarted;
+  h.BeginClose(&unstarted);
+  for (Op* op : unstarted) sink_->Complete(op);
+  auto it = watches_.find(&h);
+  if (it == watches_.end()) {
+    std::lock_guard<std::mutex> lock(h.mu);
+    return h.fd_closed();
+  }
+  Watch* w = it->second;
+  watches_.erase(it);
+  for (auto& waiter : w->waiting) {
+    if (!waiter) continue;
+    Op* op;
+    {
+      std::lock_guard<std::mutex> lock(h.mu);
+      op = waiter->op.exchange(nullptr);
+      if (op == nullptr) continue;
+      deadline_.NoteStale();
+      op->Fail(OpStatus::kClosed, 0, "");
+      FinishAndNextLocked(op);  // the queue was emptied by BeginClose
+    }
+    sink_->Complete(op);
+    waiter.reset();
+  }
+  w->closing = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), &LoopEngine::OnClosed);
+  ++closing_;
+  return false;
+}
+
+void LoopEngine::OnClosed(uv_handle_t* handle) {
+  auto* w = static_cast<Watch*>(handle->data);
+  --w->engine->closing_;
+  // The watcher's reference: the last one out closes the fd.
+  w->handle->Release();
+  delete w;
+}
+
+bool LoopEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
+  std::shared_ptr<Waiter> waiter;
+  auto it = watches_.find(&h);
+  if (it != watches_.end()) waiter = it->second->waiting[static_cast<int>(dir)];
+  int64_t effective = 0;
+  {
+    std::lock_guard<std::mutex> lock(h.mu);
+    if (h.closing()) return false;
+    h.deadline_ns[static_cast<int>(dir)].store(deadline_ns);
+    Op* op = waiter ? waiter->op.load() : nullptr;
+    if (op != nullptr) effective = EffectiveDeadline(*op);
+  }
+  // Earlier: a new entry decides it then. Later: the old entry finds the
+  // deadline moved and looks again at the new one.
+  if (effective != 0) deadline_.Add(waiter, effective);
+  if (it != watches_.end()) {
+    it->second->past_deadline[static_cast<int>(dir)] = false;
+    Rearm(it->second);
+  }
+  return true;
+}
+
+void LoopEngine::SetRef(Handle& h, bool ref) {
+  auto it = watches_.find(&h);
+  if (it == watches_.end()) return;
+  uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&it->second->poll);
+  if (ref) {
+    uv_ref(handle);
+  } else {
+    uv_unref(handle);
+  }
+}
+
+void LoopEngine::Delivered(Op* op) {
+  auto it = watches_.find(op->handle.get());
+  if (it != watches_.end()) Rearm(it->second);
+}
+
+void LoopEngine::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  deadline_.Stop();
+  std::vector<Handle*> open;
+  for (auto& entry : watches_) open.push_back(entry.first);
+  for (Handle* h : open) Close(*h);
+  // The env is going away: give libuv the turns it needs to run the close
+  // callbacks (which close the fds), without waiting for anything else.
+  for (int i = 0; i < 100 && closing_ > 0; ++i) uv_run(loop_, UV_RUN_NOWAIT);
+}
+
+}  // namespace kts

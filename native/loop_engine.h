@@ -1,0 +1,82 @@
+// The loop engine: an op that cannot finish on the fast path waits for
+// readiness through one libuv uv_poll_t per socket (both directions share
+// it: libuv allows one per fd), kept armed while ops wait. When the event
+// loop reports the fd ready and the op's deadline has not passed, the JS
+// thread claims the op, makes the non-blocking call with the socket's mutex
+// held and settles it at once (no thread hop). The env's DeadlineThread
+// decides every op still waiting at its deadline. An op that needs more
+// than one syscall (a write bigger than the send buffer's free room, an
+// exact read longer than what is queued) goes on to an owned thread of the
+// threads engine in timer mode kPoll (ppoll), so a stalled event loop never
+// stops a transfer the peer keeps up with.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <unordered_map>
+
+#include "deadline_thread.h"
+#include "engine.h"
+#include "threads_engine.h"
+
+namespace kts {
+
+class LoopEngine : public Engine {
+ public:
+  // settle_now(owner, op): on the JS thread, from an event-loop callback,
+  // deliver op to JavaScript now (it may call into JavaScript). Ops decided
+  // elsewhere go to sink (any thread). threads runs the ops that continue
+  // on an owned thread and shares its registry.
+  using SettleNow = void (*)(void* owner, Op* op);
+  LoopEngine(uv_loop_t* loop, CompletionSink* sink, SettleNow settle_now, void* owner,
+             ThreadsEngine* threads);
+  ~LoopEngine() override;
+
+  SubmitResult Submit(Op* op) override;
+  CancelResult Cancel(Op* op, bool only_queued) override;
+  // uv_close first, close(2) in its callback (closing an fd libuv still
+  // polls makes libuv abort): the fd is never closed at once while a
+  // watcher exists.
+  bool Close(Handle& h) override;
+  bool Retime(Handle& h, Direction dir, int64_t deadline_ns) override;
+  void SetRef(Handle& h, bool ref) override;
+  void Delivered(Op* op) override;
+  void Shutdown() override;
+  size_t threads() override { return deadline_.running() ? 1 : 0; }
+
+  // Makes a freshly created listener non-blocking (the loop accepts
+  // without waiting, then waits for readiness).
+  static int PrepareListener(int fd);
+
+ private:
+  struct Watch;
+  // op holds its lane (kRunning): attempt it, then wait, continue on a
+  // thread, or finish. Returns true when it finished (outcome in op).
+  bool Start(Op* op);
+  // Whether op, not finished by a non-blocking attempt, continues on an
+  // owned thread rather than waiting for readiness.
+  static bool NeedsThread(const Op& op);
+  bool Wait(Op* op);
+  Watch* WatchOf(const std::shared_ptr<Handle>& handle);
+  void Rearm(Watch* w);
+  void OnReady(Watch* w, int status, int events);
+  // Finishes op (decided on this thread) and starts what was queued behind
+  // it; deliver_now: settle through settle_now, else through the sink.
+  void FinishHere(Op* op, bool deliver_now);
+  void Fail(Op* op, int err, const char* call);
+  static void OnPoll(uv_poll_t* poll, int status, int events);
+  static void OnClosed(uv_handle_t* handle);
+
+  uv_loop_t* loop_;
+  CompletionSink* sink_;
+  SettleNow settle_now_;
+  void* owner_;
+  ThreadsEngine* threads_;
+  DeadlineThread deadline_;
+  std::unordered_map<Handle*, Watch*> watches_;  // JS thread only
+  int closing_ = 0;  // watchers whose uv_close callback has not run
+  bool shut_down_ = false;
+};
+
+}  // namespace kts

@@ -1,0 +1,61 @@
+// The threads engine: the fast path on the calling (JS) thread, the rest on
+// owned threads, each a blocking call that carries the time left into the
+// kernel (io_blocking.cc, io_poll.cc), one op per lane at a time in call order, with
+// cancellation and close. Plain C++: the Node side supplies the sink that
+// delivers finished ops; the sanitizer tests supply one that counts them.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "engine.h"
+#include "handle.h"
+#include "op.h"
+#include "thread_pool.h"
+
+namespace kts {
+
+class ThreadsEngine : public Engine {
+ public:
+  explicit ThreadsEngine(CompletionSink* sink, size_t stack_bytes = 256 * 1024, int idle_ms = 5000,
+                  int spin_us = 50);
+  ~ThreadsEngine() override;
+
+  std::shared_ptr<HandleRegistry> registry() const { return registry_; }
+
+  SubmitResult Submit(Op* op) override;
+  CancelResult Cancel(Op* op, bool only_queued = false) override;
+
+  // Queued ops are settled as kClosed through the sink, blocked calls are
+  // woken (platform::WakeBlocked) and finish as kClosed.
+  bool Close(Handle& h) override;
+
+  // Stores the deadline. A call already blocked keeps the timeout it
+  // entered the kernel with (issue-12 makes pending ops honour it); ops
+  // that start later use it.
+  bool Retime(Handle& h, Direction dir, int64_t deadline_ns) override;
+
+  // Owned threads do not hold the event loop; the Node side's delivery
+  // reference does (issue-10 makes it per socket).
+  void SetRef(Handle& h, bool ref) override;
+
+  void Shutdown() override;
+
+  size_t threads() override { return pool_.threads(); }
+
+  // Runs op, already started on the calling thread (state kRunning, its
+  // lane held), on an owned thread in timer mode kPoll: the loop engine
+  // hands over ops that need more than one syscall. Returns 0 or the errno
+  // of pthread_create (op untouched).
+  int Continue(Op* op);
+
+ private:
+  void RunLane(Op* op);
+  void Execute(Op* op);
+
+  CompletionSink* sink_;
+  std::shared_ptr<HandleRegistry> registry_;
+  ThreadPool pool_;
+};
+
+}  // namespace kts
