@@ -6,7 +6,7 @@ const { kLoopTargets } = require('./targets');
 const f = (x, digits = 1) => (x === null || x === undefined ? '-' : typeof x === 'number' ? x.toFixed(digits) : String(x));
 const trio = (s) => (s && s.n ? `${f(s.p50)} / ${f(s.p99)} / ${f(s.max)}` : '-');
 const x = (r) => (r === null || r === undefined ? '-' : `${r.toFixed(2)}x`);
-const early = (fi) => (fi ? `${fi.early} of ${fi.early + fi.late}` : '-');
+const early = (fi) => (!fi ? '-' : `${fi.early} of ${fi.early + fi.late}${fi.early ? ` (to ${f(fi.earliestMs, 2)} ms)` : ''}`);
 const peerName = (c) => (c.peer === 'child' ? 'child process' : 'same process');
 
 /** The table of K-loop's targets (report/targets.js), or null when no scenario of theirs ran. */
