@@ -5,8 +5,8 @@
 // contenders, prints the tables, and writes bench/results/latest.{json,html,md}.
 const fs = require('node:fs');
 const path = require('node:path');
-const { kernelContender } = require('./contenders/kernel');
-const { timeoutContenders } = require('./contenders');
+const { detectLoopEngine, kernelContender } = require('./contenders/kernel');
+const { detectPollTimer, timeoutContenders } = require('./contenders');
 const { throughputContenders } = require('./contenders/throughput');
 const { environment } = require('./lib/env');
 const { progress, progressDone } = require('./lib/progress');
@@ -14,6 +14,7 @@ const { spawnPeers } = require('./peers/spawn');
 const { writeHtml } = require('./report/html');
 const { RESULTS, writeJson } = require('./report/json');
 const { machineLine, markdown } = require('./report/tables');
+const { kLoopTargets } = require('./report/targets');
 
 const SCENARIOS = {
   lateness: () => require('./scenarios/lateness').lateness,
@@ -51,6 +52,14 @@ async function rcvtimeoReadback(port) {
   }
 }
 
+/** What the K-loop rows measure, for the report (`loop` from detectLoopEngine). */
+function kLoopStatus(loop) {
+  if (loop.error) return `NOT MEASURED: connect({ engine: 'loop' }) failed (${loop.error})`;
+  if (loop.engine === 'loop') return 'measured (sock.engine is loop)';
+  if (loop.engine === null) return 'STAND-IN: this build has no engine option, so K-loop rows measure the threads engine';
+  return `STAND-IN: connect({ engine: 'loop' }) gave sock.engine = ${loop.engine}`;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const started = Date.now();
@@ -59,11 +68,19 @@ async function main() {
   const report = { tool: 'kernel-timeout-socket bench', quick: opts.quick, startedAt: new Date(started).toISOString(), durationMs: 0, env: null, contenders: {}, scenarios: {} };
   let failed = false;
   try {
-    const contenders = await timeoutContenders(peers.ports.silent);
-    const hasPoll = contenders.some((c) => c.name === 'K-poll');
-    const throughput = throughputContenders(hasPoll);
+    const hasPoll = await detectPollTimer(peers.ports.silent);
+    const loop = await detectLoopEngine(peers.ports.silent);
+    const offered = { poll: hasPoll, loop: !loop.error };
+    const contenders = timeoutContenders(offered);
+    const throughput = throughputContenders(offered);
     report.env = environment(await rcvtimeoReadback(peers.ports.silent));
-    report.contenders = { timeouts: contenders.map((c) => c.name), throughput: throughput.map((c) => c.name), kPoll: hasPoll ? 'measured' : 'not offered by this build (connect() ignores a timer option)' };
+    report.contenders = {
+      timeouts: contenders.map((c) => c.name),
+      throughput: throughput.map((c) => c.name),
+      kPoll: hasPoll ? 'measured' : 'not offered by this build (connect() ignores a timer option)',
+      kLoop: kLoopStatus(loop),
+      kLoopIsLoopEngine: loop.engine === 'loop',
+    };
     for (const [i, name] of opts.only.entries()) {
       const step = `[${i + 1}/${opts.only.length}]`;
       const ctx = {
@@ -72,11 +89,14 @@ async function main() {
         ports: peers.ports,
         contenders,
         throughput,
+        kLoopIsLoopEngine: report.contenders.kLoopIsLoopEngine,
         progress: (text) => progress(`${step} ${((Date.now() - started) / 1000).toFixed(0)} s  ${text}`),
       };
       ctx.progress(name);
       try {
+        const t0 = Date.now();
         report.scenarios[name] = await SCENARIOS[name]()(ctx);
+        report.scenarios[name].durationMs = Date.now() - t0;
       } catch (err) {
         failed = true;
         report.scenarios[name] = { error: String(err && err.stack ? err.stack : err) };
@@ -86,10 +106,11 @@ async function main() {
     await peers.stop();
   }
   report.durationMs = Date.now() - started;
+  report.kLoopTargets = kLoopTargets(report);
   progressDone();
   const json = writeJson(report, path.join(opts.out, 'latest.json'));
   const html = writeHtml(report, path.join(opts.out, 'latest.html'));
-  const heading = `${machineLine(report.env)}${opts.quick ? ' -- QUICK run: fewer samples, scale N=200' : ''}; run took ${(report.durationMs / 1000).toFixed(0)} s`;
+  const heading = `${machineLine(report.env)}${opts.quick ? ' -- QUICK run: fewer samples, small scale N' : ''}; run took ${(report.durationMs / 1000).toFixed(0)} s\nK-loop: ${report.contenders.kLoop}`;
   const md = path.join(opts.out, 'latest.md');
   fs.writeFileSync(md, `${heading}\n\n${markdown(report)}`);
   console.log(`${heading}\n`);

@@ -1,7 +1,8 @@
 // The benchmark's smoke test (what CI runs of it): `node bench/run.js
-// --quick` exits 0, writes both reports, covers every scenario, and the
-// kernel paths lost no byte in the deadline race. No timing assertions:
-// figures live in the report, not in tests.
+// --quick` exits 0, writes both reports, covers every scenario with every
+// kernel contender (K-loop included), and the kernel paths lost no byte in
+// the deadline race. No timing assertions: figures live in the report, not
+// in tests.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,47 @@ function runQuick(out: string): Promise<{ code: number | null; signal: NodeJS.Si
   });
 }
 
+type Row = { contender?: string; design?: string; [k: string]: unknown };
+const names = (rows: Row[], key: 'contender' | 'design' = 'contender') => rows.map((r) => r[key]);
+
+/** K-loop (issue 9) runs in every scenario, with the figures its targets need. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function expectKLoopEverywhere(report: any) {
+  const s = report.scenarios;
+  expect(report.contenders.timeouts).toContain('K-loop');
+  expect(report.contenders.throughput).toContain('K-loop');
+  expect(names(s.lateness.rows)).toContain('K-loop');
+  expect(names(s.neighbours.rows, 'design')).toContain('K-loop');
+  const race = s.race.rows.find((r: Row) => r.contender === 'K-loop');
+  expect(race, 'race row').toBeDefined();
+  expect(race.trials).toBeGreaterThan(0);
+  expect(race.lost).toBe(0);
+  expect(s.pingpong.rows).toHaveLength(8);
+  for (const cell of s.pingpong.rows) {
+    const where = `${cell.peer} ${cell.connections} ${cell.messageBytes}`;
+    const k = cell.results.find((r: Row) => r.contender === 'K-loop');
+    expect(k, where).toBeDefined();
+    expect(k.ratioToNet, where).toBeGreaterThan(0);
+    expect(k.cpuUsPerRoundTrip, where).toBeGreaterThan(0);
+    expect(k.cpuRatioToNet, where).toBeGreaterThan(0);
+    if (cell.peer === 'child') expect(k.peerCpuUsPerRoundTrip, where).toBeGreaterThan(0);
+  }
+  for (const cell of s.bulk.rows) expect(names(cell.results), cell.direction).toContain('K-loop');
+  for (const n of s.scale.sizes) {
+    for (const name of ['K', 'K-loop', 'U1', 'U2', 'U3']) {
+      const row = s.scale.rows.find((r: Row) => r.contender === name && r.connections === n);
+      expect(row, `scale ${name} N=${n}`).toBeDefined();
+      expect(row.error, `scale ${name} N=${n}`).toBeUndefined();
+      expect(row.timedOut, `scale ${name} N=${n}`).toBe(n);
+      expect(row.firings.early + row.firings.late, `scale ${name} N=${n}`).toBe(n);
+      expect(row.peakThreads, `scale ${name} N=${n}`).toBeGreaterThan(0);
+    }
+  }
+  const verdicts = report.kLoopTargets.map((t: { verdict: string }) => t.verdict);
+  expect(verdicts.length).toBeGreaterThan(0);
+  for (const v of verdicts) expect(['met', 'MISSED', 'not measured']).toContain(v);
+}
+
 describe('npm run bench -- --quick', () => {
   it(
     'writes latest.json and latest.html with every scenario, and K loses nothing',
@@ -54,6 +96,7 @@ describe('npm run bench -- --quick', () => {
         expect(row.trials, row.contender).toBeGreaterThan(0);
         expect(row.lost, row.contender).toBe(0);
       }
+      expectKLoopEverywhere(report);
       const html = readFileSync(join(results, 'latest.html'), 'utf8');
       expect(html).toContain('<svg');
       expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);

@@ -1,10 +1,18 @@
 'use strict';
-// K: this package. Reads carry their timeout into the kernel; a timeout
-// consumes nothing and leaves the socket usable.
+// K, K-poll and K-loop: this package. Reads carry their timeout to a native
+// decision (the kernel's SO_RCVTIMEO, a ppoll, or the loop engine's
+// deadline thread); a timeout consumes nothing and leaves the socket usable.
 const kts = require('../../dist/index.js');
 const { nowMs } = require('../lib/clock');
 
 const HOST = '127.0.0.1';
+
+/** The connect() options that make each kernel contender. */
+const VARIANTS = {
+  K: {},
+  'K-poll': { timer: 'poll' },
+  'K-loop': { engine: 'loop' },
+};
 
 /**
  * Whether connect() knows a `timer` option (issue 6's per-operation poll
@@ -28,9 +36,39 @@ async function detectPollTimer(port) {
   }
 }
 
-/** A K contender; `timer` is undefined (default SO_RCVTIMEO mode) or 'poll'. */
-function kernelContender(name, timer) {
-  const extra = timer ? { timer } : {};
+/**
+ * What `connect({ engine: 'loop' })` gives (issue 9): { engine } with the
+ * socket's own `engine` property, null when this build has no such property
+ * (then the option is ignored and K-loop runs the threads engine, a
+ * stand-in the report says it is); or { error } when the connect fails
+ * (then there is no K-loop to measure).
+ */
+async function detectLoopEngine(port) {
+  let s;
+  try {
+    s = await kts.connect({ host: HOST, port, timeout: 2000, ...VARIANTS['K-loop'] });
+  } catch (err) {
+    return { error: `${err.code || err.name}: ${err.message}` };
+  }
+  try {
+    return { engine: typeof s.engine === 'string' ? s.engine : null };
+  } finally {
+    await s.close();
+  }
+}
+
+/**
+ * The kernel contenders to measure, in report order; `offered` says whether
+ * this build has K-poll and K-loop ({ poll, loop }, from the detect calls).
+ */
+function kernelNames(offered) {
+  return Object.keys(VARIANTS).filter((n) => (n !== 'K-poll' || offered.poll) && (n !== 'K-loop' || offered.loop));
+}
+
+/** A kernel contender by name: 'K', 'K-poll' or 'K-loop'. */
+function kernelContender(name) {
+  const extra = VARIANTS[name];
+  if (!extra) throw new Error(`no kernel contender named ${name}`);
   return {
     name,
     kind: 'kernel',
@@ -56,4 +94,4 @@ function kernelContender(name, timer) {
   };
 }
 
-module.exports = { detectPollTimer, kernelContender, kts, HOST };
+module.exports = { detectLoopEngine, detectPollTimer, kernelContender, kernelNames, kts, HOST };

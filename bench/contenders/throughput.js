@@ -1,9 +1,10 @@
 'use strict';
 // The throughput contenders (ping-pong, bulk): plain net.Socket (the
 // baseline every ratio divides by), net.Socket with a per-round-trip
-// setTimeout/clearTimeout (U2's cost), and K (and K-poll when offered).
+// setTimeout/clearTimeout (U2's cost), and K (and K-poll when offered),
+// K-loop.
 const { nowMs } = require('../lib/clock');
-const { kernelContender } = require('./kernel');
+const { kernelContender, kernelNames } = require('./kernel');
 const { openNet } = require('./userland');
 
 const GUARD_MS = 10_000; // every op has a timeout; none should expire
@@ -104,8 +105,8 @@ function netContender(name, withTimer) {
   };
 }
 
-function kernelThroughput(name, timer) {
-  const k = kernelContender(name, timer);
+function kernelThroughput(name) {
+  const k = kernelContender(name);
   return {
     name,
     open: k.open,
@@ -116,11 +117,9 @@ function kernelThroughput(name, timer) {
   };
 }
 
-/** `names` of the timeout contenders tells whether K-poll exists. */
-function throughputContenders(hasPoll) {
-  const list = [netContender('net', false), netContender('net+timer', true), kernelThroughput('K')];
-  if (hasPoll) list.push(kernelThroughput('K-poll', 'poll'));
-  return list;
+/** `offered`: { poll, loop }, whether this build has K-poll and K-loop. */
+function throughputContenders(offered) {
+  return [netContender('net', false), netContender('net+timer', true), ...kernelNames(offered).map((n) => kernelThroughput(n))];
 }
 
 module.exports = { throughputContenders };

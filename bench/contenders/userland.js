@@ -2,6 +2,9 @@
 // U1..U3: net.Socket with a userland timer, each the idiomatic way, and on
 // timeout the idiomatic reaction: destroy() the socket (its state is
 // unknown: U1's 'timeout' handler does exactly this in Node's docs).
+// Each read reports `armedAt`, stamped just before its timer is armed:
+// Node arms timers from the loop's cached time, so a timer armed late in a
+// long tick can fire before armedAt + timeout (an EARLY firing).
 const net = require('node:net');
 const events = require('node:events');
 const { nowMs } = require('../lib/clock');
@@ -20,10 +23,10 @@ function open(port) {
   });
 }
 
-function timedOut(socket) {
+function timedOut(socket, armedAt) {
   const at = nowMs();
   socket.destroy();
-  return { ok: false, at, destroyedAt: nowMs() };
+  return { ok: false, at, armedAt, destroyedAt: nowMs() };
 }
 
 /** U1: socket.setTimeout(ms) + destroy() on 'timeout'. */
@@ -41,10 +44,11 @@ function readU1(socket, timeout) {
     };
     const onTimeout = () => {
       done();
-      resolve(timedOut(socket));
+      resolve(timedOut(socket, armedAt));
     };
     socket.on('data', onData);
     socket.once('timeout', onTimeout);
+    const armedAt = nowMs();
     socket.setTimeout(timeout);
   });
 }
@@ -57,9 +61,10 @@ function readU2(socket, timeout) {
       socket.pause();
       resolve({ ok: true, at: nowMs(), data });
     };
+    const armedAt = nowMs();
     const timer = setTimeout(() => {
       socket.removeListener('data', onData);
-      resolve(timedOut(socket));
+      resolve(timedOut(socket, armedAt));
     }, timeout);
     socket.once('data', onData);
   });
@@ -67,13 +72,14 @@ function readU2(socket, timeout) {
 
 /** U3: events.once(socket, 'data', { signal: AbortSignal.timeout(ms) }). */
 async function readU3(socket, timeout) {
+  const armedAt = nowMs();
   try {
     const [data] = await events.once(socket, 'data', { signal: AbortSignal.timeout(timeout) });
     socket.pause();
     return { ok: true, at: nowMs(), data };
   } catch (err) {
     if (err.name !== 'AbortError') throw err;
-    return timedOut(socket);
+    return timedOut(socket, armedAt);
   }
 }
 

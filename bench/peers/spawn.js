@@ -4,12 +4,15 @@ const { fork } = require('node:child_process');
 const path = require('node:path');
 
 /**
- * Forks peers/child.js; resolves to { ports, onReport(fn), stop() }.
- * Race reports arrive through onReport.
+ * Forks peers/child.js; resolves to { ports, onReport(fn), cpuUsage(),
+ * stop() }. Race reports arrive through onReport; cpuUsage() resolves to
+ * the child's process.cpuUsage().
  */
 function spawnPeers() {
   const child = fork(path.join(__dirname, 'child.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let listener = () => {};
+  let nextQuery = 0;
+  const queries = new Map();
   return new Promise((resolve, reject) => {
     const kill = setTimeout(() => {
       child.kill('SIGKILL');
@@ -26,6 +29,13 @@ function spawnPeers() {
           onReport(fn) {
             listener = fn;
           },
+          cpuUsage() {
+            return new Promise((done) => {
+              const id = nextQuery++;
+              queries.set(id, done);
+              child.send({ cpuQuery: id });
+            });
+          },
           stop() {
             return new Promise((done) => {
               if (child.exitCode !== null) return done();
@@ -35,6 +45,10 @@ function spawnPeers() {
           },
         });
       } else if (msg.race) listener(msg.race);
+      else if (msg.cpuReply !== undefined) {
+        queries.get(msg.cpuReply)(msg.usage);
+        queries.delete(msg.cpuReply);
+      }
     });
   });
 }

@@ -1,11 +1,11 @@
 'use strict';
 // bench/results/latest.html: one self-contained page (inline SVG and CSS,
-// no scripts, no network). The race and the lateness pictures come first,
-// then the ratio bars, then every table.
+// no scripts, no network). K-loop's targets come first, then the race and
+// the lateness pictures, then the ratio bars, then every table.
 const fs = require('node:fs');
 const path = require('node:path');
 const { barChart, esc, stripPlot } = require('./svg');
-const { machineLine, tables } = require('./tables');
+const { machineLine, scenarioTables, targetsTable } = require('./tables');
 const { RESULTS } = require('./json');
 
 function raceSection(race) {
@@ -30,7 +30,7 @@ function latenessSection(lateness) {
   return `<h2>Timeout lateness</h2><p>Each dot is one read that timed out: how long after its deadline JavaScript saw the timeout (JS) or, for K, the kernel decided it (kernel). Solid mark p50, dashed p99; the red line is the deadline.</p>${charts}`;
 }
 
-const CONTENDER_COLORS = { K: '#1f77b4', 'K-poll': '#17becf', 'net+timer': '#7f7f7f' };
+const CONTENDER_COLORS = { K: '#1f77b4', 'K-poll': '#17becf', 'K-loop': '#9467bd', 'net+timer': '#7f7f7f' };
 
 function ratioSection(report) {
   const bars = [];
@@ -55,10 +55,25 @@ function ratioSection(report) {
   return `<h2>Throughput as a ratio to net.Socket</h2><p>Same run, same machine; the dashed line is parity (1.0x). Ping-pong peer: child = another process, same = this process.</p>${barChart(bars, { unit: 'x net.Socket', reference: 1, labelW: 300 })}`;
 }
 
+function cpuSection(pp) {
+  if (!pp || !pp.rows) return '';
+  const bars = pp.rows.flatMap((c) =>
+    c.results
+      .filter((r) => r.contender !== 'net' && r.cpuRatioToNet !== null)
+      .map((r) => ({ label: `${r.contender}: ${c.peer}, ${c.connections} conn, ${c.messageBytes} B`, value: r.cpuRatioToNet, text: `${r.cpuRatioToNet}x`, color: CONTENDER_COLORS[r.contender] })),
+  );
+  return `<h2>CPU per round trip as a ratio to net.Socket</h2><p>CPU time (process.cpuUsage) of the process that runs the contender, per ping-pong round trip, median round; the dashed line is parity. Lower is better.</p>${barChart(bars, { unit: 'x net.Socket CPU', reference: 1, labelW: 300 })}`;
+}
+
 function tableHtml(t) {
   const head = t.head.length ? `<tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>` : '';
   const rows = t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
   return `<h3>${esc(t.title)}</h3>${t.note ? `<p>${esc(t.note)}</p>` : ''}<table>${head}${rows}</table>`;
+}
+
+function targetsSection(report) {
+  const t = targetsTable(report);
+  return t ? `<h2>K-loop against its targets</h2>${tableHtml(t)}` : '';
 }
 
 function renderHtml(report) {
@@ -71,11 +86,13 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}svg{display:
 .meta{color:#555}</style></head><body>
 <h1>kernel-timeout-socket benchmark</h1>
 <p class="meta">${esc(machineLine(env))}. ${report.quick ? '<b>--quick run</b> (fewer samples, smaller N). ' : ''}Run at ${esc(report.startedAt)}, took ${(report.durationMs / 1000).toFixed(1)} s. Load average at start: ${esc(env.loadAvgAtStart.join(', '))}. Figures are noisy on a shared machine: read ratios within one run, not absolute numbers across runs.</p>
+${targetsSection(report)}
 ${raceSection(report.scenarios.race)}
 ${latenessSection(report.scenarios.lateness)}
 ${ratioSection(report)}
+${cpuSection(report.scenarios.pingpong)}
 <h2>All figures</h2>
-${tables(report).map(tableHtml).join('\n')}
+${scenarioTables(report).map(tableHtml).join('\n')}
 </body></html>
 `;
 }

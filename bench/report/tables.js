@@ -1,21 +1,37 @@
 'use strict';
 // The results as tables: rows of cells per scenario, rendered as Markdown
 // for the console and docs/benchmark-results.md, and as HTML by html.js.
+const { kLoopTargets } = require('./targets');
 
 const f = (x, digits = 1) => (x === null || x === undefined ? '-' : typeof x === 'number' ? x.toFixed(digits) : String(x));
 const trio = (s) => (s && s.n ? `${f(s.p50)} / ${f(s.p99)} / ${f(s.max)}` : '-');
 const x = (r) => (r === null || r === undefined ? '-' : `${r.toFixed(2)}x`);
+const early = (fi) => (!fi ? '-' : `${fi.early} of ${fi.early + fi.late}${fi.early ? ` (to ${f(fi.earliestMs, 2)} ms)` : ''}`);
+const peerName = (c) => (c.peer === 'child' ? 'child process' : 'same process');
+
+/** The table of K-loop's targets (report/targets.js), or null when no scenario of theirs ran. */
+function targetsTable(report) {
+  const targets = kLoopTargets(report);
+  if (!targets.length) return null;
+  return {
+    title: "K-loop against issue 9's targets (ratios to net.Socket in this run)",
+    note: `K-loop: ${report.contenders.kLoop}.`,
+    head: ['target', 'measured', 'verdict'],
+    // A verdict on a stand-in (the threads engine under K-loop's name) says so.
+    rows: targets.map((t) => [t.target, t.measured, report.contenders.kLoopIsLoopEngine || t.verdict === 'not measured' ? t.verdict : `${t.verdict} (stand-in)`]),
+  };
+}
 
 /** [{ title, note, head: [...], rows: [[...]] }] for every scenario present. */
-function tables(report) {
+function scenarioTables(report) {
   const s = report.scenarios;
   const out = [];
   if (s.lateness && s.lateness.rows) {
     out.push({
       title: '1. Timeout lateness (ms after the deadline: p50 / p99 / max)',
-      note: s.lateness.note,
-      head: ['loop', 'T (ms)', 'contender', 'seen by JS', 'decided by kernel'],
-      rows: s.lateness.rows.map((r) => [r.loop, r.timeoutMs, r.contender, trio(r.js), r.kernel ? trio(r.kernel) : '-']),
+      note: `${s.lateness.note ? `${s.lateness.note}. ` : ''}EARLY: timeouts that fired before their own deadline (a userland timer before its arm call's clock + T).`,
+      head: ['loop', 'T (ms)', 'contender', 'seen by JS', 'decided by kernel', 'EARLY'],
+      rows: s.lateness.rows.map((r) => [r.loop, r.timeoutMs, r.contender, trio(r.js), r.kernel ? trio(r.kernel) : '-', early(r.firings)]),
     });
   }
   if (s.race && s.race.rows) {
@@ -30,11 +46,17 @@ function tables(report) {
     out.push({
       title: '3. Ping-pong (round trips/s, best of the rounds; ratio to net.Socket in the same run)',
       head: ['peer', 'conns', 'bytes', ...s.pingpong.rows[0].results.map((r) => r.contender)],
+      rows: s.pingpong.rows.map((c) => [peerName(c), c.connections, c.messageBytes, ...c.results.map((r) => `${r.roundTripsPerSec} (${x(r.ratioToNet)})`)]),
+    });
+    out.push({
+      title: '3b. CPU per round trip (µs, median round: this process + peer child; ratio of this process to net.Socket)',
+      note: 'This process runs the contender (and, in the same-process cells, the echo peer too); the peer child is the echo peer of the other cells.',
+      head: ['peer', 'conns', 'bytes', ...s.pingpong.rows[0].results.map((r) => r.contender)],
       rows: s.pingpong.rows.map((c) => [
-        c.peer === 'child' ? 'child process' : 'same process',
+        peerName(c),
         c.connections,
         c.messageBytes,
-        ...c.results.map((r) => `${r.roundTripsPerSec} (${x(r.ratioToNet)})`),
+        ...c.results.map((r) => `${f(r.cpuUsPerRoundTrip)}${r.peerCpuUsPerRoundTrip === null ? '' : ` + ${f(r.peerCpuUsPerRoundTrip)}`} (${x(r.cpuRatioToNet)})`),
       ]),
     });
   }
@@ -47,13 +69,13 @@ function tables(report) {
   }
   if (s.scale && s.scale.rows) {
     out.push({
-      title: `5. Scale (N pending reads, ${s.scale.timeoutMs} ms timeout; lateness p50 / p99 / max ms)`,
-      note: s.scale.note,
-      head: ['N', 'contender', 'timed out', 'seen by JS', 'decided by kernel', 'peak RSS MB', 'peak threads', 'CPU ms while waiting'],
+      title: `5. Scale (N pending reads, ${s.scale.timeoutMs} ms timeout, all issued in one tick; lateness p50 / p99 / max ms)`,
+      note: `${s.scale.note ? `${s.scale.note}. ` : ''}RSS ratio to ${s.scale.rssReference} (net.Socket + setTimeout) at the same N. EARLY: fired before its own deadline.`,
+      head: ['N', 'contender', 'timed out', 'EARLY', 'seen by JS', 'decided by kernel', `peak RSS MB (x ${s.scale.rssReference})`, 'peak threads', 'CPU ms while waiting'],
       rows: s.scale.rows.map((r) =>
-        r.error
-          ? [r.connections, r.contender, `error: ${r.error.split('\n')[0]}`, '', '', '', '', '']
-          : [r.connections, r.contender, r.timedOut, trio(r.lateJs), r.lateKernel ? trio(r.lateKernel) : '-', r.peakRssMB, r.peakThreads, r.cpuWhileWaitingMs],
+        r.error || r.skipped
+          ? [r.connections, r.contender, r.error ? `error: ${r.error.split('\n')[0]}` : `skipped: ${r.skipped}`, '', '', '', '', '', '']
+          : [r.connections, r.contender, r.timedOut, early(r.firings), trio(r.lateJs), r.lateKernel ? trio(r.lateKernel) : '-', `${r.peakRssMB} (${x(r.rssRatioToReference)})`, r.peakThreads, r.cpuWhileWaitingMs],
       ),
     });
   }
@@ -70,6 +92,12 @@ function tables(report) {
     if (v && v.error) out.push({ title: `${name}: FAILED`, note: v.error, head: [], rows: [] });
   }
   return out;
+}
+
+/** The targets table, then every scenario's. */
+function tables(report) {
+  const targets = targetsTable(report);
+  return targets ? [targets, ...scenarioTables(report)] : scenarioTables(report);
 }
 
 function markdown(report) {
@@ -91,4 +119,4 @@ function machineLine(env) {
   return `Linux ${env.kernel}, ${env.cpuCount} CPU (${env.cpuModel}), HZ ${env.hz ?? env.hzFromRcvtimeo ?? '?'}, Node ${env.node}`;
 }
 
-module.exports = { tables, markdown, machineLine };
+module.exports = { tables, scenarioTables, targetsTable, markdown, machineLine };

@@ -1,32 +1,35 @@
 'use strict';
 // Child process of the scale scenario: holds N connections of one
 // contender, each with one pending read and a 1 s timeout, and reports
-// lateness, peak RSS, threads and CPU time while waiting (its own process,
-// so RSS and threads are this contender's alone).
-// argv: <contender> <N> <port> <timeoutMs>
+// lateness (and EARLY firings), peak RSS, threads and CPU time while
+// waiting (its own process, so RSS and threads are this contender's alone).
+// argv: <contender> <N> <port,port,...> <timeoutMs>: the connections go to
+// the ports in turn (see SCALE_PORTS in peers/servers.js).
 const fs = require('node:fs');
-const { kernelContender } = require('../contenders/kernel');
+const { kernelContender, kernelNames } = require('../contenders/kernel');
+const { firings } = require('../lib/early');
 const { ownFdLimit } = require('../lib/fd-limit');
 const { userlandContenders } = require('../contenders/userland');
 const { nowMs } = require('../lib/clock');
 const { summarize } = require('../lib/stats');
 
-const [name, nArg, portArg, timeoutArg] = process.argv.slice(2);
+const [name, nArg, portsArg, timeoutArg] = process.argv.slice(2);
 const N = Number(nArg);
-const port = Number(portArg);
+const ports = portsArg.split(',').map(Number);
 const TIMEOUT = Number(timeoutArg);
+// Connections opened at once while setting up (well under the listen backlog).
+const CONNECT_BATCH = 250;
 
 function contender() {
-  if (name === 'K') return kernelContender('K');
-  if (name === 'K-poll') return kernelContender('K-poll', 'poll');
+  if (kernelNames({ poll: true, loop: true }).includes(name)) return kernelContender(name);
   return userlandContenders().find((c) => c.name === name);
 }
 
-/** { threads, rssMB } from /proc/self/status. */
+/** { threads, rssMB }: the entries of /proc/self/task, VmRSS from /proc/self/status. */
 function sample() {
   const status = fs.readFileSync('/proc/self/status', 'latin1');
   return {
-    threads: Number(/^Threads:\s+(\d+)/m.exec(status)[1]),
+    threads: fs.readdirSync('/proc/self/task').length,
     rssMB: Number(/^VmRSS:\s+(\d+)/m.exec(status)[1]) / 1024,
   };
 }
@@ -38,9 +41,11 @@ async function main() {
     throw new Error(`fd limit ${fdLimit} is too low for ${N} connections: raise ulimit -n`);
   }
   const conns = [];
-  for (let i = 0; i < N; i += 100) {
-    conns.push(...(await Promise.all(Array.from({ length: Math.min(100, N - i) }, () => c.open(port)))));
+  const connect0 = nowMs();
+  for (let i = 0; i < N; i += CONNECT_BATCH) {
+    conns.push(...(await Promise.all(Array.from({ length: Math.min(CONNECT_BATCH, N - i) }, (_, j) => c.open(ports[(i + j) % ports.length])))));
   }
+  const connectMs = nowMs() - connect0;
   const before = sample();
   let peak = { ...before };
   const sampler = setInterval(() => {
@@ -49,13 +54,15 @@ async function main() {
   }, 25);
   const cpu0 = process.cpuUsage();
   const wall0 = nowMs();
-  const results = await Promise.all(
-    conns.map((s) => {
-      const deadline = nowMs() + TIMEOUT;
-      return c.readOnce(s, TIMEOUT).then((r) => ({ ...r, deadline }));
-    }),
-  );
-  const issuedMs = nowMs() - wall0;
+  // Every read is issued in this one tick, as a server with N idle
+  // connections arms N timers at once.
+  const pending = conns.map((s) => {
+    const deadline = nowMs() + TIMEOUT;
+    return c.readOnce(s, TIMEOUT).then((r) => ({ ...r, deadline }));
+  });
+  const issueMs = nowMs() - wall0;
+  const results = await Promise.all(pending);
+  const waitedMs = nowMs() - wall0;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   const s = sample();
@@ -69,6 +76,7 @@ async function main() {
     timedOut: timedOut.length,
     lateJs: summarize(timedOut.map((r) => r.at - r.deadline)),
     lateKernel: c.kind === 'kernel' ? summarize(timedOut.map((r) => r.decidedAt - r.deadline)) : null,
+    firings: firings(timedOut, TIMEOUT),
     spreadJsMs: timedOut.length ? Math.round((Math.max(...timedOut.map((r) => r.at)) - Math.min(...timedOut.map((r) => r.at))) * 100) / 100 : null,
     rssBeforeMB: Math.round(before.rssMB),
     peakRssMB: Math.round(peak.rssMB),
@@ -76,7 +84,9 @@ async function main() {
     threadsBefore: before.threads,
     peakThreads: peak.threads,
     cpuWhileWaitingMs: Math.round((cpu.user + cpu.system) / 1000),
-    waitedMs: Math.round(issuedMs),
+    waitedMs: Math.round(waitedMs),
+    connectMs: Math.round(connectMs),
+    issueMs: Math.round(issueMs),
   });
 }
 

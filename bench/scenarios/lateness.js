@@ -1,9 +1,11 @@
 'use strict';
 // Scenario 1: how late a read with no data times out, per contender, with
 // the loop idle and with it busy in 20 ms chunks. For K also when the
-// kernel decided (TimeoutError#decidedAt), apart from when JS saw it.
+// kernel decided (TimeoutError#decidedAt), apart from when JS saw it, and
+// how many fired EARLY (lib/early.js).
 const { nowMs } = require('../lib/clock');
 const { runBatch } = require('../lib/launch');
+const { firings } = require('../lib/early');
 const { summarize, round } = require('../lib/stats');
 
 const BATCH = 25;
@@ -18,6 +20,7 @@ async function lateness(ctx) {
         ctx.progress(`lateness: ${busy ? 'busy' : 'idle'} loop, T=${timeout} ms, ${c.name}`);
         const js = [];
         const kernel = [];
+        const timedOut = [];
         let unexpected = 0;
         for (let done = 0; done < samplesFor(timeout); done += BATCH) {
           const conns = await Promise.all(Array.from({ length: BATCH }, () => c.open(ctx.ports.silent)));
@@ -31,6 +34,7 @@ async function lateness(ctx) {
               unexpected++;
               continue;
             }
+            timedOut.push(r);
             js.push(r.at - r.deadline);
             if (r.decidedAt !== undefined) kernel.push(r.decidedAt - r.deadline);
           }
@@ -42,6 +46,7 @@ async function lateness(ctx) {
           js: summarize(js),
           kernel: c.kind === 'kernel' ? summarize(kernel) : null,
           unexpected,
+          firings: firings(timedOut, timeout),
           samplesJs: js.map((x) => round(x, 3)),
           samplesKernel: c.kind === 'kernel' ? kernel.map((x) => round(x, 3)) : undefined,
         });

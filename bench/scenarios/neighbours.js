@@ -1,8 +1,8 @@
 'use strict';
 // Scenario 6: how long fs.readFile and dns.lookup('localhost') take while
-// 64 socket reads block, with nothing blocking (baseline), with K, and with
-// the naive design (a blocking read as an AsyncWorker on libuv's
-// threadpool, built by naive/build.js).
+// 64 socket reads block, with nothing blocking (baseline), with K and
+// K-loop, and with the naive design (a blocking read as an AsyncWorker on
+// libuv's threadpool, built by naive/build.js).
 const dns = require('node:dns');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -20,8 +20,8 @@ function timed(start, fn) {
 /** Starts READS blocked reads for one design; resolves to { done: Promise, cleanup }. */
 async function blockReads(design, ctx, naive, timeout) {
   if (design === 'none') return { done: Promise.resolve(), cleanup: async () => {} };
-  if (design === 'K') {
-    const k = ctx.contenders.find((c) => c.name === 'K');
+  const k = ctx.contenders.find((c) => c.name === design);
+  if (k) {
     const socks = await Promise.all(Array.from({ length: READS }, () => k.open(ctx.ports.silent)));
     const done = Promise.all(socks.map((s) => k.readOnce(s, timeout)));
     return { done, cleanup: () => Promise.all(socks.map((s) => k.close(s))) };
@@ -36,7 +36,8 @@ async function neighbours(ctx) {
   const reps = ctx.quick ? 1 : 3;
   ctx.progress('neighbours: building the naive AsyncWorker addon');
   const naive = await loadNaive();
-  const designs = naive.addon ? ['none', 'K', 'naive'] : ['none', 'K'];
+  const kernel = ['K', 'K-loop'].filter((name) => ctx.contenders.some((c) => c.name === name));
+  const designs = ['none', ...kernel, ...(naive.addon ? ['naive'] : [])];
   // Warm both paths once (first open of the file, first lookup) so the
   // baseline measures the call, not a cold start.
   await Promise.all([timed(nowMs(), (cb) => fs.readFile(FILE, cb)), timed(nowMs(), (cb) => dns.lookup('localhost', cb))]);

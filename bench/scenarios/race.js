@@ -5,6 +5,7 @@
 // contender: delivered, timed out, SPURIOUS, LOST (method in README.md).
 const { nowMs } = require('../lib/clock');
 const { runBatch } = require('../lib/launch');
+const { rotate } = require('../lib/rounds');
 const { summarize } = require('../lib/stats');
 
 const TIMEOUT_MS = 30;
@@ -74,14 +75,23 @@ async function race(ctx) {
   const reports = new Map();
   ctx.peers.onReport((rep) => reports.set(rep.id, rep));
   let nextId = 1;
-  const rows = [];
-  for (const c of ctx.contenders) {
-    const odd = [];
-    const requestDelay = [];
-    const sendOffset = [];
-    const sum = { contender: c.name, kind: c.kind, trials: 0, delivered: 0, timedOut: 0, spurious: 0, lost: 0, ambiguous: 0, unreported: 0, arrivedBeforeDeadline: 0, notFlushed: 0 };
-    for (let done = 0; done < trials; done += BATCH) {
-      ctx.progress(`race: ${c.name} trial ${done}/${trials}`);
+  const tally = new Map(
+    ctx.contenders.map((c) => [
+      c.name,
+      {
+        sum: { contender: c.name, kind: c.kind, trials: 0, delivered: 0, timedOut: 0, spurious: 0, lost: 0, ambiguous: 0, unreported: 0, arrivedBeforeDeadline: 0, notFlushed: 0 },
+        odd: [],
+        requestDelay: [],
+        sendOffset: [],
+      },
+    ]),
+  );
+  // The contenders take turns batch by batch (each batch starting with the
+  // next one), so every contender meets the same load over the run.
+  for (let done = 0, b = 0; done < trials; done += BATCH, b++) {
+    for (const c of rotate(ctx.contenders, b)) {
+      ctx.progress(`race: trials ${done}-${done + BATCH} of ${trials}, ${c.name}`);
+      const { sum, odd, requestDelay, sendOffset } = tally.get(c.name);
       const conns = await Promise.all(Array.from({ length: BATCH }, () => c.open(ctx.ports.race)));
       const ids = conns.map(() => nextId++);
       const results = await runBatch(BATCH, true, 20, (i) => oneTrial(c, conns[i], ids[i]));
@@ -99,11 +109,16 @@ async function race(ctx) {
       });
       ids.forEach((id) => reports.delete(id));
     }
-    // How long the request took to reach the peer, and when the message
-    // was sent relative to the deadline: the same for every contender if
-    // the trials were alike.
-    rows.push({ ...sum, requestDelayMs: summarize(requestDelay), sentVsDeadlineMs: summarize(sendOffset), oddTrials: odd });
   }
+  // How long the request took to reach the peer, and when the message was
+  // sent relative to the deadline: the same for every contender if the
+  // trials were alike.
+  const rows = [...tally.values()].map(({ sum, odd, requestDelay, sendOffset }) => ({
+    ...sum,
+    requestDelayMs: summarize(requestDelay),
+    sentVsDeadlineMs: summarize(sendOffset),
+    oddTrials: odd,
+  }));
   return { timeoutMs: TIMEOUT_MS, jitterMs: JITTER_MS, trialsPerContender: trials, rows };
 }
 

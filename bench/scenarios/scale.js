@@ -1,20 +1,50 @@
 'use strict';
 // Scenario 5: N connections, each with a pending read and a 1 s timeout,
-// all left to time out. One child process per contender and N (see
-// scale/holder.js); the peer child holds the other ends.
-const { fork } = require('node:child_process');
+// all left to time out, for every timeout contender. N = 1000, 5000 and the
+// largest N the fd limit allows; one child process per contender and N (see
+// scale/holder.js), so RSS and threads are that contender's alone; the peer
+// child holds the other ends.
+const { fork, spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
+const { fdLimits } = require('../lib/fd-limit');
+const { ratio } = require('../lib/stats');
 
 const TIMEOUT_MS = 1000;
+const HOLDER = path.join(__dirname, '..', 'scale', 'holder.js');
+// fds a holder (or the peer child) needs beyond its N connections.
+const FD_SPARE = 1000;
+// Threads left free for everything else on the machine when a contender
+// holds one thread per pending read.
+const THREAD_SPARE = 4000;
+// The userland reference for the RSS target: net.Socket + setTimeout.
+const RSS_REFERENCE = 'U2';
+// Left out at the largest N to keep the run short: K-poll holds one thread
+// per read as K does (measured at the smaller N, within 1 MB of K's RSS).
+const NOT_AT_TOP = ['K-poll'];
 
-function hold(name, n, port) {
+const hasPrlimit = () => spawnSync('prlimit', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * Starts a holder child. Its soft RLIMIT_NOFILE is set to the hard limit
+ * with prlimit(1) where that exists (Node also raises it at startup; this
+ * does not depend on that).
+ */
+function startHolder(args, hard, prlimit) {
+  const stdio = ['ignore', 'inherit', 'inherit', 'ipc'];
+  if (prlimit && Number.isFinite(hard)) {
+    return spawn('prlimit', [`--nofile=${hard}:${hard}`, '--', process.execPath, HOLDER, ...args], { stdio });
+  }
+  return fork(HOLDER, args, { stdio });
+}
+
+function hold(name, n, ports, limits, prlimit) {
   return new Promise((resolve) => {
-    const child = fork(path.join(__dirname, '..', 'scale', 'holder.js'), [name, String(n), String(port), String(TIMEOUT_MS)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let result = { contender: name, connections: n, error: 'no result (killed after 60 s)' };
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const child = startHolder([name, String(n), ports.join(','), String(TIMEOUT_MS)], limits && limits.hard, prlimit);
+    let result = { contender: name, connections: n, error: 'no result (killed after 120 s)' };
+    const kill = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('message', (m) => (result = m));
+    child.once('error', (err) => (result = { contender: name, connections: n, error: String(err) }));
     child.on('exit', () => {
       clearTimeout(kill);
       resolve(result);
@@ -22,17 +52,65 @@ function hold(name, n, port) {
   });
 }
 
+/** The largest N (a multiple of 1000) that both this process and the peer child can hold. */
+function largestN(limits, peerFdLimit) {
+  const ceiling = Math.min(limits ? limits.hard : 0, peerFdLimit || 0);
+  if (!Number.isFinite(ceiling)) return 19_000;
+  return Math.floor((ceiling - FD_SPARE) / 1000) * 1000;
+}
+
+/** Threads the machine can still create: min(pid_max, threads-max) - threads running now. */
+function threadHeadroom() {
+  try {
+    const read = (f) => Number(fs.readFileSync(f, 'latin1').trim());
+    const limit = Math.min(read('/proc/sys/kernel/pid_max'), read('/proc/sys/kernel/threads-max'));
+    const running = Number(fs.readFileSync('/proc/loadavg', 'latin1').split(' ')[3].split('/')[1]);
+    return limit - running;
+  } catch {
+    return Infinity;
+  }
+}
+
+/** Whether a contender holds one owned thread per pending read. */
+function threadPerOp(name, ctx) {
+  if (name === 'K-loop') return !ctx.kLoopIsLoopEngine;
+  return name === 'K' || name === 'K-poll';
+}
+
 async function scale(ctx) {
-  const sizes = ctx.quick ? [200] : [1000, 5000];
-  const names = ctx.contenders.map((c) => c.name).filter((n) => n === 'K' || n === 'K-poll' || n === 'U1');
+  const limits = fdLimits();
+  const top = largestN(limits, ctx.peers.fdLimit);
+  const sizes = ctx.quick ? [200] : [1000, 5000, ...(top > 5000 ? [top] : [])];
+  const prlimit = hasPrlimit();
   const rows = [];
   for (const n of sizes) {
-    for (const name of names) {
-      ctx.progress(`scale: ${name}, ${n} pending reads`);
-      rows.push(await hold(name, n, ctx.ports.silent));
+    const atN = [];
+    for (const c of ctx.contenders) {
+      if (n === top && n > 5000 && NOT_AT_TOP.includes(c.name)) {
+        atN.push({ contender: c.name, connections: n, skipped: 'left out at the largest N to keep the run short (one thread per read, as K)' });
+        continue;
+      }
+      const headroom = threadHeadroom();
+      if (threadPerOp(c.name, ctx) && headroom < n + THREAD_SPARE) {
+        atN.push({ contender: c.name, connections: n, skipped: `needs ${n} threads; the machine has room for ${headroom} more (pid_max/threads-max), keeping ${THREAD_SPARE} spare` });
+        continue;
+      }
+      ctx.progress(`scale: ${c.name}, ${n} pending reads`);
+      atN.push(await hold(c.name, n, ctx.ports.scale, limits, prlimit));
     }
+    const ref = atN.find((r) => r.contender === RSS_REFERENCE && !r.error && !r.skipped);
+    for (const r of atN) r.rssRatioToReference = ref && !r.error && !r.skipped ? ratio(r.peakRssMB, ref.peakRssMB) : null;
+    rows.push(...atN);
   }
-  return { timeoutMs: TIMEOUT_MS, peerFdLimit: ctx.peers.fdLimit, note: ctx.quick ? 'quick: N=200 only (full run: 1000 and 5000)' : null, rows };
+  return {
+    timeoutMs: TIMEOUT_MS,
+    sizes,
+    fdLimit: limits,
+    peerFdLimit: ctx.peers.fdLimit,
+    rssReference: RSS_REFERENCE,
+    note: ctx.quick ? 'quick: N=200 only (full run: 1000, 5000 and the largest N the fd limit allows)' : null,
+    rows,
+  };
 }
 
 module.exports = { scale };

@@ -1,0 +1,96 @@
+'use strict';
+// Issue 9's targets for K-loop, each against what this run measured:
+// [{ target, measured, verdict }] with verdict 'met', 'MISSED' or 'not
+// measured'. Ratios are to net.Socket (or net.Socket + setTimeout) in the
+// same run.
+
+const CONTENDER = 'K-loop';
+const PINGPONG_MIN = 0.95;
+const CPU_MAX = 1.2;
+const BULK_MIN = 1.0;
+const SCALE = { threads: 16, rssRatio: 1.25, kernelP99Ms: 2, jsP99Ms: 25 };
+
+const verdict = (ok) => (ok === null ? 'not measured' : ok ? 'met' : 'MISSED');
+const fx = (v) => (v === null || v === undefined ? '-' : `${v.toFixed(2)}x`);
+const cellName = (c) => `${c.peer === 'child' ? 'peer in a child process' : 'peer in the same process'}, ${c.connections} conn, ${c.messageBytes} B`;
+
+function pingpongTargets(pp) {
+  const out = [];
+  for (const c of pp.rows) {
+    const r = c.results.find((x) => x.contender === CONTENDER);
+    out.push({
+      target: `ping-pong, ${cellName(c)}: >= ${PINGPONG_MIN}x`,
+      measured: r ? `${fx(r.ratioToNet)} best round (median ${fx(r.ratioToNetMedian)})` : '-',
+      verdict: verdict(r && r.ratioToNet !== null ? r.ratioToNet >= PINGPONG_MIN : null),
+    });
+  }
+  for (const c of pp.rows) {
+    const r = c.results.find((x) => x.contender === CONTENDER);
+    const withPeer = r && c.peer === 'child' ? `; with the peer child ${fx(r.cpuWithPeerRatioToNet)}` : '';
+    out.push({
+      target: `CPU per round trip, ${cellName(c)}: <= ${CPU_MAX}x`,
+      measured: r ? `${fx(r.cpuRatioToNet)} (${r.cpuUsPerRoundTrip} µs in this process${withPeer})` : '-',
+      verdict: verdict(r && r.cpuRatioToNet !== null ? r.cpuRatioToNet <= CPU_MAX : null),
+    });
+  }
+  return out;
+}
+
+function bulkTargets(bulk) {
+  return bulk.rows.map((c) => {
+    const r = c.results.find((x) => x.contender === CONTENDER);
+    return {
+      target: `bulk ${c.direction}: >= ${BULK_MIN}x`,
+      measured: r ? `${fx(r.ratioToNet)} best round (median ${fx(r.ratioToNetMedian)})` : '-',
+      verdict: verdict(r && r.ratioToNet !== null ? r.ratioToNet >= BULK_MIN : null),
+    };
+  });
+}
+
+function scaleTargets(scale) {
+  const out = [];
+  const p99 = (s) => (s && s.n ? s.p99 : null);
+  for (const n of scale.sizes || []) {
+    const r = scale.rows.find((x) => x.contender === CONTENDER && x.connections === n);
+    const failed = !r ? 'no row' : r.error || r.skipped ? (r.error || r.skipped).split('\n')[0] : null;
+    // [target, the figure (null when not measured), its text, the limit]
+    const checks = [
+      [`<= ${SCALE.threads} threads`, failed ? null : r.peakThreads, (v) => `${v} threads`, SCALE.threads],
+      [`RSS <= ${SCALE.rssRatio}x ${scale.rssReference} (net.Socket + setTimeout)`, failed ? null : r.rssRatioToReference, (v) => `${fx(v)} (${r.peakRssMB} MB)`, SCALE.rssRatio],
+      [`decided p99 <= ${SCALE.kernelP99Ms} ms late`, failed ? null : p99(r.lateKernel), (v) => `${v} ms`, SCALE.kernelP99Ms],
+      [`seen by JS p99 <= ${SCALE.jsP99Ms} ms late`, failed ? null : p99(r.lateJs), (v) => `${v} ms`, SCALE.jsP99Ms],
+    ];
+    for (const [target, value, text, limit] of checks) {
+      const missing = value === null || value === undefined;
+      // A holder that failed misses its targets; a skipped one was not measured.
+      const ok = missing ? (r && r.error ? false : null) : value <= limit;
+      out.push({ target: `scale N=${n}: ${target}`, measured: missing ? failed || 'no figure' : text(value), verdict: verdict(ok) });
+    }
+  }
+  return out;
+}
+
+function raceTargets(race) {
+  const r = race.rows.find((x) => x.contender === CONTENDER);
+  return [
+    {
+      target: 'race: 0 spurious, 0 lost',
+      measured: r ? `${r.spurious} spurious, ${r.lost} lost in ${r.trials} trials` : '-',
+      verdict: verdict(r ? r.spurious === 0 && r.lost === 0 : null),
+    },
+  ];
+}
+
+/** The rows, for whichever scenarios ran; empty when none of them did. */
+function kLoopTargets(report) {
+  const s = report.scenarios;
+  const ran = (x) => x && x.rows;
+  return [
+    ...(ran(s.pingpong) ? pingpongTargets(s.pingpong) : []),
+    ...(ran(s.bulk) ? bulkTargets(s.bulk) : []),
+    ...(ran(s.scale) ? scaleTargets(s.scale) : []),
+    ...(ran(s.race) ? raceTargets(s.race) : []),
+  ];
+}
+
+module.exports = { kLoopTargets };
