@@ -73,13 +73,11 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
     return connectTo(lit.family, lit.address, port, timeout, signal, timeouts);
   }
   if (signal?.aborted) return Promise.reject(abortError(signal));
-  return resolveHost(host, family, timeout, signal, () => timeoutError('connect', timeout)).then(
-    (r: Resolved) => {
-      const left = timeout === 0 ? 0 : timeout - (Date.now() - started);
-      if (timeout > 0 && left <= 0) throw timeoutError('connect', timeout);
-      return connectTo(r.family, r.address, port, left, signal, timeouts);
-    },
-  );
+  return resolveHost(host, family, timeout, signal, () => timeoutError('connect', timeout)).then((r: Resolved) => {
+    const left = timeout === 0 ? 0 : timeout - (Date.now() - started);
+    if (timeout > 0 && left <= 0) throw timeoutError('connect', timeout);
+    return connectTo(r.family, r.address, port, left, signal, timeouts);
+  });
 }
 
 function connectTo(

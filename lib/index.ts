@@ -15,7 +15,7 @@ export {
 export { KernelServer, type AcceptOptions } from './server.js';
 export { KernelSocketStream, toStream, type StreamOptions } from './stream.js';
 export { createConnection } from './create-connection.js';
-export { type NetConnectOptions } from './net-args.js';
+export type { NetConnectOptions } from './net-args.js';
 export { LineReader, LineTooLongError, type LineReaderOptions } from './lines.js';
 export {
   AbortError,

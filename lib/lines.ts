@@ -4,7 +4,14 @@
 // middle of a line keeps what arrived.
 import { EndOfStreamError, KernelSocketError, timeoutError } from './errors.js';
 import type { KernelSocket, ReadOptions } from './socket.js';
-import { invalidArgValue, validateInteger, validateObject, validateReadSize, validateSignal, validateTimeout } from './validate.js';
+import {
+  invalidArgValue,
+  validateInteger,
+  validateObject,
+  validateReadSize,
+  validateSignal,
+  validateTimeout,
+} from './validate.js';
 
 export interface LineReaderOptions {
   /** The delimiter (default '\n'). A string is encoded as UTF-8. */

@@ -95,7 +95,10 @@ export function run<T>(op: Operation<T>): Promise<T> {
         const left = Math.min(ownEnd - performance.now(), d === null ? Infinity : d - Date.now());
         if (left === Infinity) return;
         if (left <= 0) {
-          if (op.native.cancel(id, true) === Cancel.Removed) finish(() => { throw op.expired(); });
+          if (op.native.cancel(id, true) === Cancel.Removed)
+            finish(() => {
+              throw op.expired();
+            });
           return; // or started: the addon decides from here
         }
         timer = setTimeout(arm, Math.min(Math.ceil(left), MAX_TIMER_MS));

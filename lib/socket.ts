@@ -130,10 +130,7 @@ export class KernelSocket {
         if (r.status === Status.Eof) {
           if (!exact) return null;
           const partial = r.data ?? Buffer.alloc(0);
-          throw new EndOfStreamError(
-            `readExactly(${size}) met end of stream after ${partial.length} bytes`,
-            partial,
-          );
+          throw new EndOfStreamError(`readExactly(${size}) met end of stream after ${partial.length} bytes`, partial);
         }
         return r.data!;
       },

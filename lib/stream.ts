@@ -182,7 +182,10 @@ export class KernelSocketStream extends Duplex {
 
   /** Runs fn with the socket once connected; done(err) if that fails. */
   #withSocket(done: Done, fn: (sock: KernelSocket) => void): void {
-    if (this.#sock) return fn(this.#sock);
+    if (this.#sock) {
+      fn(this.#sock);
+      return;
+    }
     this.#waiting.push((s) => (s instanceof KernelSocket ? fn(s) : done(s)));
   }
 
@@ -285,7 +288,8 @@ export class KernelSocketStream extends Duplex {
     const sock = this.#sock;
     if (!sock) {
       this.#settleWaiting(err ?? new Error('destroyed before connecting'));
-      return cb(err);
+      cb(err);
+      return;
     }
     sock.close().then(
       () => cb(err),

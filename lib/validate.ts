@@ -35,10 +35,7 @@ export function outOfRange(name: string, range: string, value: unknown): RangeEr
 }
 
 export function invalidArgValue(name: string, value: unknown, reason: string): TypeError & { code: string } {
-  return coded(
-    new TypeError(`The argument '${name}' ${reason}. Received ${inspect(value)}`),
-    'ERR_INVALID_ARG_VALUE',
-  );
+  return coded(new TypeError(`The argument '${name}' ${reason}. Received ${inspect(value)}`), 'ERR_INVALID_ARG_VALUE');
 }
 
 export function validateObject<T extends object>(value: unknown, name: string): T {
@@ -118,4 +115,3 @@ export function validateWriteData(value: unknown, encoding: BufferEncoding | und
   if (bytes.byteLength === 0) throw outOfRange(`${name}.byteLength`, '>= 1', 0);
   return bytes;
 }
-

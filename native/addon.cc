@@ -174,7 +174,8 @@ void MarkProcessExiting() { g_process_exiting.store(true, std::memory_order_rele
 
 Napi::Value Threads(const Napi::CallbackInfo& info) {
   AddonData& data = AddonData::Of(info.Env());
-  return Napi::Number::New(info.Env(), static_cast<double>(data.engine.threads() + data.loop_engine.threads()));
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(data.engine.threads() + data.loop_engine.threads()));
 }
 
 Napi::Value Pending(const Napi::CallbackInfo& info) {

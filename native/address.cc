@@ -12,19 +12,15 @@ namespace kts {
 
 int SocketFamily(int family) {
   switch (family) {
-    case 4:
-      return AF_INET;
-    case 6:
-      return AF_INET6;
-    case 0:
-      return AF_UNIX;
-    default:
-      return -1;
+    case 4: return AF_INET;
+    case 6: return AF_INET6;
+    case 0: return AF_UNIX;
+    default: return -1;
   }
 }
 
-int ParseAddress(int family, const std::string& host_or_path, int port,
-                 sockaddr_storage* out, socklen_t* len) {
+int ParseAddress(int family, const std::string& host_or_path, int port, sockaddr_storage* out,
+                 socklen_t* len) {
   std::memset(out, 0, sizeof *out);
   if (family == 4) {
     auto* sin = reinterpret_cast<sockaddr_in*>(out);

@@ -11,8 +11,8 @@ namespace kts {
 
 // family: 4, 6, or 0 for a Unix path. Returns 0, or EINVAL (not a numeric
 // address of that family), ENAMETOOLONG (path too long), EAFNOSUPPORT.
-int ParseAddress(int family, const std::string& host_or_path, int port,
-                 sockaddr_storage* out, socklen_t* len);
+int ParseAddress(int family, const std::string& host_or_path, int port, sockaddr_storage* out,
+                 socklen_t* len);
 
 // The kernel's socket family for a facade family code, or -1.
 int SocketFamily(int family);

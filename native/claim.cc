@@ -27,8 +27,8 @@ ReadyClaim ClaimReady(Waiter& w, Op** claimed) {
   return finished ? ReadyClaim::kFinished : ReadyClaim::kContinue;
 }
 
-DeadlineClaim ClaimAtDeadline(Waiter& w, int64_t now, int64_t retry_ns, int64_t* again_at,
-                              Op** claimed, Op** next) {
+DeadlineClaim ClaimAtDeadline(Waiter& w, int64_t now, int64_t retry_ns, int64_t* again_at, Op** claimed,
+                              Op** next) {
   if (w.op.load() == nullptr) return DeadlineClaim::kGone;
   Handle& h = *w.handle;
   // Never block behind the JS thread: it holds the mutex for one

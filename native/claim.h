@@ -43,7 +43,7 @@ enum class DeadlineClaim {
 
 // The deadline thread's side, at or after an entry's time `now`: never
 // blocks on the mutex (try-lock).
-DeadlineClaim ClaimAtDeadline(Waiter& w, int64_t now, int64_t retry_ns, int64_t* again_at,
-                              Op** claimed, Op** next);
+DeadlineClaim ClaimAtDeadline(Waiter& w, int64_t now, int64_t retry_ns, int64_t* again_at, Op** claimed,
+                              Op** next);
 
 }  // namespace kts

@@ -59,9 +59,9 @@ int DeadlineThread::Add(std::shared_ptr<Waiter> w, int64_t at) {
 void DeadlineThread::NoteStale() { stale_.fetch_add(1, std::memory_order_relaxed); }
 
 void DeadlineThread::CompactLocked() {
-  heap_.erase(std::remove_if(heap_.begin(), heap_.end(),
-                             [](const Entry& e) { return e.w->op.load() == nullptr; }),
-              heap_.end());
+  heap_.erase(
+      std::remove_if(heap_.begin(), heap_.end(), [](const Entry& e) { return e.w->op.load() == nullptr; }),
+      heap_.end());
   std::make_heap(heap_.begin(), heap_.end(), Later());
   stale_.store(0, std::memory_order_relaxed);
   ++compactions_;
@@ -132,13 +132,10 @@ bool DeadlineThread::Expire(Waiter& w, int64_t now, int64_t* again_at) {
   Op* op = nullptr;
   Op* next = nullptr;
   switch (ClaimAtDeadline(w, now, kRetryNs, again_at, &op, &next)) {
-    case DeadlineClaim::kGone:
-      return true;
+    case DeadlineClaim::kGone: return true;
     case DeadlineClaim::kBusy:
-    case DeadlineClaim::kLater:
-      return false;
-    case DeadlineClaim::kDecided:
-      break;
+    case DeadlineClaim::kLater: return false;
+    case DeadlineClaim::kDecided: break;
   }
   sink_->Complete(op);
   if (next != nullptr) RunRest(next);

@@ -7,8 +7,7 @@ namespace kts {
 
 std::atomic<bool> g_process_exiting{false};
 
-Delivery::Delivery(Napi::Env env, DrainFn drain, void* owner)
-    : env_(env), drain_(drain), owner_(owner) {
+Delivery::Delivery(Napi::Env env, DrainFn drain, void* owner) : env_(env), drain_(drain), owner_(owner) {
   tsfn_ = Tsfn::New(env, "kernel-timeout-socket completions", 0, 1, this);
   tsfn_.Unref(env);
 }

@@ -7,8 +7,7 @@ namespace kts {
 // X-macro in the manner of libuv's UV_ERRNO_MAP; each entry is guarded
 // because not every errno exists on every OS.
 #define KTS_ERRNO_CASE(name) \
-  case name:                 \
-    return #name;
+  case name: return #name;
 
 const char* ErrnoName(int err) {
   if (err == EAGAIN) return "EAGAIN";  // == EWOULDBLOCK on Linux and macOS
@@ -56,8 +55,7 @@ const char* ErrnoName(int err) {
     KTS_ERRNO_CASE(EROFS)
     KTS_ERRNO_CASE(ESHUTDOWN)
     KTS_ERRNO_CASE(ETIMEDOUT)
-    default:
-      return "UNKNOWN";
+    default: return "UNKNOWN";
   }
 }
 

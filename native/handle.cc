@@ -95,4 +95,3 @@ bool Handle::BeginClose(std::vector<Op*>* unstarted) {
 }
 
 }  // namespace kts
-

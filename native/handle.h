@@ -89,8 +89,8 @@ class Handle {
   // the fd at once when no syscall holds it. Returns true on the first call.
   bool BeginClose(std::vector<Op*>* unstarted);
 
-  bool closing() const { return closing_; }         // under mu
-  bool fd_closed() const { return fd_closed_; }     // under mu
+  bool closing() const { return closing_; }      // under mu
+  bool fd_closed() const { return fd_closed_; }  // under mu
   bool listener() const { return listener_; }
   int fd_for_diagnostics() const { return fd_; }
   // The fd, valid while mu is held and closing() is false; -1 once closed.

@@ -147,8 +147,7 @@ void BlockingConnect(Op& op, Handle& h, int fd) {
     // wake it (measured, Linux 6.x), so close could not end it: wait in
     // slices and look at the close flag between them.
     constexpr int64_t kSliceNs = 50 * 1000000;
-    if (platform::SetNonBlocking(fd, false) < 0)
-      return op.Fail(OpStatus::kError, errno, "fcntl");
+    if (platform::SetNonBlocking(fd, false) < 0) return op.Fail(OpStatus::kError, errno, "fcntl");
     int last = 0;  // errno of the last slice (0: the deadline had passed before any)
     for (;;) {
       int64_t left = Remaining(op);
@@ -184,12 +183,9 @@ void RunBlocking(Op& op, Handle& h, int fd) {
   op.status = OpStatus::kOk;
   bool polled = op.timer == TimerMode::kPoll;
   switch (op.kind) {
-    case OpKind::kRead:
-      return polled ? PolledRead(op, h, fd) : BlockingRead(op, h, fd);
-    case OpKind::kWrite:
-      return polled ? PolledWrite(op, h, fd) : BlockingWrite(op, h, fd);
-    case OpKind::kAccept:
-      return polled ? PolledAccept(op, h, fd) : BlockingAccept(op, h, fd);
+    case OpKind::kRead: return polled ? PolledRead(op, h, fd) : BlockingRead(op, h, fd);
+    case OpKind::kWrite: return polled ? PolledWrite(op, h, fd) : BlockingWrite(op, h, fd);
+    case OpKind::kAccept: return polled ? PolledAccept(op, h, fd) : BlockingAccept(op, h, fd);
     case OpKind::kConnect:
       // A Unix connect waiting for backlog room can only block (both modes).
       if (polled && !op.connect_would_block) return PolledConnect(op, fd);

@@ -43,8 +43,7 @@ bool ContinueNow(Op& op, int fd) {
       while (!would_block)
         if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return true;
       return false;
-    case OpKind::kAccept:
-      return TryAcceptNow(op, fd);
+    case OpKind::kAccept: return TryAcceptNow(op, fd);
     case OpKind::kConnect: {
       pollfd p{fd, POLLOUT, 0};
       if (poll(&p, 1, 0) <= 0) return false;
@@ -69,8 +68,8 @@ void DecideAtDeadline(Op& op, int fd) {
   op.status = OpStatus::kOk;
   if (ContinueNow(op, fd)) return;
   TimedOut(op, op.kind == OpKind::kConnect ? EINPROGRESS : EAGAIN,
-           op.kind == OpKind::kRead ? "recv"
-           : op.kind == OpKind::kAccept ? "accept"
+           op.kind == OpKind::kRead      ? "recv"
+           : op.kind == OpKind::kAccept  ? "accept"
            : op.kind == OpKind::kConnect ? "connect"
                                          : "send");
 }

@@ -105,8 +105,7 @@ bool ReadStep(Op& op, int fd, int flags, bool* would_block) {
 }
 
 // One send of what is left; returns true when the op is finished.
-bool WriteStep(Op& op, int fd, int flags, const uint8_t* base, size_t len,
-               size_t* off, bool* would_block) {
+bool WriteStep(Op& op, int fd, int flags, const uint8_t* base, size_t len, size_t* off, bool* would_block) {
   ssize_t n = send(fd, base + *off, len - *off, flags | platform::SendFlags());
   if (n >= 0) {
     *off += static_cast<size_t>(n);
@@ -157,9 +156,7 @@ void AcceptOne(Op& op, int fd, bool* would_block) {
   op.Fail(OpStatus::kError, errno, "accept");
 }
 
-bool Finished(const Op& op) {
-  return op.status != OpStatus::kOk || op.accepted_fd >= 0;
-}
+bool Finished(const Op& op) { return op.status != OpStatus::kOk || op.accepted_fd >= 0; }
 
 void TimedOut(Op& op, int err, const char* call) { op.Fail(OpStatus::kTimeout, err, call); }
 

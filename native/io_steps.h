@@ -49,8 +49,7 @@ struct KeepOwnBytes {
 bool ReadStep(Op& op, int fd, int flags, bool* would_block);
 
 // One send of what is left; returns true when the op is finished.
-bool WriteStep(Op& op, int fd, int flags, const uint8_t* base, size_t len, size_t* off,
-               bool* would_block);
+bool WriteStep(Op& op, int fd, int flags, const uint8_t* base, size_t len, size_t* off, bool* would_block);
 
 // A connect's verdict from SO_ERROR (the socket back to blocking on success).
 bool ConnectResult(Op& op, int fd);

@@ -14,10 +14,8 @@ Lane& LaneOf(Op* op) {
   Handle& h = *op->handle;
   switch (op->kind) {
     case OpKind::kRead:
-    case OpKind::kAccept:
-      return h.read_lane;
-    default:
-      return h.write_lane;
+    case OpKind::kAccept: return h.read_lane;
+    default: return h.write_lane;
   }
 }
 
@@ -96,8 +94,7 @@ Op* FinishAndNextLocked(Op* op) {
   // Bytes the caller will not receive go back in front of the stream: an
   // abandoned read's, and a timed-out exact read's partial frame.
   if (read_bytes && (op->abandoned || (op->exact && op->status == OpStatus::kTimeout))) {
-    h.stash.insert(h.stash.begin(), op->data.begin(),
-                   op->data.begin() + static_cast<ptrdiff_t>(op->done));
+    h.stash.insert(h.stash.begin(), op->data.begin(), op->data.begin() + static_cast<ptrdiff_t>(op->done));
     // op->done still says how many, for the error; the bytes are not sent.
   }
   if (op->abandoned && op->accepted_fd >= 0 && !h.closing()) {

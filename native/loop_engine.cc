@@ -19,7 +19,7 @@ struct LoopEngine::Watch {
   // deadline thread decides that op, so the loop stops watching for it
   // (a level-triggered watcher left armed would spin the loop).
   bool past_deadline[2] = {false, false};
-  int armed = 0;  // the events uv_poll_start was last given (0: stopped)
+  int armed = 0;       // the events uv_poll_start was last given (0: stopped)
   bool idle = false;   // armed with no op waiting: unreferenced, stopped on its next callback
   bool unref = false;  // SetRef(false): never keeps the loop alive
   bool closing = false;
@@ -225,8 +225,7 @@ void LoopEngine::OnReady(Watch* w, int status, int events) {
     Op* op = nullptr;
     switch (ClaimReady(*waiter, &op)) {
       case ReadyClaim::kGone:
-      case ReadyClaim::kNotReady:
-        continue;
+      case ReadyClaim::kNotReady: continue;
       case ReadyClaim::kPastDeadline:
         w->past_deadline[dir] = true;  // the deadline thread decides it
         continue;
@@ -306,8 +305,7 @@ CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
       if (w != nullptr) Rearm(w);
       return CancelResult::kAbandoned;
     }
-    default:
-      return CancelStartedLocked(op, only_queued);
+    default: return CancelStartedLocked(op, only_queued);
   }
 }
 

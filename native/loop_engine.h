@@ -78,7 +78,7 @@ class LoopEngine : public Engine {
   ThreadsEngine* threads_;
   DeadlineThread deadline_;
   std::unordered_map<Handle*, Watch*> watches_;  // JS thread only
-  int closing_ = 0;  // watchers whose uv_close callback has not run
+  int closing_ = 0;                              // watchers whose uv_close callback has not run
   bool shut_down_ = false;
 };
 

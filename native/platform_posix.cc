@@ -67,8 +67,7 @@ int AcceptSocket(int listen_fd, sockaddr* addr, socklen_t* len) {
   int fd = accept(listen_fd, addr, len);
   if (fd < 0) return -1;
   // BSD accept inherits O_NONBLOCK from the listener; ours must block.
-  if (SetCloexec(fd) < 0 || SetNonBlocking(fd, false) < 0 || NoSigpipe(fd) < 0)
-    return CloseKeepErrno(fd);
+  if (SetCloexec(fd) < 0 || SetNonBlocking(fd, false) < 0 || NoSigpipe(fd) < 0) return CloseKeepErrno(fd);
   return fd;
 #endif
 }

@@ -63,8 +63,8 @@ Napi::Function SocketWrap::Define(Napi::Env env) {
 Napi::Object SocketWrap::NewInstance(Napi::Env env, AddonData& data, std::shared_ptr<Handle> h,
                                      int ss_family) {
   auto* boxed = new std::shared_ptr<Handle>(std::move(h));
-  Napi::Object obj = data.socket_ctor.New(
-      {Napi::External<std::shared_ptr<Handle>>::New(env, boxed), Napi::Number::New(env, FacadeFamily(ss_family))});
+  Napi::Object obj = data.socket_ctor.New({Napi::External<std::shared_ptr<Handle>>::New(env, boxed),
+                                           Napi::Number::New(env, FacadeFamily(ss_family))});
   return obj;
 }
 
@@ -261,7 +261,7 @@ Napi::Value SocketWrap::Close(const Napi::CallbackInfo& info) {
   bool closed = handle_->engine->Close(*handle_);
   if (!closed && info[0].IsFunction()) {
     if (close_callbacks_.empty()) {
-      Ref();  // stay alive until the fd is closed
+      Ref();                     // stay alive until the fd is closed
       data.delivery.Hold(true);  // and keep the loop alive for its callback
       data.WaitForClose(handle_.get(), this);
     }

@@ -22,8 +22,7 @@ struct JsOp;
 class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
-  static Napi::Object NewInstance(Napi::Env env, AddonData& data, std::shared_ptr<Handle> h,
-                                  int ss_family);
+  static Napi::Object NewInstance(Napi::Env env, AddonData& data, std::shared_ptr<Handle> h, int ss_family);
 
   explicit SocketWrap(const Napi::CallbackInfo& info);
 
@@ -60,7 +59,7 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
   Napi::Value Start(const Napi::CallbackInfo& info, JsOp* op, size_t cb_index);
 
   std::shared_ptr<Handle> handle_;
-  int family_ = 0;  // 4, 6 or 0 (Unix)
+  int family_ = 0;   // 4, 6 or 0 (Unix)
   bool ref_ = true;  // setRef: whether this socket's pending ops keep the loop alive
   std::vector<Napi::FunctionReference> close_callbacks_;
 };

@@ -32,7 +32,7 @@ int GetUserTimeout(int fd, uint32_t* ms);
 // each 0 to leave the kernel's value as it is.
 struct KeepAlive {
   bool enabled = false;
-  int idle_s = -1;      // -1: not readable on this OS
+  int idle_s = -1;  // -1: not readable on this OS
   int interval_s = -1;
   int count = -1;
 };

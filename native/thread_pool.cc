@@ -1,11 +1,11 @@
 #include "thread_pool.h"
 
-#include <climits>
-#include <csignal>
+#include <sched.h>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <algorithm>
-#include <sched.h>
+#include <climits>
+#include <csignal>
 
 #include "wake.h"
 
@@ -19,8 +19,7 @@ namespace {
 sigset_t AsyncSignals() {
   sigset_t set;
   sigfillset(&set);
-  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS})
-    sigdelset(&set, sig);
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS}) sigdelset(&set, sig);
   if (int wake_sig = wake::Signal()) sigdelset(&set, wake_sig);
   return set;
 }
@@ -28,9 +27,7 @@ sigset_t AsyncSignals() {
 }  // namespace
 
 ThreadPool::ThreadPool(size_t stack_bytes, int idle_ms, int spin_us)
-    : stack_bytes_(std::max<size_t>(stack_bytes, PTHREAD_STACK_MIN)),
-      idle_ms_(idle_ms),
-      spin_us_(spin_us) {}
+    : stack_bytes_(std::max<size_t>(stack_bytes, PTHREAD_STACK_MIN)), idle_ms_(idle_ms), spin_us_(spin_us) {}
 
 ThreadPool::~ThreadPool() { Shutdown(); }
 
@@ -125,9 +122,9 @@ void ThreadPool::Loop() {
     // Retire: leave the live list for the retired one; whoever next takes
     // the pool (Submit or Shutdown) joins us.
     pthread_t self = pthread_self();
-    live_.erase(std::remove_if(live_.begin(), live_.end(),
-                               [&](pthread_t t) { return pthread_equal(t, self); }),
-                live_.end());
+    live_.erase(
+        std::remove_if(live_.begin(), live_.end(), [&](pthread_t t) { return pthread_equal(t, self); }),
+        live_.end());
     retired_.push_back(self);
   }
 }

@@ -65,7 +65,9 @@ SubmitResult ThreadsEngine::Submit(Op* op) {
   return SubmitResult::kRunning;
 }
 
-int ThreadsEngine::Continue(Op* op) { return pool_.Submit([this, op] { RunLane(op); }); }
+int ThreadsEngine::Continue(Op* op) {
+  return pool_.Submit([this, op] { RunLane(op); });
+}
 
 void ThreadsEngine::Execute(Op* op) {
   if (TakeFromStash(op)) return;
@@ -106,11 +108,8 @@ CancelResult ThreadsEngine::Cancel(Op* op, bool only_queued) {
   {
     std::lock_guard<std::mutex> lock(h.mu);
     switch (op->state) {
-      case OpState::kQueued:
-        RemoveQueuedLocked(op);
-        break;
-      default:
-        return CancelStartedLocked(op, only_queued);
+      case OpState::kQueued: RemoveQueuedLocked(op); break;
+      default: return CancelStartedLocked(op, only_queued);
     }
   }
   sink_->Complete(op);
@@ -150,8 +149,7 @@ bool ThreadsEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
   timeval tv = TimevalFromUs(TimeoUs(left));
   // A failure (EBADF after a macOS close's dup2, say) leaves the signal to
   // do the work: the woken thread sets the timeout itself.
-  setsockopt(h.fd_held(), SOL_SOCKET, dir == Direction::kRead ? SO_RCVTIMEO : SO_SNDTIMEO, &tv,
-             sizeof tv);
+  setsockopt(h.fd_held(), SOL_SOCKET, dir == Direction::kRead ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, sizeof tv);
   wake::Thread(lane.runner);
   return true;
 }

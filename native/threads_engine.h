@@ -18,7 +18,7 @@ namespace kts {
 class ThreadsEngine : public Engine {
  public:
   explicit ThreadsEngine(CompletionSink* sink, size_t stack_bytes = 256 * 1024, int idle_ms = 5000,
-                  int spin_us = 50);
+                         int spin_us = 50);
   ~ThreadsEngine() override;
 
   std::shared_ptr<HandleRegistry> registry() const { return registry_; }
@@ -34,8 +34,9 @@ class ThreadsEngine : public Engine {
   // time left; ops still queued read the new deadline when they start.
   bool Retime(Handle& h, Direction dir, int64_t deadline_ns) override;
 
-  // Owned threads do not hold the event loop; the Node side's delivery
-  // reference does (issue-10 makes it per socket).
+  // Nothing to do: owned threads do not hold the event loop; each pending
+  // op's hold on the completion channel does, and the Node side moves those
+  // per socket (AddonData::SetRef).
   void SetRef(Handle& h, bool ref) override;
 
   void Shutdown() override;

@@ -34,8 +34,8 @@ function runQuick(out: string): Promise<{ code: number | null; signal: NodeJS.Si
 type Row = { contender?: string; design?: string; [k: string]: unknown };
 const names = (rows: Row[], key: 'contender' | 'design' = 'contender') => rows.map((r) => r[key]);
 
-/** K-loop (issue 9) runs in every scenario, with the figures its targets need. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** K-loop runs in every scenario, with the figures its targets need. */
+// biome-ignore lint/suspicious/noExplicitAny: the report is JSON whose shape this test checks
 function expectKLoopEverywhere(report: any) {
   const s = report.scenarios;
   expect(report.contenders.timeouts).toContain('K-loop');

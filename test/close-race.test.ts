@@ -41,8 +41,7 @@ const count = (key: string) => {
 const kindOf = (s: { ok: boolean; error?: unknown }) =>
   s.ok ? 'ok' : ((s.error as { constructor?: { name?: string } })?.constructor?.name ?? 'other');
 
-const allowed = (e: unknown) =>
-  e instanceof SocketClosedError || e instanceof AbortError || e instanceof TimeoutError;
+const allowed = (e: unknown) => e instanceof SocketClosedError || e instanceof AbortError || e instanceof TimeoutError;
 
 function describeError(e: unknown): string {
   const x = e as { name?: string; code?: string; message?: string };
@@ -103,7 +102,7 @@ async function connectionRace(r: Rand, id: number, failures: string[]): Promise<
   const controllers: AbortController[] = [];
   for (let k = r.int(1, 8); k > 0; k--) {
     const pick = r.int(0, 9);
-    const signal = r.next() < 0.2 ? (controllers[controllers.push(new AbortController()) - 1]!.signal) : undefined;
+    const signal = r.next() < 0.2 ? controllers[controllers.push(new AbortController()) - 1]!.signal : undefined;
     const timeout = r.next() < 0.3 ? r.int(1, 20) : 0;
     const timer = r.next() < 0.5 || current === 'loop' ? 'poll' : 'sockopt'; // both ways of waiting race close ('loop' has only 'poll')
     if (pick < 5) reads.push(outcome(client.read(r.int(1, 8192), { timeout, signal, timer })));
@@ -123,7 +122,8 @@ async function connectionRace(r: Rand, id: number, failures: string[]): Promise<
   );
   await within(closing, HANG_MS, `close of conn ${id}`);
   for (const s of afterResults) {
-    if (s.ok || !(s.error instanceof SocketClosedError)) failures.push(`conn ${id}: op after close: ${s.ok ? 'resolved' : describeError(s.error)}`);
+    if (s.ok || !(s.error instanceof SocketClosedError))
+      failures.push(`conn ${id}: op after close: ${s.ok ? 'resolved' : describeError(s.error)}`);
   }
   // Reads run in call order: the data they delivered is the stream's prefix.
   const got: Buffer[] = [];
@@ -154,9 +154,16 @@ async function acceptRace(r: Rand, failures: string[]): Promise<void> {
   const transport: Transport = r.next() < 0.5 ? 'tcp4' : 'unix';
   const s = await server(transport, { engine: current });
   const accepts = Array.from({ length: r.int(1, 4) }, () =>
-    outcome(s.server.accept({ timeout: r.next() < 0.5 ? 0 : r.int(1, 30), timer: r.next() < 0.5 || current === 'loop' ? 'poll' : 'sockopt' })),
+    outcome(
+      s.server.accept({
+        timeout: r.next() < 0.5 ? 0 : r.int(1, 30),
+        timer: r.next() < 0.5 || current === 'loop' ? 'poll' : 'sockopt',
+      }),
+    ),
   );
-  const dials = Array.from({ length: r.int(0, 3) }, () => outcome(connect({ engine: current, ...s.connectOptions, timeout: 2000 })));
+  const dials = Array.from({ length: r.int(0, 3) }, () =>
+    outcome(connect({ engine: current, ...s.connectOptions, timeout: 2000 })),
+  );
   await moment(r);
   const closing = s.cleanup();
   const results = await within(Promise.all(accepts), HANG_MS, 'accepts');
@@ -181,7 +188,9 @@ async function connectRace(
   const target = r.next() < 0.5 ? good.connectOptions : { host: '127.0.0.1', port: (stuck.address() as { port: number }).port };
   const ac = new AbortController();
   const timer = r.next() < 0.5 || current === 'loop' ? 'poll' : 'sockopt';
-  const p = outcome(connect({ engine: current, ...target, timeout: r.next() < 0.5 ? 0 : r.int(1, 30), signal: ac.signal, timer }));
+  const p = outcome(
+    connect({ engine: current, ...target, timeout: r.next() < 0.5 ? 0 : r.int(1, 30), signal: ac.signal, timer }),
+  );
   await moment(r);
   ac.abort();
   const c = await within(p, HANG_MS, 'connect');
@@ -191,14 +200,12 @@ async function connectRace(
 }
 
 describe.each(ENGINES)('close racing pending operations (%s engine)', (engine) => {
-  beforeAll(() => {
-    current = engine;
-  });
   let good: Awaited<ReturnType<typeof server>>;
   let stuck: KernelServer;
   let baseline: number;
 
   beforeAll(async () => {
+    current = engine;
     baseline = openFds();
     good = await server('tcp4', { engine });
     // Backlog 0 and never accepted: after the first, connects hang in SYN_SENT.

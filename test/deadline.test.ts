@@ -93,46 +93,52 @@ describe.each(MODES)("timer '%s'", (timer) => {
     expect(err.decidedAt - t0).toBeLessThan(200 + PROMPT_MS);
   });
 
-  it.each(TRANSPORTS)('%s: a deadline moved into the past ends a blocked write; what was sent arrives whole', async (transport) => {
-    const { client, peer } = await openPair(transport, timer);
-    const data = pattern(32 << 20);
-    const t0 = nowMs();
-    const pending = client.write(data, { timeout: 30_000 }).catch((e) => e);
-    await blockedIn(waitCall(timer, 'sendto'), client.fd);
-    client.setWriteDeadline(Date.now() - 1);
-    const err = await pending;
-    expect(err).toBeInstanceOf(WriteTimeoutError);
-    expect(nowMs() - t0).toBeLessThan(PROMPT_MS + 1000);
-    expect(err.bytesWritten).toBeGreaterThan(0);
-    expect(err.bytesWritten).toBeLessThan(data.length);
-    // Exactly the bytes it says were written arrive, in order; then the
-    // socket still writes.
-    client.setWriteDeadline(null);
-    const tail = client.write('!', { timeout: 10_000 });
-    const got = await readN(peer, err.bytesWritten + 1);
-    await tail;
-    expect(got.subarray(0, err.bytesWritten).equals(data.subarray(0, err.bytesWritten))).toBe(true);
-    expect(got.subarray(err.bytesWritten).toString()).toBe('!');
-  });
+  it.each(TRANSPORTS)(
+    '%s: a deadline moved into the past ends a blocked write; what was sent arrives whole',
+    async (transport) => {
+      const { client, peer } = await openPair(transport, timer);
+      const data = pattern(32 << 20);
+      const t0 = nowMs();
+      const pending = client.write(data, { timeout: 30_000 }).catch((e) => e);
+      await blockedIn(waitCall(timer, 'sendto'), client.fd);
+      client.setWriteDeadline(Date.now() - 1);
+      const err = await pending;
+      expect(err).toBeInstanceOf(WriteTimeoutError);
+      expect(nowMs() - t0).toBeLessThan(PROMPT_MS + 1000);
+      expect(err.bytesWritten).toBeGreaterThan(0);
+      expect(err.bytesWritten).toBeLessThan(data.length);
+      // Exactly the bytes it says were written arrive, in order; then the
+      // socket still writes.
+      client.setWriteDeadline(null);
+      const tail = client.write('!', { timeout: 10_000 });
+      const got = await readN(peer, err.bytesWritten + 1);
+      await tail;
+      expect(got.subarray(0, err.bytesWritten).equals(data.subarray(0, err.bytesWritten))).toBe(true);
+      expect(got.subarray(err.bytesWritten).toString()).toBe('!');
+    },
+  );
 
-  it.each(TRANSPORTS)('%s: an accept deadline moved into the past ends a blocked accept; the server still accepts', async (transport) => {
-    const s = await server(transport, { timer });
-    cleanups.push(s.cleanup);
-    const t0 = nowMs();
-    const pending = s.server.accept({ timeout: 30_000 }).catch((e) => e);
-    await blockedIn(waitCall(timer, 'accept4'), s.server.fd);
-    s.server.setAcceptDeadline(Date.now() - 1);
-    const err = await pending;
-    expect(err).toBeInstanceOf(AcceptTimeoutError);
-    expect(nowMs() - t0).toBeLessThan(PROMPT_MS + 1000);
-    // A passed accept deadline fails later accepts at once, without a syscall.
-    await expect(s.server.accept({ timeout: 30_000 })).rejects.toBeInstanceOf(AcceptTimeoutError);
-    s.server.setAcceptDeadline(null);
-    const accepted = s.server.accept({ timeout: 10_000 });
-    const c = await connect({ ...s.connectOptions, timeout: 10_000 });
-    const a = await accepted;
-    await Promise.all([c.close(), a.close()]);
-  });
+  it.each(TRANSPORTS)(
+    '%s: an accept deadline moved into the past ends a blocked accept; the server still accepts',
+    async (transport) => {
+      const s = await server(transport, { timer });
+      cleanups.push(s.cleanup);
+      const t0 = nowMs();
+      const pending = s.server.accept({ timeout: 30_000 }).catch((e) => e);
+      await blockedIn(waitCall(timer, 'accept4'), s.server.fd);
+      s.server.setAcceptDeadline(Date.now() - 1);
+      const err = await pending;
+      expect(err).toBeInstanceOf(AcceptTimeoutError);
+      expect(nowMs() - t0).toBeLessThan(PROMPT_MS + 1000);
+      // A passed accept deadline fails later accepts at once, without a syscall.
+      await expect(s.server.accept({ timeout: 30_000 })).rejects.toBeInstanceOf(AcceptTimeoutError);
+      s.server.setAcceptDeadline(null);
+      const accepted = s.server.accept({ timeout: 10_000 });
+      const c = await connect({ ...s.connectOptions, timeout: 10_000 });
+      const a = await accepted;
+      await Promise.all([c.close(), a.close()]);
+    },
+  );
 
   it('an accept deadline moved later makes a blocked accept wait longer', async () => {
     const s = await server('tcp4', { timer });

@@ -37,7 +37,11 @@ describe('NODE_DEBUG=kernel-timeout-socket', () => {
     const { stdout, stderr } = run({ NODE_DEBUG: 'kernel-timeout-socket' });
     expect(stdout.trim()).toBe('done');
     const lines = stderr.split('\n').filter((l) => l.startsWith('KERNEL-TIMEOUT-SOCKET'));
-    const has = (re: RegExp) => expect(lines.some((l) => re.test(l)), `${re} in:\n${lines.join('\n')}`).toBe(true);
+    const has = (re: RegExp) =>
+      expect(
+        lines.some((l) => re.test(l)),
+        `${re} in:\n${lines.join('\n')}`,
+      ).toBe(true);
     // Blocking calls: pending in the kernel, with their timeouts ...
     has(/: fd \d+ accept pending \(id \d+, in kernel, timeout 4000 ms\)$/);
     has(/: fd \d+ connect\(127\.0\.0\.1:\d+\) pending \(id \d+, in kernel, timeout 3000 ms\)$/);

@@ -11,7 +11,13 @@ describe('error classes', () => {
       expect(C.prototype).toBeInstanceOf(kts.TimeoutError);
     }
     expect(kts.ConnectionTimedOutError.prototype).not.toBeInstanceOf(kts.TimeoutError);
-    for (const C of [kts.TimeoutError, kts.ConnectionTimedOutError, kts.SocketClosedError, kts.SocketError, kts.EndOfStreamError]) {
+    for (const C of [
+      kts.TimeoutError,
+      kts.ConnectionTimedOutError,
+      kts.SocketClosedError,
+      kts.SocketError,
+      kts.EndOfStreamError,
+    ]) {
       expect(C.prototype).toBeInstanceOf(kts.KernelSocketError);
       expect(C.prototype).toBeInstanceOf(Error);
     }

@@ -72,13 +72,12 @@ describe('examples', () => {
     child.stdout!.on('data', (c: Buffer) => (stdout += c));
     const [code] = await once(child, 'exit');
     const lines = stdout.trim().split('\n');
-    expect(lines.slice(0, 2)).toEqual([
-      'sent "message 1", got "message 1" back',
-      'sent "message 2", got "message 2" back',
-    ]);
+    expect(lines.slice(0, 2)).toEqual(['sent "message 1", got "message 1" back', 'sent "message 2", got "message 2" back']);
     expect(lines[2]).toMatch(/^no reply to "message 3" within 300 ms: ERR_SOCKET_READ_TIMEOUT \(recv\), after \d+ ms$/);
     expect(code).toBe(2);
-    await expect.poll(() => server.output.some((l) => l.includes('closed by the client after 2 echoes')), { timeout: 5000 }).toBe(true);
+    await expect
+      .poll(() => server.output.some((l) => l.includes('closed by the client after 2 echoes')), { timeout: 5000 })
+      .toBe(true);
     await stop(server);
   });
 

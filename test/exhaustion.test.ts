@@ -8,9 +8,15 @@ import { fixture, runChild } from './stress-helpers.js';
 
 describe('resource exhaustion', () => {
   it.each(ENGINES)('EMFILE under ulimit -n 64 is a SocketError, and the library recovers (%s engine)', async (engine) => {
-    const r = await runChild('bash', ['-c', `ulimit -n 64; exec "${process.execPath}" "${fixture('emfile.js')}"`], 20_000, undefined, {
-      KTS_TEST_ENGINE: engine,
-    });
+    const r = await runChild(
+      'bash',
+      ['-c', `ulimit -n 64; exec "${process.execPath}" "${fixture('emfile.js')}"`],
+      20_000,
+      undefined,
+      {
+        KTS_TEST_ENGINE: engine,
+      },
+    );
     expect(r.killedByTimer).toBe(false);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -24,7 +24,10 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 
 let pathCounter = 0;
 
-export async function server(transport: Transport, options: Record<string, unknown> = {}): Promise<{
+export async function server(
+  transport: Transport,
+  options: Record<string, unknown> = {},
+): Promise<{
   server: KernelServer;
   connectOptions: Record<string, unknown>;
   cleanup: () => Promise<void>;

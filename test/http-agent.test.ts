@@ -77,7 +77,10 @@ describe('http.Agent({ keepAlive: true }) over kernel sockets', () => {
     expect(made).toHaveLength(1);
 
     const t0 = performance.now();
-    const err = await get(agent, '/stall').then(() => undefined, (e: unknown) => e);
+    const err = await get(agent, '/stall').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ReadTimeoutError);
     expect((err as ReadTimeoutError).code).toBe('ERR_SOCKET_READ_TIMEOUT');
     expect((err as ReadTimeoutError).timeout).toBe(REPLY_MS);

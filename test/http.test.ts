@@ -17,10 +17,13 @@ let current: EngineName = 'threads';
 /** An http createConnection that dials with connect() and hands back the duplex. */
 function kernelConnection(timeouts: { readTimeout?: number; writeTimeout?: number }, made: KernelSocket[] = []) {
   return (opts: { host?: string | null; port?: number | string | null }, cb: (err: Error | null, s?: Duplex) => void) => {
-    connect({ engine: current, host: opts.host ?? 'localhost', port: Number(opts.port), timeout: 5000, ...timeouts }).then((sock) => {
-      made.push(sock);
-      cb(null, sock.toStream());
-    }, cb);
+    connect({ engine: current, host: opts.host ?? 'localhost', port: Number(opts.port), timeout: 5000, ...timeouts }).then(
+      (sock) => {
+        made.push(sock);
+        cb(null, sock.toStream());
+      },
+      cb,
+    );
     return undefined;
   };
 }
@@ -198,9 +201,7 @@ describe.each(ENGINES)('http.request({ createConnection }) over a kernel socket 
     }
     const agent = new KernelAgent({ keepAlive: false, maxSockets: 1 });
     try {
-      const replies = await Promise.all(
-        ['/a', '/b', '/c'].map((path) => request({ host: '127.0.0.1', port, path, agent })),
-      );
+      const replies = await Promise.all(['/a', '/b', '/c'].map((path) => request({ host: '127.0.0.1', port, path, agent })));
       expect(replies.map((r) => String(r.body))).toEqual(['ok /a', 'ok /b', 'ok /c']);
       expect(made).toHaveLength(3);
     } finally {

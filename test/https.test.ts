@@ -26,9 +26,25 @@ function selfSigned(): { key: Buffer; cert: Buffer } {
   try {
     const r = spawnSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-        '-keyout', join(t.dir, 'key.pem'), '-out', join(t.dir, 'cert.pem'), '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=DNS:localhost'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        join(t.dir, 'key.pem'),
+        '-out',
+        join(t.dir, 'cert.pem'),
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+      ],
       { encoding: 'utf8', timeout: 20_000 },
     );
     if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
@@ -101,7 +117,10 @@ describe.skipIf(!openssl)('https over tls.connect({ socket })', () => {
     await new Promise((r) => setTimeout(r, REPLY_MS * 3));
     expect(await get({ path: '/idle', agent })).toBe('secure /idle');
     expect(made).toHaveLength(1);
-    const err = await get({ path: '/stall', agent }).then(() => undefined, (e: unknown) => e);
+    const err = await get({ path: '/stall', agent }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ReadTimeoutError);
     expect((err as ReadTimeoutError).timeout).toBe(REPLY_MS);
     expect(await get({ path: '/again', agent })).toBe('secure /again');

@@ -49,7 +49,10 @@ describe.skipIf(!run)('ioredis over kernel sockets', () => {
     expect(await redis.client('ID')).toBe(id);
 
     const t0 = performance.now();
-    const failed = await redis.blpop('empty-list', 0).then(() => undefined, (e: unknown) => e);
+    const failed = await redis.blpop('empty-list', 0).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((failed as Error).name).toBe('MaxRetriesPerRequestError'); // ioredis's own rejection of the command
     expect(errors[0]).toBeInstanceOf(ReadTimeoutError); // the cause, on the client's 'error' event
     expect((errors[0] as ReadTimeoutError).timeout).toBe(REPLY_MS);
@@ -61,7 +64,7 @@ describe.skipIf(!run)('ioredis over kernel sockets', () => {
     await redis.quit();
   });
 
-  it('a script whose idle connection is unref\'d exits on its own', async () => {
+  it("a script whose idle connection is unref'd exits on its own", async () => {
     const r = await runClientScript(
       `
 const { default: Redis, AbstractConnector } = require('ioredis');

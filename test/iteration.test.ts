@@ -60,42 +60,45 @@ describe.each(ENGINES)('for await (const chunk of sock) (%s engine)', (engine) =
 
 const hasAsyncDispose = typeof Symbol.asyncDispose === 'symbol';
 
-describe.skipIf(!hasAsyncDispose).each(ENGINES)('await using (Symbol.asyncDispose; this runtime lacks it) (%s engine)', (engine) => {
-  it('closes the socket and the server at the end of the block', async () => {
-    let sock: KernelSocket | undefined;
-    let srv: KernelServer | undefined;
-    {
-      await using server = await listen({ engine, host: '127.0.0.1', port: 0 });
-      srv = server;
-      const { port } = server.address() as { port: number };
-      const accepted = server.accept({ timeout: 5000 });
+describe.skipIf(!hasAsyncDispose).each(ENGINES)(
+  'await using (Symbol.asyncDispose; this runtime lacks it) (%s engine)',
+  (engine) => {
+    it('closes the socket and the server at the end of the block', async () => {
+      let sock: KernelSocket | undefined;
+      let srv: KernelServer | undefined;
       {
-        await using client = await connect({ engine, host: '127.0.0.1', port, timeout: 5000 });
-        sock = client;
-        await client.write('x');
-        await using peer = await accepted;
-        expect(String(await peer.read(1, { timeout: 5000 }))).toBe('x');
-        expect(client.closed).toBe(false);
+        await using server = await listen({ engine, host: '127.0.0.1', port: 0 });
+        srv = server;
+        const { port } = server.address() as { port: number };
+        const accepted = server.accept({ timeout: 5000 });
+        {
+          await using client = await connect({ engine, host: '127.0.0.1', port, timeout: 5000 });
+          sock = client;
+          await client.write('x');
+          await using peer = await accepted;
+          expect(String(await peer.read(1, { timeout: 5000 }))).toBe('x');
+          expect(client.closed).toBe(false);
+        }
+        expect(sock.closed).toBe(true);
+        expect(server.closed).toBe(false);
       }
-      expect(sock.closed).toBe(true);
-      expect(server.closed).toBe(false);
-    }
-    expect(srv?.closed).toBe(true);
-  });
+      expect(srv?.closed).toBe(true);
+    });
 
-  it('closes on the way out of a throwing block too', async () => {
-    const p = await pair('unix', {}, engine);
-    try {
-      await expect(
-        (async () => {
-          await using s = p.client;
-          void s;
-          throw new Error('inside');
-        })(),
-      ).rejects.toThrow('inside');
-      expect(p.client.closed).toBe(true);
-    } finally {
-      await p.close();
-    }
-  });
-});
+    it('closes on the way out of a throwing block too', async () => {
+      const p = await pair('unix', {}, engine);
+      try {
+        await expect(
+          (async () => {
+            await using s = p.client;
+            void s;
+            throw new Error('inside');
+          })(),
+        ).rejects.toThrow('inside');
+        expect(p.client.closed).toBe(true);
+      } finally {
+        await p.close();
+      }
+    });
+  },
+);

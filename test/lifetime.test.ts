@@ -36,7 +36,8 @@ describe.each(ENGINES)('lifetimes (%s engine)', (engine) => {
   });
 
   it('process.exit() with reads, writes and accepts pending exits at once', async () => {
-    for (const code of [0, 3, 0, 3, 0]) { // repeated: a crash on the way out can be rare
+    for (const code of [0, 3, 0, 3, 0]) {
+      // repeated: a crash on the way out can be rare
       const r = await runChild(process.execPath, [fixture('exit-pending.js'), String(code)], KILL_MS, undefined, env);
       expect(r.killedByTimer).toBe(false);
       expect(r.signal).toBeNull(); // no SIGSEGV/SIGABRT on the way out

@@ -52,16 +52,13 @@ describe.each(ENGINES)('SO_LINGER (%s engine)', (engine) => {
   const linuxPaths = process.platform === 'linux' && !process.env.KTS_PORTABLE;
   // The loop engine has only the 'poll' timer (its deadline thread).
   const timers = engine === 'loop' ? (['poll'] as const) : (['sockopt', 'poll'] as const);
-  it.skipIf(!linuxPaths).each(timers)(
-    "linger 0 resets even with a read pending at close (timer '%s')",
-    async (timer) => {
-      const { client, peer } = await openPair(engine, { linger: 0, timer });
-      const pending = client.read(10, { timeout: 30_000 }).catch((e) => e);
-      await client.close();
-      expect(await pending).toBeInstanceOf(SocketClosedError);
-      await expectReset(peer);
-    },
-  );
+  it.skipIf(!linuxPaths).each(timers)("linger 0 resets even with a read pending at close (timer '%s')", async (timer) => {
+    const { client, peer } = await openPair(engine, { linger: 0, timer });
+    const pending = client.read(10, { timeout: 30_000 }).catch((e) => e);
+    await client.close();
+    expect(await pending).toBeInstanceOf(SocketClosedError);
+    await expectReset(peer);
+  });
 
   it('setLinger(null) restores graceful close', async () => {
     const { client, peer } = await openPair(engine, { linger: 0 });

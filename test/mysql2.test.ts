@@ -24,7 +24,8 @@ function options(): mysql.ConnectionOptions {
 }
 
 type Queryable = { query: mysql.Connection['query'] };
-const threadId = async (c: Queryable) => ((await c.query('SELECT CONNECTION_ID() AS id')) as unknown as [Array<{ id: number }>])[0][0]!.id;
+const threadId = async (c: Queryable) =>
+  ((await c.query('SELECT CONNECTION_ID() AS id')) as unknown as [Array<{ id: number }>])[0][0]!.id;
 
 describe.skipIf(!run)('mysql2 over kernel sockets', () => {
   it('connection: reuse, idle past the reply timeout, SLEEP() fails with ReadTimeoutError, a new connection works', async () => {
@@ -36,7 +37,10 @@ describe.skipIf(!run)('mysql2 over kernel sockets', () => {
     expect(await threadId(conn)).toBe(id);
 
     const t0 = performance.now();
-    const err = await conn.query(`SELECT SLEEP(${(REPLY_MS * 4) / 1000})`).then(() => undefined, (e: unknown) => e);
+    const err = await conn.query(`SELECT SLEEP(${(REPLY_MS * 4) / 1000})`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ReadTimeoutError);
     expect((err as ReadTimeoutError).timeout).toBe(REPLY_MS);
     expect((err as { fatal?: boolean }).fatal).toBe(true); // mysql2 marks the connection dead

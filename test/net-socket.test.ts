@@ -181,25 +181,28 @@ describe('createConnection: net.Socket shape', () => {
     expect(Buffer.concat(got).length).toBe(100_000);
   });
 
-  it.each(['tcp4', 'unix'] as const)('%s: destroy() while connecting: no connect event, close without error, no fd left open', async (where) => {
-    const p = await peer(where);
-    const before = openFds();
-    for (let i = 0; i < 20; i++) {
-      // A Unix connect finishes at once, a TCP one on a thread: both races.
-      const s = createConnection({ ...p.target });
-      const events: string[] = [];
-      s.on('connect', () => events.push('connect'));
-      s.on('error', (e) => events.push(`error ${e.message}`));
-      s.write('lost'); // its callback gets an error, no throw
-      const closed = new Promise<boolean>((r) => s.on('close', r));
-      s.destroy();
-      expect(await closed).toBe(false);
-      expect(events).toEqual([]);
-    }
-    // The sockets connected in the background are closed as their connect lands.
-    for (let i = 0; i < 50 && openFds() > before; i++) await new Promise((r) => setImmediate(r));
-    expect(openFds()).toBeLessThanOrEqual(before);
-  });
+  it.each(['tcp4', 'unix'] as const)(
+    '%s: destroy() while connecting: no connect event, close without error, no fd left open',
+    async (where) => {
+      const p = await peer(where);
+      const before = openFds();
+      for (let i = 0; i < 20; i++) {
+        // A Unix connect finishes at once, a TCP one on a thread: both races.
+        const s = createConnection({ ...p.target });
+        const events: string[] = [];
+        s.on('connect', () => events.push('connect'));
+        s.on('error', (e) => events.push(`error ${e.message}`));
+        s.write('lost'); // its callback gets an error, no throw
+        const closed = new Promise<boolean>((r) => s.on('close', r));
+        s.destroy();
+        expect(await closed).toBe(false);
+        expect(events).toEqual([]);
+      }
+      // The sockets connected in the background are closed as their connect lands.
+      for (let i = 0; i < 50 && openFds() > before; i++) await new Promise((r) => setImmediate(r));
+      expect(openFds()).toBeLessThanOrEqual(before);
+    },
+  );
 
   it("the peer ends: 'data' (setEncoding strings), 'end', our FIN, then 'close' without error", async () => {
     let peerEnded!: () => void;

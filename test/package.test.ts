@@ -7,7 +7,17 @@
 // elsewhere it builds with node-gyp. Then require() it, import it, and
 // type-check a .mts and a .cts file that use it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
@@ -86,8 +96,19 @@ beforeAll(() => {
   );
   const install = (mode: string) =>
     npm(
-      ['install', mode, '--no-audit', '--no-fund', '--foreground-scripts', '--userconfig', userconfig,
-        '--registry', registry, '--cache', cache],
+      [
+        'install',
+        mode,
+        '--no-audit',
+        '--no-fund',
+        '--foreground-scripts',
+        '--userconfig',
+        userconfig,
+        '--registry',
+        registry,
+        '--cache',
+        cache,
+      ],
       app,
       installEnv(),
       100_000,
@@ -204,7 +225,8 @@ describe('installed from the tarball in a fresh project', () => {
     cpSync(pkg(), dir, { recursive: true });
     rmSync(join(dir, 'build'), { recursive: true, force: true });
     const script = join(dir, 'scripts', 'install.js');
-    if (copy === 'broken') writeFileSync(join(dir, 'prebuilds', prebuilt!, 'kernel_timeout_socket.node'), 'not an ELF file\n'.repeat(64));
+    if (copy === 'broken')
+      writeFileSync(join(dir, 'prebuilds', prebuilt!, 'kernel_timeout_socket.node'), 'not an ELF file\n'.repeat(64));
     const r = spawnSync(process.execPath, ['-e', `${prelude}require(${JSON.stringify(script)});`], {
       cwd: dir,
       env: { ...userEnv(), PATH: bareBin, ...env },
@@ -233,7 +255,11 @@ describe('installed from the tarball in a fresh project', () => {
 
   it.skipIf(!prebuilt)('a prebuilt binary that does not load falls back to node-gyp and says why', () => {
     const r = reinstall('broken', {});
-    expect(r.err).toMatch(new RegExp(`kernel-timeout-socket: the prebuilt binary for ${prebuilt} does not load here \\(.*invalid ELF header.*\\); building from source`));
+    expect(r.err).toMatch(
+      new RegExp(
+        `kernel-timeout-socket: the prebuilt binary for ${prebuilt} does not load here \\(.*invalid ELF header.*\\); building from source`,
+      ),
+    );
     expect(r.err).toContain('gyp');
     expect(r.status).not.toBe(0);
   });

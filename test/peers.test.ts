@@ -33,7 +33,10 @@ describe.each(ENGINES)('misbehaving peers (%s engine)', (engine) => {
   });
   it('a reset mid-read rejects with SocketError ECONNRESET', async () => {
     const { client, peer, server } = await netPeer();
-    cleanups.push(() => client.close(), () => void server.close());
+    cleanups.push(
+      () => client.close(),
+      () => void server.close(),
+    );
     const reading = client.read(64, { timeout: 5000 });
     peer.resetAndDestroy(); // SO_LINGER 0 + close: the kernel sends RST
     const err = await reading.catch((e: unknown) => e);
@@ -45,7 +48,10 @@ describe.each(ENGINES)('misbehaving peers (%s engine)', (engine) => {
 
   it('a reset during a write rejects with SocketError, not a crash', async () => {
     const { client, peer, server } = await netPeer();
-    cleanups.push(() => client.close(), () => void server.close());
+    cleanups.push(
+      () => client.close(),
+      () => void server.close(),
+    );
     peer.pause();
     const writing = client.write(Buffer.alloc(32 << 20, 1), { timeout: 5000 });
     peer.resetAndDestroy();

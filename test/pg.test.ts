@@ -39,7 +39,10 @@ describe.skipIf(!run)('pg over kernel sockets', () => {
     expect(await pid(client)).toBe(first);
 
     const t0 = performance.now();
-    const err = await client.query(`select pg_sleep(${(REPLY_MS * 4) / 1000})`).then(() => undefined, (e: unknown) => e);
+    const err = await client.query(`select pg_sleep(${(REPLY_MS * 4) / 1000})`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ReadTimeoutError);
     expect((err as ReadTimeoutError).timeout).toBe(REPLY_MS);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(REPLY_MS - 5);

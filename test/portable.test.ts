@@ -113,25 +113,28 @@ describe('KTS_PORTABLE=1 build (the macOS paths, on Linux)', () => {
     expect(existsSync(join(portable, 'build', 'Release', 'kernel_timeout_socket.node'))).toBe(true);
   });
 
-  it.skipIf(process.platform !== 'linux')('passes the smoke suite, taking the portable paths (Linux: /proc fdinfo shows them)', () => {
-    const f = runSmoke(portable);
-    // The portable path: the listener is non-blocking and accept waits in poll(2).
-    expect(f.listenerNonBlocking).toBe(true);
-    expect(f.acceptedBlocking).toBe(true);
-    expect(f.cloexec).toBe(true);
-    expect(f.echo).toBe('ping');
-    expect(f.unixEcho).toBe('unix');
-    expect(f.acceptTimeout).toBe('AcceptTimeoutError');
-    expect(f.readTimeout).toBe('ReadTimeoutError');
-    expect(f.readAtClose).toBe('SocketClosedError');
-    expect(f.acceptAtClose).toBe('SocketClosedError');
-    // Wide bounds: a timeout is not early, a close wakes well within 2 s.
-    expect(f.acceptTimeoutMs as number).toBeGreaterThanOrEqual(140);
-    expect(f.readTimeoutMs as number).toBeGreaterThanOrEqual(140);
-    expect(f.readAtCloseMs as number).toBeLessThan(2000);
-    expect(f.acceptAtCloseMs as number).toBeLessThan(2000);
-    expect(f.pending).toBe(0);
-  });
+  it.skipIf(process.platform !== 'linux')(
+    'passes the smoke suite, taking the portable paths (Linux: /proc fdinfo shows them)',
+    () => {
+      const f = runSmoke(portable);
+      // The portable path: the listener is non-blocking and accept waits in poll(2).
+      expect(f.listenerNonBlocking).toBe(true);
+      expect(f.acceptedBlocking).toBe(true);
+      expect(f.cloexec).toBe(true);
+      expect(f.echo).toBe('ping');
+      expect(f.unixEcho).toBe('unix');
+      expect(f.acceptTimeout).toBe('AcceptTimeoutError');
+      expect(f.readTimeout).toBe('ReadTimeoutError');
+      expect(f.readAtClose).toBe('SocketClosedError');
+      expect(f.acceptAtClose).toBe('SocketClosedError');
+      // Wide bounds: a timeout is not early, a close wakes well within 2 s.
+      expect(f.acceptTimeoutMs as number).toBeGreaterThanOrEqual(140);
+      expect(f.readTimeoutMs as number).toBeGreaterThanOrEqual(140);
+      expect(f.readAtCloseMs as number).toBeLessThan(2000);
+      expect(f.acceptAtCloseMs as number).toBeLessThan(2000);
+      expect(f.pending).toBe(0);
+    },
+  );
 
   it.skipIf(process.platform !== 'linux')('the default build takes the Linux paths on the same suite (blocking listener)', () => {
     const f = runSmoke(root);

@@ -20,7 +20,16 @@ interface Block {
   file: string;
 }
 
-const EXT: Record<string, string> = { ts: 'mts', typescript: 'mts', mts: 'mts', cts: 'cts', js: 'mjs', javascript: 'mjs', mjs: 'mjs', cjs: 'cjs' };
+const EXT: Record<string, string> = {
+  ts: 'mts',
+  typescript: 'mts',
+  mts: 'mts',
+  cts: 'cts',
+  js: 'mjs',
+  javascript: 'mjs',
+  mjs: 'mjs',
+  cjs: 'cjs',
+};
 
 function blocks(doc: string): Block[] {
   const lines = readFileSync(join(root, doc), 'utf8').split('\n');
@@ -45,7 +54,12 @@ function blocks(doc: string): Block[] {
   return out;
 }
 
-const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const docs = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 describe('code blocks in the docs', () => {
   it('README.md exists, has at least one ts block, and links docs/API.md', () => {
@@ -65,7 +79,11 @@ describe('code blocks in the docs', () => {
     }
     const all = docs.filter((d) => existsSync(join(root, d))).flatMap(blocks);
     expect(all.length).toBeGreaterThan(0);
-    const r = typeCheck(tmp.dir, all.map((b) => b.file), { allowJs: true, checkJs: true, skipLibCheck: true });
+    const r = typeCheck(
+      tmp.dir,
+      all.map((b) => b.file),
+      { allowJs: true, checkJs: true, skipLibCheck: true },
+    );
     // Point each error at the doc and line it came from.
     const errors = r.output
       .split('\n')

@@ -19,7 +19,11 @@ export interface RunningServer {
 /** Debian's layout: /usr/lib/postgresql/<major>/bin; the newest installed. */
 const PG_BIN = (() => {
   const root = '/usr/lib/postgresql';
-  const majors = existsSync(root) ? readdirSync(root).filter((d) => /^\d+$/.test(d)).map(Number) : [];
+  const majors = existsSync(root)
+    ? readdirSync(root)
+        .filter((d) => /^\d+$/.test(d))
+        .map(Number)
+    : [];
   return majors.length ? join(root, String(Math.max(...majors)), 'bin') : join(root, 'none', 'bin');
 })();
 
@@ -160,7 +164,16 @@ export function startPostgres(): Promise<RunningServer & { dir: string }> {
       const data = join(dir, 'data');
       run(...asUser('postgres', `${PG_BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']), 'initdb');
       const [cmd, args] = asUser('postgres', `${PG_BIN}/postgres`, [
-        '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
       ]);
       return { cmd, args, ready: /ready to accept connections/, what: 'postgres' };
     },
@@ -185,13 +198,24 @@ export function startMariadb(): Promise<RunningServer> {
     prepare: (dir, port) => {
       const data = join(dir, 'data');
       const user = process.getuid?.() === 0 ? ['--user=root'] : [];
-      run('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, ...user, '--skip-test-db', '--auth-root-authentication-method=normal'], 'mariadb-install-db');
+      run(
+        'mariadb-install-db',
+        ['--no-defaults', `--datadir=${data}`, ...user, '--skip-test-db', '--auth-root-authentication-method=normal'],
+        'mariadb-install-db',
+      );
       return {
         cmd: mariadbd!,
         args: [
-          '--no-defaults', `--datadir=${data}`, `--socket=${join(dir, 'sock')}`, `--port=${port}`,
-          '--bind-address=127.0.0.1', '--skip-grant-tables', '--skip-log-bin', `--pid-file=${join(dir, 'pid')}`,
-          '--innodb-buffer-pool-size=16M', ...user,
+          '--no-defaults',
+          `--datadir=${data}`,
+          `--socket=${join(dir, 'sock')}`,
+          `--port=${port}`,
+          '--bind-address=127.0.0.1',
+          '--skip-grant-tables',
+          '--skip-log-bin',
+          `--pid-file=${join(dir, 'pid')}`,
+          '--innodb-buffer-pool-size=16M',
+          ...user,
         ],
         ready: /ready for connections/,
         what: 'mariadbd',

@@ -15,7 +15,12 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 describe.each(ENGINES)('signals (%s engine)', (engine) => {
   it('a SIGCHLD storm neither fails nor stretches pending reads', { timeout: 30_000 }, async () => {
     const TIMEOUT = 1500;
-    const pairs = await Promise.all([pair('tcp4', {}, engine), pair('tcp4', {}, engine), pair('unix', {}, engine), pair('unix', {}, engine)]);
+    const pairs = await Promise.all([
+      pair('tcp4', {}, engine),
+      pair('tcp4', {}, engine),
+      pair('unix', {}, engine),
+      pair('unix', {}, engine),
+    ]);
     const started = nowMs();
     const timed = pairs.slice(0, 3).map(({ client }) => outcome(client.read(64, { timeout: TIMEOUT })));
     const withData = outcome(pairs[3]!.client.readExactly(8, { timeout: 10_000 }));

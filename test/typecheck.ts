@@ -16,7 +16,11 @@ export function runTsc(args: string[], cwd: string): { status: number | null; ou
  * `tsc --noEmit` of `files` in `dir` as a Node ESM/CJS project (module
  * nodenext, strict), with @types/node from this repo.
  */
-export function typeCheck(dir: string, files: string[], options: Record<string, unknown> = {}): { status: number | null; output: string } {
+export function typeCheck(
+  dir: string,
+  files: string[],
+  options: Record<string, unknown> = {},
+): { status: number | null; output: string } {
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({

@@ -63,12 +63,18 @@ describe('undici over kernel sockets', () => {
     expect(await (await fetch(`${base}/idle`, { dispatcher })).text()).toBe('undici GET /idle');
     expect(made).toHaveLength(1);
 
-    const failed = await fetch(`${base}/stall`, { dispatcher }).then(() => undefined, (e: unknown) => e);
+    const failed = await fetch(`${base}/stall`, { dispatcher }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(failed).toBeInstanceOf(TypeError); // fetch's own 'fetch failed'
     expect((failed as TypeError).cause).toBeInstanceOf(ReadTimeoutError);
     expect(((failed as TypeError).cause as ReadTimeoutError).timeout).toBe(REPLY_MS);
 
-    const viaRequest = await request(`${base}/stall`, { dispatcher }).then(() => undefined, (e: unknown) => e);
+    const viaRequest = await request(`${base}/stall`, { dispatcher }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(viaRequest).toBeInstanceOf(ReadTimeoutError);
 
     expect(await (await fetch(`${base}/again`, { dispatcher })).text()).toBe('undici GET /again');

@@ -50,8 +50,21 @@ describe('TCP_USER_TIMEOUT', () => {
         const local = p.client.address() as { port: number };
         // Drop everything the client sends to the server on this connection.
         nft(
-          'add', 'rule', 'inet', TABLE, 'input',
-          'ip', 'saddr', '127.0.0.1', 'tcp', 'sport', String(local.port), 'tcp', 'dport', String(server.port), 'drop',
+          'add',
+          'rule',
+          'inet',
+          TABLE,
+          'input',
+          'ip',
+          'saddr',
+          '127.0.0.1',
+          'tcp',
+          'sport',
+          String(local.port),
+          'tcp',
+          'dport',
+          String(server.port),
+          'drop',
         );
         await p.client.write('never acknowledged');
         const t0 = Date.now();

@@ -10,16 +10,15 @@ namespace kts_test {
 
 extern std::atomic<int> g_failures;
 
-#define KTS_CHECK(cond, ...)                                                  \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      if (::kts_test::g_failures.fetch_add(1) < 20) {                         \
-        std::fprintf(stderr, "CHECK failed %s:%d: %s: ", __FILE__, __LINE__, \
-                     #cond);                                                  \
-        std::fprintf(stderr, __VA_ARGS__);                                    \
-        std::fputc('\n', stderr);                                             \
-      }                                                                       \
-    }                                                                         \
+#define KTS_CHECK(cond, ...)                                                         \
+  do {                                                                               \
+    if (!(cond)) {                                                                   \
+      if (::kts_test::g_failures.fetch_add(1) < 20) {                                \
+        std::fprintf(stderr, "CHECK failed %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+        std::fprintf(stderr, __VA_ARGS__);                                           \
+        std::fputc('\n', stderr);                                                    \
+      }                                                                              \
+    }                                                                                \
   } while (0)
 
 }  // namespace kts_test

@@ -17,12 +17,12 @@
 namespace kts_test {
 
 struct TestOp : kts::Op {
-  int conn = -1;                  // index of its connection in the round
+  int conn = -1;  // index of its connection in the round
   std::atomic<int> completions{0};
-  bool sync = false;              // finished inside Submit (never reaches the sink)
+  bool sync = false;  // finished inside Submit (never reaches the sink)
   bool abandoned_by_cancel = false;
   bool submitted_after_close = false;
-  std::vector<uint8_t> wbuf;      // a write's bytes, valid during Submit only
+  std::vector<uint8_t> wbuf;  // a write's bytes, valid during Submit only
 };
 
 class CountingSink : public kts::CompletionSink {

@@ -134,8 +134,8 @@ void NeverBlocksBehindJs(CountingSink& sink, kts::DeadlineThread& dt) {
     std::lock_guard<std::mutex> lock(held.handle->mu);
     KTS_CHECK(dt.Add(held.waiter, deadline) == 0 && dt.Add(other.waiter, deadline + 1) == 0, "Add");
     KTS_CHECK(sink.WaitForTotal(before + 1, 5000 * kMs), "blocked behind a held mutex");
-    KTS_CHECK(other.op.completions.load() == 1 && held.op.completions.load() == 0,
-              "other %d held %d", other.op.completions.load(), held.op.completions.load());
+    KTS_CHECK(other.op.completions.load() == 1 && held.op.completions.load() == 0, "other %d held %d",
+              other.op.completions.load(), held.op.completions.load());
   }
   KTS_CHECK(sink.WaitForTotal(before + 2, 5000 * kMs), "held op never decided");
   KTS_CHECK(held.op.status == kts::OpStatus::kTimeout, "held status %d", static_cast<int>(held.op.status));

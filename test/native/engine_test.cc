@@ -31,8 +31,8 @@
 #include <vector>
 
 #include "../../native/clock.h"
-#include "../../native/threads_engine.h"
 #include "../../native/platform.h"
+#include "../../native/threads_engine.h"
 #include "check.h"
 #include "counting_sink.h"
 
@@ -85,11 +85,11 @@ struct Conn {
   uint32_t stream = 0;
   bool tcp = false;
   std::shared_ptr<kts::Handle> h;
-  int peer = -1;                 // the other end (peer thread, then main)
+  int peer = -1;  // the other end (peer thread, then main)
   std::atomic<uint64_t> peer_got{0};
-  uint64_t sent = 0;             // peer thread only
+  uint64_t sent = 0;  // peer thread only
   bool closed = false;
-  std::vector<TestOp*> reads;    // submission order
+  std::vector<TestOp*> reads;  // submission order
   std::vector<TestOp*> writes;
 };
 
@@ -104,7 +104,7 @@ struct RoundState {
   bool listener_closed = false;
   std::vector<std::shared_ptr<kts::Handle>> connectors;
   std::vector<bool> connector_closed;
-  std::vector<TestOp*> ops;      // every op of the round
+  std::vector<TestOp*> ops;  // every op of the round
   std::vector<Reuse> reuse;
   std::atomic<bool> stop{false};
 };
@@ -247,7 +247,8 @@ void Round::SubmitConnect(bool stuck) {
   auto h = std::make_shared<kts::Handle>(fd, false, engine_.registry());
   rs_.connectors.push_back(h);
   rs_.connector_closed.push_back(false);
-  TestOp* op = NewOp(kts::OpKind::kConnect, h, -1, stuck ? static_cast<double>(rng_.Between(0, 40)) : RandomTimeout(rng_));
+  TestOp* op = NewOp(kts::OpKind::kConnect, h, -1,
+                     stuck ? static_cast<double>(rng_.Between(0, 40)) : RandomTimeout(rng_));
   const sockaddr_storage& a = stuck ? *stuck_addr_ : *good_addr_;
   std::memcpy(&op->addr, &a, sizeof a);
   op->addr_len = stuck ? stuck_len_ : good_len_;
@@ -269,8 +270,7 @@ void Round::CancelSome() {
       ++stats_.abandoned;
       pending_.erase(pending_.begin() + static_cast<ptrdiff_t>(k));
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -322,9 +322,9 @@ void Round::Run(uint32_t first_stream, const Listeners& l) {
     FdPair p;
     bool ok = c->tcp ? TcpPair(l.pairs, l.pairs_addr, l.pairs_len, &p) : UnixPair(&p);
     if (!ok) {
-    KTS_CHECK(false, "pair: errno %d", errno);
-    return;
-  }
+      KTS_CHECK(false, "pair: errno %d", errno);
+      return;
+    }
     c->h = std::make_shared<kts::Handle>(p.a, false, engine_.registry());
     c->peer = p.b;
     rs_.conns.push_back(std::move(c));
@@ -344,12 +344,18 @@ void Round::Run(uint32_t first_stream, const Listeners& l) {
   for (int s = 0; s < steps; ++s) {
     uint64_t pick = rng_.Between(0, 99);
     int i = static_cast<int>(rng_.Between(0, rs_.conns.size() - 1));
-    if (pick < 35) SubmitRead(i);
-    else if (pick < 55) SubmitWrite(i);
-    else if (pick < 65) SubmitAccept();
-    else if (pick < 72) SubmitConnect(rng_.OneIn(2));
-    else if (pick < 85) CancelSome();
-    else CloseSome();
+    if (pick < 35)
+      SubmitRead(i);
+    else if (pick < 55)
+      SubmitWrite(i);
+    else if (pick < 65)
+      SubmitAccept();
+    else if (pick < 72)
+      SubmitConnect(rng_.OneIn(2));
+    else if (pick < 85)
+      CancelSome();
+    else
+      CloseSome();
     if (rng_.OneIn(3)) usleep(static_cast<useconds_t>(rng_.Between(0, 500)));
   }
   // Close everything that is left, in a random order, with ops in flight.
@@ -381,16 +387,13 @@ void Round::Validate() {
   }
   for (TestOp* op : rs_.ops) {
     int n = op->completions.load();
-    KTS_CHECK(n == (op->sync ? 0 : 1), "op kind %d delivered %d times (sync %d)", static_cast<int>(op->kind), n,
-              op->sync);
-    KTS_CHECK(!BadErrno(op->err), "errno %d (%s) escaped from %s", op->err, std::strerror(op->err), op->syscall);
+    KTS_CHECK(n == (op->sync ? 0 : 1), "op kind %d delivered %d times (sync %d)", static_cast<int>(op->kind),
+              n, op->sync);
+    KTS_CHECK(!BadErrno(op->err), "errno %d (%s) escaped from %s", op->err, std::strerror(op->err),
+              op->syscall);
     switch (op->status) {
-      case kts::OpStatus::kClosed:
-        ++stats_.closed_ops;
-        break;
-      case kts::OpStatus::kTimeout:
-        ++stats_.timeouts;
-        break;
+      case kts::OpStatus::kClosed: ++stats_.closed_ops; break;
+      case kts::OpStatus::kTimeout: ++stats_.timeouts; break;
       case kts::OpStatus::kError:
         // Only a connect may fail, and only as the kernel refusing it.
         KTS_CHECK(op->kind == kts::OpKind::kConnect && (op->err == ECONNREFUSED || op->err == ETIMEDOUT),
@@ -399,8 +402,7 @@ void Round::Validate() {
       case kts::OpStatus::kEof:
         KTS_CHECK(false, "EOF where no peer closed (kind %d)", static_cast<int>(op->kind));
         break;
-      default:
-        break;
+      default: break;
     }
     if (op->kind == kts::OpKind::kAccept && op->status == kts::OpStatus::kOk && !op->abandoned_by_cancel)
       KTS_CHECK(op->accepted_fd >= 0 && InodeOf(op->accepted_fd) != 0, "accept ok without a connection");
@@ -408,8 +410,8 @@ void Round::Validate() {
   for (auto& c : rs_.conns) {
     uint64_t off = 0;
     for (TestOp* op : c->reads) {
-      bool delivered = (op->status == kts::OpStatus::kOk || op->status == kts::OpStatus::kEof) &&
-                       !op->abandoned_by_cancel;
+      bool delivered =
+          (op->status == kts::OpStatus::kOk || op->status == kts::OpStatus::kEof) && !op->abandoned_by_cancel;
       if (!delivered) continue;
       KTS_CHECK(op->done >= 1 && op->done <= op->size, "read of %zu returned %zu", op->size, op->done);
       KTS_CHECK(!op->exact || op->done == op->size, "exact read of %zu returned %zu", op->size, op->done);
@@ -449,7 +451,8 @@ void Round::Validate() {
     for (int fd : {r.p.a, r.p.b}) {
       uint8_t buf[256];
       ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-      KTS_CHECK(n == static_cast<ssize_t>(kReuseChunk), "a reused socket holds %zd bytes, not %zu", n, kReuseChunk);
+      KTS_CHECK(n == static_cast<ssize_t>(kReuseChunk), "a reused socket holds %zd bytes, not %zu", n,
+                kReuseChunk);
       for (ssize_t i = 0; i < n; ++i) KTS_CHECK(buf[i] == r.tag, "a reused socket got a foreign byte");
     }
     CloseQuietly(&r.p.a);
@@ -513,8 +516,10 @@ void RunShutdownTest() {
     auto submit = [&](TestOp* op) {
       op->timer = ops.size() % 2 ? kts::TimerMode::kPoll : kts::TimerMode::kSockopt;
       ops.push_back(op);
-      if (engine.Submit(op) == kts::SubmitResult::kFinished) op->sync = true;
-      else ++pending;
+      if (engine.Submit(op) == kts::SubmitResult::kFinished)
+        op->sync = true;
+      else
+        ++pending;
     };
     for (int i = 0; i < 3; ++i) {
       FdPair p;
@@ -546,7 +551,9 @@ void RunShutdownTest() {
     KTS_CHECK(sink.delivered() == pending, "%ld of %ld ops delivered by Shutdown", sink.delivered(), pending);
     for (TestOp* op : ops) {
       KTS_CHECK(op->completions.load() == (op->sync ? 0 : 1), "delivered %d times", op->completions.load());
-      if (!op->sync) KTS_CHECK(op->status == kts::OpStatus::kClosed, "status %d after Shutdown", static_cast<int>(op->status));
+      if (!op->sync)
+        KTS_CHECK(op->status == kts::OpStatus::kClosed, "status %d after Shutdown",
+                  static_cast<int>(op->status));
     }
     for (TestOp* op : ops) delete op;
   }

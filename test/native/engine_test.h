@@ -12,13 +12,13 @@ struct EngineStats {
   int rounds = 0;
   long ops = 0;
   long sync_ops = 0;
-  long closed_ops = 0;      // settled as kClosed
-  long abandoned = 0;       // Cancel left them in flight
-  long removed = 0;         // Cancel took them from a queue
+  long closed_ops = 0;  // settled as kClosed
+  long abandoned = 0;   // Cancel left them in flight
+  long removed = 0;     // Cancel took them from a queue
   long timeouts = 0;
   long bytes_read = 0;
   long bytes_written = 0;
-  int reused = 0;           // closes whose number a new socket took at once
+  int reused = 0;  // closes whose number a new socket took at once
 };
 
 EngineStats RunEngineTest(Rng& rng, int64_t budget_ns, int max_rounds);

@@ -95,7 +95,8 @@ void Worker(Round* r, int mode) {
     if (n < 0) {
       int e = errno;
       bool dead_socket = kPortableWake && (e == EINVAL || e == ENOTCONN) && Closing(r->h);
-      KTS_CHECK(e == EAGAIN || e == EPIPE || e == EINTR || dead_socket, "syscall on a held fd failed with errno %d", e);
+      KTS_CHECK(e == EAGAIN || e == EPIPE || e == EINTR || dead_socket,
+                "syscall on a held fd failed with errno %d", e);
     }
     r->syscalls.fetch_add(1, std::memory_order_relaxed);
     r->h->Release();

@@ -72,14 +72,17 @@ int main(int argc, char** argv) {
   int64_t budget_ms = 4000;
   std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--budget-ms")) budget_ms = std::strtoll(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
+    if (!std::strcmp(argv[i], "--seed"))
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--budget-ms"))
+      budget_ms = std::strtoll(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--only"))
+      only = argv[i + 1];
   }
   const int64_t budget_ns = budget_ms * 1000000;
   auto want = [&](const char* name) { return only.empty() || only == name; };
-  std::printf("kts_native_test seed=%llu budget=%lld ms per scenario\n", static_cast<unsigned long long>(seed),
-              static_cast<long long>(budget_ms));
+  std::printf("kts_native_test seed=%llu budget=%lld ms per scenario\n",
+              static_cast<unsigned long long>(seed), static_cast<long long>(budget_ms));
   std::fflush(stdout);
   // ThreadSanitizer starts a helper thread of its own with the first thread
   // the program creates: start one first, so the baselines include it.
@@ -112,17 +115,19 @@ int main(int argc, char** argv) {
     if (want("retime")) {
       dog.Phase("retime");
       RetimeStats s = RunRetimeTest(rng, budget_ns, 400);
-      std::printf("retime: %d rounds: %d moved into the past while blocked, %d moved later while blocked, "
-                  "%d raced (%d timed out), no byte lost or doubled\n",
-                  s.rounds, s.earlier, s.later, s.raced, s.raced_timeouts);
+      std::printf(
+          "retime: %d rounds: %d moved into the past while blocked, %d moved later while blocked, "
+          "%d raced (%d timed out), no byte lost or doubled\n",
+          s.rounds, s.earlier, s.later, s.raced, s.raced_timeouts);
     }
     if (want("deadline")) {
       dog.Phase("deadline");
       RunDeadlineScenarios();
       DeadlineStats s = RunDeadlineRace(rng, budget_ns / 2, 3000);
-      std::printf("deadline: scenarios done; race %d rounds, %ld decided on readiness, %ld at the deadline "
-                  "(%ld timed out)\n",
-                  s.rounds, s.ready_wins, s.deadline_wins, s.timeouts);
+      std::printf(
+          "deadline: scenarios done; race %d rounds, %ld decided on readiness, %ld at the deadline "
+          "(%ld timed out)\n",
+          s.rounds, s.ready_wins, s.deadline_wins, s.timeouts);
     }
     if (want("shutdown")) {
       dog.Phase("shutdown");

@@ -66,14 +66,16 @@ void CheckSecondTaskDuringSpin() {
     KTS_CHECK(pool.Submit([&] {
       first.Wait();
       warmed.Add();
-    }) == 0, "Submit");
+    }) == 0,
+              "Submit");
   first.Open();
   KTS_CHECK(warmed.WaitFor(3, 5000000000LL), "warm-up tasks did not finish");
   for (int i = 0; i < 2; ++i)
     KTS_CHECK(pool.Submit([&] {
       started.Add();
       second.Wait();
-    }) == 0, "Submit");
+    }) == 0,
+              "Submit");
   KTS_CHECK(started.WaitFor(2, 2000000000LL), "a task waited behind the spinning thread");
   second.Open();
   pool.Shutdown();

@@ -23,8 +23,8 @@
 #include <thread>
 
 #include "../../native/clock.h"
-#include "../../native/threads_engine.h"
 #include "../../native/platform.h"
+#include "../../native/threads_engine.h"
 #include "check.h"
 #include "counting_sink.h"
 
@@ -102,8 +102,8 @@ RetimeStats RunRetimeTest(Rng& rng, int64_t budget_ns, int max_rounds) {
   kts::ThreadsEngine engine(&sink, 64 * 1024, 5000);
   const int64_t until = NowNs() + budget_ns;
   // Where a blocked read sleeps in each timer mode (poll(2) on the portable paths).
-  const long blocked_nr[2] = {SYS_recvfrom,
-                              std::strcmp(kts::platform::PollTimerName(), "ppoll") == 0 ? SYS_ppoll : SYS_poll};
+  const long blocked_nr[2] = {
+      SYS_recvfrom, std::strcmp(kts::platform::PollTimerName(), "ppoll") == 0 ? SYS_ppoll : SYS_poll};
   while (st.rounds < max_rounds && NowNs() < until) {
     FdPair p;
     if (!UnixPair(&p)) {
@@ -117,26 +117,30 @@ RetimeStats RunRetimeTest(Rng& rng, int64_t budget_ns, int max_rounds) {
     int kind = static_cast<int>(rng.Between(0, 4));  // 0 earlier, 1 later, 2-4 raced
     TestOp* op = NewRead(h, timer, kts::MonoNowNs() + 30000 * kMs);
     if (kind == 0) {
-      KTS_CHECK(engine.Submit(op) != kts::SubmitResult::kFinished, "a read with nothing to read finished inline");
+      KTS_CHECK(engine.Submit(op) != kts::SubmitResult::kFinished,
+                "a read with nothing to read finished inline");
       ++delivered;
       KTS_CHECK(ThreadBlockedIn(blocked_nr[mode], 2000 * kMs), "read never blocked (mode %d)", mode);
       int64_t t0 = kts::MonoNowNs();
       KTS_CHECK(engine.Retime(*h, kts::Direction::kRead, 1), "Retime on an open handle");
       KTS_CHECK(sink.WaitForTotal(delivered, 2000 * kMs), "moved into the past, still pending after 2 s");
-      KTS_CHECK(op->status == kts::OpStatus::kTimeout, "status %d, not a timeout", static_cast<int>(op->status));
+      KTS_CHECK(op->status == kts::OpStatus::kTimeout, "status %d, not a timeout",
+                static_cast<int>(op->status));
       KTS_CHECK(op->decided_ns - t0 < 2000 * kMs, "decided %lld ms after the retime",
                 static_cast<long long>((op->decided_ns - t0) / kMs));
       ++st.earlier;
     } else if (kind == 1) {
       engine.Retime(*h, kts::Direction::kRead, kts::MonoNowNs() + 30 * kMs);
-      KTS_CHECK(engine.Submit(op) != kts::SubmitResult::kFinished, "a read with nothing to read finished inline");
+      KTS_CHECK(engine.Submit(op) != kts::SubmitResult::kFinished,
+                "a read with nothing to read finished inline");
       ++delivered;
       bool blocked = ThreadBlockedIn(blocked_nr[mode], 2000 * kMs);
       int64_t later = kts::MonoNowNs() + static_cast<int64_t>(rng.Between(60, 100)) * kMs;
       engine.Retime(*h, kts::Direction::kRead, later);
       KTS_CHECK(sink.WaitForTotal(delivered, 5000 * kMs), "moved later, still pending after 5 s");
       if (blocked) {  // a slow machine may pass 30 ms before the read blocks: then nothing to prove
-        KTS_CHECK(op->status == kts::OpStatus::kTimeout, "status %d, not a timeout", static_cast<int>(op->status));
+        KTS_CHECK(op->status == kts::OpStatus::kTimeout, "status %d, not a timeout",
+                  static_cast<int>(op->status));
         KTS_CHECK(op->decided_ns >= later, "decided %lld us before the new deadline",
                   static_cast<long long>((later - op->decided_ns) / 1000));
         ++st.later;
@@ -152,10 +156,10 @@ RetimeStats RunRetimeTest(Rng& rng, int64_t budget_ns, int max_rounds) {
         int64_t now = kts::MonoNowNs();
         int64_t d = 0;
         switch (rng.Between(0, 3)) {
-          case 0: d = 1; break;                                                            // past
-          case 1: d = now + static_cast<int64_t>(rng.Between(0, 3000)) * 1000; break;      // 0-3 ms
-          case 2: d = now + 30000 * kMs; break;                                            // far
-          default: d = 0; break;                                                           // none
+          case 0: d = 1; break;                                                        // past
+          case 1: d = now + static_cast<int64_t>(rng.Between(0, 3000)) * 1000; break;  // 0-3 ms
+          case 2: d = now + 30000 * kMs; break;                                        // far
+          default: d = 0; break;                                                       // none
         }
         engine.Retime(*h, kts::Direction::kRead, d);
         if (rng.OneIn(2)) std::this_thread::yield();
@@ -165,8 +169,10 @@ RetimeStats RunRetimeTest(Rng& rng, int64_t budget_ns, int max_rounds) {
       KTS_CHECK(sync || sink.WaitForTotal(delivered, 5000 * kMs), "raced read still pending after 5 s");
       KTS_CHECK(op->completions.load() == (sync ? 0 : 1), "delivered %d times", op->completions.load());
       bool got = op->status == kts::OpStatus::kOk;
-      KTS_CHECK(got || op->status == kts::OpStatus::kTimeout, "status %d err %d", static_cast<int>(op->status), op->err);
-      if (got) KTS_CHECK(op->done == 1 && op->data.data()[0] == byte, "read %zu bytes, not the byte", op->done);
+      KTS_CHECK(got || op->status == kts::OpStatus::kTimeout, "status %d err %d",
+                static_cast<int>(op->status), op->err);
+      if (got)
+        KTS_CHECK(op->done == 1 && op->data.data()[0] == byte, "read %zu bytes, not the byte", op->done);
       if (!got) ++st.raced_timeouts;
       ++st.raced;
       if (got) {
@@ -185,7 +191,8 @@ RetimeStats RunRetimeTest(Rng& rng, int64_t budget_ns, int max_rounds) {
     TestOp* next = NewRead(h, timer, kts::MonoNowNs() + 5000 * kMs);
     KTS_CHECK(Settle(engine, sink, next, &delivered, true, 6000 * kMs), "next read still pending");
     KTS_CHECK(next->status == kts::OpStatus::kOk && next->done == 1 && next->data.data()[0] == byte,
-              "next read: status %d, %zu bytes: the byte was lost", static_cast<int>(next->status), next->done);
+              "next read: status %d, %zu bytes: the byte was lost", static_cast<int>(next->status),
+              next->done);
     delete next;
     CloseQuietly(&p.b);
     engine.Close(*h);

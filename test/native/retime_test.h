@@ -11,9 +11,9 @@ namespace kts_test {
 
 struct RetimeStats {
   int rounds = 0;
-  int earlier = 0;    // moved into the past while blocked: timed out promptly
-  int later = 0;      // moved later while blocked: decided after the new deadline
-  int raced = 0;      // random retimes racing a read and its byte
+  int earlier = 0;  // moved into the past while blocked: timed out promptly
+  int later = 0;    // moved later while blocked: decided after the new deadline
+  int raced = 0;    // random retimes racing a read and its byte
   int raced_timeouts = 0;
 };
 
