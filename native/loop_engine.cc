@@ -202,7 +202,7 @@ void LoopEngine::Rearm(Watch* w) {
 }
 
 void LoopEngine::Disarm(Watch* w) {
-  if (w->armed == 0) return;
+  if (w->closing || w->armed == 0) return;
   uv_poll_stop(&w->poll);
   w->armed = 0;
   if (w->idle) {
@@ -244,6 +244,9 @@ void LoopEngine::OnReady(Watch* w, int status, int events) {
         continue;
     }
   }
+  // The callbacks FinishHere ran may have closed the socket: uv_close is
+  // under way, and libuv forbids touching the watcher now.
+  if (w->closing) return;
   if (w->idle) {
     Disarm(w);  // fired with nothing waiting: level-triggered, it would spin
     return;

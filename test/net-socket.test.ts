@@ -9,7 +9,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConnection, KernelSocketStream, ReadTimeoutError, type KernelSocket } from '../dist/index.js';
-import { openFds, tempDir } from './helpers.js';
+import { ENGINES, openFds, tempDir } from './helpers.js';
 
 type Peer = { server: net.Server; sockets: net.Socket[]; target: { port: number; host: string } | { path: string } };
 
@@ -237,12 +237,12 @@ describe('createConnection: net.Socket shape', () => {
   });
 });
 
-describe('replyTimeout: the pooled-connection policy', () => {
+describe.each(ENGINES)('replyTimeout: the pooled-connection policy (%s engine)', (engine) => {
   const REPLY = 200;
 
   it('an idle connection with nothing owed outlives several reply timeouts and still works', async () => {
     const p = await peer('tcp4', echo);
-    const s = track(createConnection({ ...(p.target as { port: number; host: string }), replyTimeout: REPLY }));
+    const s = track(createConnection({ ...(p.target as { port: number; host: string }), replyTimeout: REPLY, engine }));
     const got: Buffer[] = [];
     s.on('data', (d: Buffer) => got.push(d)); // reading all along, as a client
     await once(s, 'connect');
@@ -257,7 +257,7 @@ describe('replyTimeout: the pooled-connection policy', () => {
 
   it('a reply that does not start within replyTimeout of the write: ReadTimeoutError, decided by the kernel', async () => {
     const p = await peer('tcp4'); // reads, never answers
-    const s = track(createConnection({ ...(p.target as { port: number; host: string }), replyTimeout: REPLY }));
+    const s = track(createConnection({ ...(p.target as { port: number; host: string }), replyTimeout: REPLY, engine }));
     s.resume(); // a client always reads
     await once(s, 'connect');
     // Idle first, so the read pending at the write began before it.
@@ -279,7 +279,7 @@ describe('replyTimeout: the pooled-connection policy', () => {
 
   it('replies that start in time, each later than half the timeout, never time out', async () => {
     const p = await peer('tcp4', (c) => c.on('data', (d) => setTimeout(() => c.write(d), REPLY * 0.6)));
-    const s = track(createConnection({ ...(p.target as { port: number; host: string }), replyTimeout: REPLY }));
+    const s = track(createConnection({ ...(p.target as { port: number; host: string }), replyTimeout: REPLY, engine }));
     s.on('error', (e) => expect.unreachable(String(e)));
     for (let i = 0; i < 4; i++) {
       s.write(`r${i}`);
@@ -294,7 +294,7 @@ describe('replyTimeout: the pooled-connection policy', () => {
       c.pause(); // read nothing until the client has seen the early reply
       c.write('early');
     });
-    const s = track(createConnection({ ...(p.target as { port: number; host: string }), replyTimeout: REPLY }));
+    const s = track(createConnection({ ...(p.target as { port: number; host: string }), replyTimeout: REPLY, engine }));
     s.on('data', () => server.resume()); // the early reply came: let the upload finish
     const errors: Error[] = [];
     s.on('error', (e) => errors.push(e));
@@ -310,7 +310,7 @@ describe('replyTimeout: the pooled-connection policy', () => {
 
   it('without replyTimeout the socket read timeout still ends the stream on any wait (toStream, as before)', async () => {
     const p = await peer('tcp4');
-    const s = track(createConnection({ ...(p.target as { port: number; host: string }), readTimeout: REPLY }));
+    const s = track(createConnection({ ...(p.target as { port: number; host: string }), readTimeout: REPLY, engine }));
     s.resume();
     const [err] = (await once(s, 'error')) as [ReadTimeoutError];
     expect(err).toBeInstanceOf(ReadTimeoutError);

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from './helpers.js';
 
 let server: net.Server;
 let port = 0;
@@ -28,15 +29,15 @@ afterAll(async () => {
 // ref calls the mode names.
 const CHILD = `
 const { createConnection, connect } = require(${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))});
-const [mode, port] = process.argv.slice(1);
+const [mode, port, engine] = process.argv.slice(1);
 if (mode === 'kernel-unref') {
-  connect({ host: '127.0.0.1', port: Number(port) }).then((sock) => {
+  connect({ host: '127.0.0.1', port: Number(port), engine }).then((sock) => {
     sock.read().then(() => console.log('read ended'), (e) => console.log('read failed', e.code));
     sock.setRef(false);
     console.log('waiting');
   });
 } else {
-  const s = createConnection(Number(port), '127.0.0.1');
+  const s = createConnection({ port: Number(port), host: '127.0.0.1', engine });
   s.on('error', (e) => console.log('error', e.code));
   if (mode === 'unref-before-connect') s.unref();
   s.resume(); // a read pending as soon as connected
@@ -52,9 +53,9 @@ const ALIVE_MS = 1500;
 const EXIT_MS = 10_000;
 
 /** Runs the child; resolves how it ended: exited (code) or still alive ALIVE_MS after 'waiting'. */
-function run(mode: string): Promise<{ exited: boolean; code: number | null; stdout: string; stderr: string }> {
+function run(mode: string, engine: string): Promise<{ exited: boolean; code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', CHILD, mode, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', CHILD, mode, String(port), engine], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let alive: NodeJS.Timeout | undefined;
@@ -79,9 +80,9 @@ function run(mode: string): Promise<{ exited: boolean; code: number | null; stdo
   });
 }
 
-describe('ref and unref', () => {
+describe.each(ENGINES)('ref and unref (%s engine)', (engine) => {
   it.each(['unref', 'unref-before-connect', 'kernel-unref'])('%s: exits on its own with a read pending', async (mode) => {
-    const r = await run(mode);
+    const r = await run(mode, engine);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('waiting\n'); // the read neither ended nor failed
     expect(r.exited).toBe(true);
@@ -89,7 +90,7 @@ describe('ref and unref', () => {
   });
 
   it.each(['ref', 'unref-ref'])('%s: stays alive while the read is pending', async (mode) => {
-    const r = await run(mode);
+    const r = await run(mode, engine);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('waiting\n');
     expect(r.exited).toBe(false);
