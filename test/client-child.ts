@@ -1,16 +1,19 @@
 // A client script in a child process with a kill timer, for "a script whose
 // pool holds an idle connection exits on its own". The script gets the
-// package as `kts` (dist/index.js) and its arguments as `args`.
+// package as `kts` (dist/index.js), its arguments as `args` and the engine
+// to use as `engine`.
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { runChild, type ChildResult } from './stress-helpers.js';
 
 export const EXIT_KILL_MS = 20_000;
 
+/** The last of `args` is the engine: the script sees it as `engine`, and the rest as `args`. */
 export function runClientScript(body: string, args: string[] = []): Promise<ChildResult> {
   const script = `
 const kts = require(${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))});
 const args = process.argv.slice(1);
+const engine = args.pop();
 (async () => {
 ${body}
 })().catch((err) => { console.error(err); process.exitCode = 1; });

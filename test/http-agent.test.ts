@@ -10,6 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection, ReadTimeoutError } from '../dist/index.js';
 import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
+import { ENGINES, type EngineName } from './helpers.js';
 
 const REPLY_MS = 300;
 
@@ -40,7 +41,7 @@ afterAll(() => {
 function kernelAgent(made: unknown[]): http.Agent {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   (agent as unknown as { createConnection: (o: { host: string; port: number }) => Socket }).createConnection = (o) => {
-    const s = createConnection({ host: o.host, port: o.port, replyTimeout: REPLY_MS });
+    const s = createConnection({ host: o.host, port: o.port, replyTimeout: REPLY_MS, engine: current });
     made.push(s);
     return s as unknown as Socket;
   };
@@ -61,7 +62,14 @@ function get(agent: http.Agent, path: string): Promise<string> {
   });
 }
 
-describe('http.Agent({ keepAlive: true }) over kernel sockets', () => {
+// The engine of the describe block running now (set in its beforeAll).
+let current: EngineName = 'threads';
+
+describe.each(ENGINES)('http.Agent({ keepAlive: true }) over kernel sockets (%s engine)', (engine) => {
+  beforeAll(() => {
+    current = engine;
+  });
+
   it('reuses one connection; idle past the reply timeout it still works; a stall fails with ReadTimeoutError, then it recovers', async () => {
     const made: unknown[] = [];
     const agent = kernelAgent(made);
@@ -96,7 +104,7 @@ describe('http.Agent({ keepAlive: true }) over kernel sockets', () => {
       `
 const http = require('node:http');
 const agent = new http.Agent({ keepAlive: true });
-agent.createConnection = (o) => kts.createConnection({ host: o.host, port: o.port, replyTimeout: 5000 });
+agent.createConnection = (o) => kts.createConnection({ host: o.host, port: o.port, replyTimeout: 5000, engine });
 const body = await new Promise((resolve, reject) => {
   http.get({ host: '127.0.0.1', port: Number(args[0]), path: '/x', agent }, (res) => {
     let b = ''; res.on('data', (c) => (b += c)); res.on('end', () => resolve(b));
@@ -105,7 +113,7 @@ const body = await new Promise((resolve, reject) => {
 await new Promise((r) => setImmediate(r));
 console.log(body, 'free sockets', Object.values(agent.freeSockets).flat().length);
 `,
-      [String(port)],
+      [String(port), current],
     );
     expectExitedOnItsOwn(r, 'hello /x free sockets 1\n');
   });

@@ -13,7 +13,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, createConnection, ReadTimeoutError, type KernelSocketStream } from '../dist/index.js';
 import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
-import { tempDir } from './helpers.js';
+import { tempDir, ENGINES, type EngineName } from './helpers.js';
 
 const openssl = spawnSync('openssl', ['version']).status === 0;
 if (!openssl) {
@@ -91,7 +91,14 @@ function get(options: https.RequestOptions): Promise<string> {
   });
 }
 
-describe.skipIf(!openssl)('https over tls.connect({ socket })', () => {
+// The engine of the describe block running now (set in its beforeAll).
+let current: EngineName = 'threads';
+
+describe.skipIf(!openssl).each(ENGINES)('https over tls.connect({ socket }) (%s engine)', (engine) => {
+  beforeAll(() => {
+    current = engine;
+  });
+
   it('GET over TLS works, and a stalled TLS server times out with ReadTimeoutError', async () => {
     const secure = (readTimeout: number) => (_opts: object, cb: (err: Error | null, s?: tls.TLSSocket) => void) => {
       connect({ host: '127.0.0.1', port, timeout: 5000, readTimeout }).then(
@@ -108,7 +115,7 @@ describe.skipIf(!openssl)('https over tls.connect({ socket })', () => {
     const made: KernelSocketStream[] = [];
     const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: cert });
     (agent as unknown as { createConnection: (o: tls.ConnectionOptions) => tls.TLSSocket }).createConnection = (o) => {
-      const raw = createConnection({ host: '127.0.0.1', port, replyTimeout: REPLY_MS });
+      const raw = createConnection({ host: '127.0.0.1', port, replyTimeout: REPLY_MS, engine: current });
       made.push(raw);
       return tls.connect({ ...o, socket: raw, servername: 'localhost' });
     };
@@ -135,7 +142,7 @@ const https = require('node:https');
 const tls = require('node:tls');
 const agent = new https.Agent({ keepAlive: true, ca: args[1] });
 agent.createConnection = (o) => {
-  const raw = kts.createConnection({ host: '127.0.0.1', port: o.port, replyTimeout: 5000 });
+  const raw = kts.createConnection({ host: '127.0.0.1', port: o.port, replyTimeout: 5000, engine });
   const secure = tls.connect({ ...o, socket: raw, servername: 'localhost' });
   // tls.connect over a stream does not pass ref()/unref() down: do it here.
   secure.ref = function () { raw.ref(); return tls.TLSSocket.prototype.ref.call(this); };
@@ -150,7 +157,7 @@ const body = await new Promise((resolve, reject) => {
 await new Promise((r) => setImmediate(r));
 console.log(body, 'free sockets', Object.values(agent.freeSockets).flat().length);
 `,
-      [String(port), cert.toString()],
+      [String(port), cert.toString(), current],
     );
     expectExitedOnItsOwn(r, 'secure /x free sockets 1\n');
   });

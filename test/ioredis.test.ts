@@ -5,9 +5,10 @@
 // (and the command is rejected by ioredis), ioredis reconnects and carries
 // on, and a script with an idle unref'd connection exits on its own.
 import { AbstractConnector, Redis, type RedisOptions } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createConnection, ReadTimeoutError } from '../dist/index.js';
 import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
+import { ENGINES, type EngineName } from './helpers.js';
 import { startRedis, useServer } from './servers.js';
 
 const REPLY_MS = 400;
@@ -23,13 +24,20 @@ class KernelConnector extends AbstractConnector {
   connect(): Promise<never> {
     this.connecting = true;
     const { host, port } = this.options;
-    const s = createConnection({ host: host!, port: port!, replyTimeout: REPLY_MS });
+    const s = createConnection({ host: host!, port: port!, replyTimeout: REPLY_MS, engine: current });
     this.stream = s as never;
     return Promise.resolve(s as never);
   }
 }
 
-describe.skipIf(!run)('ioredis over kernel sockets', () => {
+// The engine of the describe block running now (set in its beforeAll).
+let current: EngineName = 'threads';
+
+describe.skipIf(!run).each(ENGINES)('ioredis over kernel sockets (%s engine)', (engine) => {
+  beforeAll(() => {
+    current = engine;
+  });
+
   it('reuse, idle past the reply timeout, BLPOP stall -> ReadTimeoutError, reconnect and carry on', async () => {
     const redis = new Redis({
       host: srv.get().host,
@@ -70,13 +78,13 @@ describe.skipIf(!run)('ioredis over kernel sockets', () => {
 const { default: Redis, AbstractConnector } = require('ioredis');
 class KernelConnector extends AbstractConnector {
   constructor(o) { super(2000); this.o = o; }
-  connect() { this.connecting = true; this.stream = kts.createConnection({ host: this.o.host, port: this.o.port, replyTimeout: 5000 }); return Promise.resolve(this.stream); }
+  connect() { this.connecting = true; this.stream = kts.createConnection({ host: this.o.host, port: this.o.port, replyTimeout: 5000, engine }); return Promise.resolve(this.stream); }
 }
 const redis = new Redis({ host: args[0], port: Number(args[1]), Connector: KernelConnector });
 console.log(await redis.ping());
 redis.stream.unref(); // idle from here, as with a net.Socket
 `,
-      [srv.get().host, String(srv.get().port)],
+      [srv.get().host, String(srv.get().port), current],
     );
     expectExitedOnItsOwn(r, 'PONG\n');
   });

@@ -5,9 +5,10 @@
 // the pool carries on, and a script whose pool unrefs its idle connection
 // exits on its own.
 import mysql from 'mysql2/promise';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createConnection, ReadTimeoutError } from '../dist/index.js';
 import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
+import { ENGINES, type EngineName } from './helpers.js';
 import { startMariadb, useServer } from './servers.js';
 
 const REPLY_MS = 500;
@@ -19,7 +20,8 @@ function options(): mysql.ConnectionOptions {
     host: srv.get().host,
     port: srv.get().port,
     user: 'root',
-    stream: () => createConnection({ host: srv.get().host, port: srv.get().port, replyTimeout: REPLY_MS }) as never,
+    stream: () =>
+      createConnection({ host: srv.get().host, port: srv.get().port, replyTimeout: REPLY_MS, engine: current }) as never,
   };
 }
 
@@ -27,7 +29,14 @@ type Queryable = { query: mysql.Connection['query'] };
 const threadId = async (c: Queryable) =>
   ((await c.query('SELECT CONNECTION_ID() AS id')) as unknown as [Array<{ id: number }>])[0][0]!.id;
 
-describe.skipIf(!run)('mysql2 over kernel sockets', () => {
+// The engine of the describe block running now (set in its beforeAll).
+let current: EngineName = 'threads';
+
+describe.skipIf(!run).each(ENGINES)('mysql2 over kernel sockets (%s engine)', (engine) => {
+  beforeAll(() => {
+    current = engine;
+  });
+
   it('connection: reuse, idle past the reply timeout, SLEEP() fails with ReadTimeoutError, a new connection works', async () => {
     const conn = await mysql.createConnection(options());
     conn.on('error', () => {}); // the fatal error is also emitted here once no query waits
@@ -69,7 +78,7 @@ describe.skipIf(!run)('mysql2 over kernel sockets', () => {
 const mysql = require('mysql2');
 const pool = mysql.createPool({
   host: args[0], port: Number(args[1]), user: 'root',
-  stream: () => kts.createConnection({ host: args[0], port: Number(args[1]), replyTimeout: 5000 }),
+  stream: () => kts.createConnection({ host: args[0], port: Number(args[1]), replyTimeout: 5000, engine }),
 });
 // As with net.Socket: an idle pooled connection must not hold the process.
 pool.on('acquire', (c) => c.stream.ref());
@@ -77,7 +86,7 @@ pool.on('release', (c) => c.stream.unref());
 const [rows] = await pool.promise().query('SELECT 1 AS one');
 console.log('one', rows[0].one);
 `,
-      [srv.get().host, String(srv.get().port)],
+      [srv.get().host, String(srv.get().port), current],
     );
     expectExitedOnItsOwn(r, 'one 1\n');
   });

@@ -4,9 +4,10 @@
 // rejects the query with the kernel's ReadTimeoutError, the client or pool
 // carries on, and a script whose pool holds an idle client exits on its own.
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { KernelSocketStream, ReadTimeoutError } from '../dist/index.js';
 import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
+import { ENGINES, type EngineName } from './helpers.js';
 import { startPostgres, useServer } from './servers.js';
 
 const REPLY_MS = 500;
@@ -20,14 +21,21 @@ function config(): pg.ClientConfig {
     user: 'postgres',
     database: 'postgres',
     // pg calls stream.connect(port, host) itself, as on a net.Socket.
-    stream: () => new KernelSocketStream({ replyTimeout: REPLY_MS }),
+    stream: () => new KernelSocketStream({ replyTimeout: REPLY_MS, engine: current }),
   };
 }
 
 const pid = async (q: { query: pg.Client['query'] }) =>
   (await (q as pg.Client).query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
 
-describe.skipIf(!run)('pg over kernel sockets', () => {
+// The engine of the describe block running now (set in its beforeAll).
+let current: EngineName = 'threads';
+
+describe.skipIf(!run).each(ENGINES)('pg over kernel sockets (%s engine)', (engine) => {
+  beforeAll(() => {
+    current = engine;
+  });
+
   it('Client: reuse, idle past the reply timeout, pg_sleep fails with ReadTimeoutError, a new client works', async () => {
     const client = new pg.Client(config());
     const errors: Error[] = [];
@@ -83,12 +91,12 @@ const pg = require('pg');
 const pool = new pg.Pool({
   host: args[0], port: Number(args[1]), user: 'postgres', database: 'postgres',
   allowExitOnIdle: true, idleTimeoutMillis: 60000,
-  stream: () => new kts.KernelSocketStream({ replyTimeout: 5000 }),
+  stream: () => new kts.KernelSocketStream({ replyTimeout: 5000, engine }),
 });
 const { rows } = await pool.query('select 1 as one');
 console.log('one', rows[0].one, 'idle', pool.idleCount);
 `,
-      [srv.get().host, String(srv.get().port)],
+      [srv.get().host, String(srv.get().port), current],
     );
     expectExitedOnItsOwn(r, 'one 1 idle 1\n');
   });

@@ -11,6 +11,7 @@ import { Agent, fetch, request, type buildConnector } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection, ReadTimeoutError, type KernelSocketStream } from '../dist/index.js';
 import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
+import { ENGINES, type EngineName } from './helpers.js';
 
 const REPLY_MS = 300;
 let server: http.Server;
@@ -37,7 +38,7 @@ afterAll(() => {
 /** undici's connect option: a kernel socket, handed over once connected. */
 function kernelConnect(made: KernelSocketStream[]): buildConnector.connector {
   return (opts, callback) => {
-    const s = createConnection({ host: opts.hostname, port: Number(opts.port) || 80, replyTimeout: REPLY_MS });
+    const s = createConnection({ host: opts.hostname, port: Number(opts.port) || 80, replyTimeout: REPLY_MS, engine: current });
     made.push(s);
     const failed = (err: Error) => callback(err, null);
     s.once('error', failed);
@@ -48,7 +49,14 @@ function kernelConnect(made: KernelSocketStream[]): buildConnector.connector {
   };
 }
 
-describe('undici over kernel sockets', () => {
+// The engine of the describe block running now (set in its beforeAll).
+let current: EngineName = 'threads';
+
+describe.each(ENGINES)('undici over kernel sockets (%s engine)', (engine) => {
+  beforeAll(() => {
+    current = engine;
+  });
+
   it('fetch and request reuse one connection, survive idle, fail a stall with ReadTimeoutError, then recover', async () => {
     const made: KernelSocketStream[] = [];
     const dispatcher = new Agent({ connect: kernelConnect(made), connections: 1 });
@@ -88,7 +96,7 @@ describe('undici over kernel sockets', () => {
 const { Agent, fetch } = require('undici');
 const dispatcher = new Agent({
   connect: (opts, cb) => {
-    const s = kts.createConnection({ host: opts.hostname, port: Number(opts.port), replyTimeout: 5000 });
+    const s = kts.createConnection({ host: opts.hostname, port: Number(opts.port), replyTimeout: 5000, engine });
     s.once('error', (e) => cb(e, null));
     s.once('connect', () => cb(null, s));
   },
@@ -96,7 +104,7 @@ const dispatcher = new Agent({
 const res = await fetch(args[0] + '/x', { dispatcher });
 console.log(await res.text());
 `,
-      [base],
+      [base, current],
     );
     expectExitedOnItsOwn(r, 'undici GET /x\n');
   });
