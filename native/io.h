@@ -1,6 +1,9 @@
 // The syscalls of each operation. Called between Handle::Acquire and
 // Handle::Release with the fd that Acquire returned, by the holder of the
-// op's lane. No locks are held here and no JavaScript is touched.
+// op's lane. No mutex is held while a call waits: the loop engine's claim
+// (claim.h) holds the socket's mutex only across one non-blocking call
+// (ContinueNow, DecideAtDeadline), and the busy-poll slot is a process-wide
+// try-lock released before recv sleeps. No JavaScript is touched.
 #pragma once
 
 #include "op.h"
