@@ -23,23 +23,25 @@ namespace kts {
 
 namespace {
 
-void BlockingRead(Op& op, Handle& h, int fd) {
-  PrepareReadBuffer(op, ThreadScratch());
-  KeepOwnBytes keep{op};
-  if (BusyPollRead(op, fd)) return;
+// A read or write on the blocking path: `step(flags, &would_block)` makes
+// one call and returns true when the op is finished. Each call carries the
+// time left into the kernel (SO_RCVTIMEO/SO_SNDTIMEO); `call` names it in a
+// timeout.
+template <typename Step>
+void Blocking(Op& op, Handle& h, int fd, const char* call, Step step) {
   for (;;) {
     uint64_t gen = DeadlineGen(op, h);
     int64_t left = Remaining(op);
     if (left == 0) {
       // The deadline passed before this thread could ask the kernel (it was
-      // scheduled late, a recv was interrupted, or the deadline was moved
-      // into the past): bytes that came in time are still the caller's, so
-      // look once without waiting (bench race). Never a zero SO_RCVTIMEO:
-      // that would mean "forever".
+      // scheduled late, a call was interrupted, or the deadline was moved
+      // into the past): bytes (or room) the kernel has now are still the
+      // caller's, so look once without waiting (bench race). Never a zero
+      // SO_*TIMEO: that would mean "forever".
       bool would_block = false;
       while (!would_block)
-        if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return;
-      return TimedOut(op, EAGAIN, "recv");
+        if (step(MSG_DONTWAIT, &would_block)) return;
+      return TimedOut(op, EAGAIN, call);
     }
     bool failed = false;
     if (!ArmTimeo(op, h, fd, gen, left, &failed)) {
@@ -47,35 +49,25 @@ void BlockingRead(Op& op, Handle& h, int fd) {
       continue;  // retimed meanwhile: recompute
     }
     bool would_block = false;
-    if (ReadStep(op, fd, 0, &would_block)) return;
+    if (step(0, &would_block)) return;
     // EAGAIN at a deadline that has since moved later: wait the rest.
-    if (would_block && Remaining(op) == 0) return TimedOut(op, EAGAIN, "recv");
+    if (would_block && Remaining(op) == 0) return TimedOut(op, EAGAIN, call);
   }
+}
+
+void BlockingRead(Op& op, Handle& h, int fd) {
+  PrepareReadBuffer(op, ThreadScratch());
+  KeepOwnBytes keep{op};
+  if (BusyPollRead(op, fd)) return;
+  Blocking(op, h, fd, "recv",
+           [&](int flags, bool* would_block) { return ReadStep(op, fd, flags, would_block); });
 }
 
 void BlockingWrite(Op& op, Handle& h, int fd) {
   size_t off = 0;
-  for (;;) {
-    uint64_t gen = DeadlineGen(op, h);
-    int64_t left = Remaining(op);
-    if (left == 0) {
-      // Late thread, as in BlockingRead: take whatever room the kernel has
-      // now, without waiting, before calling it a timeout.
-      bool would_block = false;
-      while (!would_block)
-        if (WriteStep(op, fd, MSG_DONTWAIT, op.data.data(), op.data.size(), &off, &would_block)) return;
-      return TimedOut(op, EAGAIN, "send");
-    }
-    bool failed = false;
-    if (!ArmTimeo(op, h, fd, gen, left, &failed)) {
-      if (failed) return;
-      continue;  // retimed meanwhile: recompute
-    }
-    bool would_block = false;
-    if (WriteStep(op, fd, 0, op.data.data(), op.data.size(), &off, &would_block)) return;
-    // EAGAIN at a deadline that has since moved later: wait the rest.
-    if (would_block && Remaining(op) == 0) return TimedOut(op, EAGAIN, "send");
-  }
+  Blocking(op, h, fd, "send", [&](int flags, bool* would_block) {
+    return WriteStep(op, fd, flags, op.data.data(), op.data.size(), &off, would_block);
+  });
 }
 
 // Waits for fd to be ready for `events` within op's time; returns true when
