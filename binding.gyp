@@ -18,6 +18,7 @@
         "native/lane.cc",
         "native/loop_engine.cc",
         "native/platform_posix.cc",
+        "native/resolver.cc",
         "native/result.cc",
         "native/scratch.cc",
         "native/socket_wrap.cc",

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "io.h"
+#include "resolver.h"
 #include "result.h"
 #include "socket_wrap.h"
 
@@ -193,6 +194,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeSocket", data->socket_ctor.Value());
   exports.Set("threads", Napi::Function::New<Threads>(env, "threads"));
   exports.Set("pending", Napi::Function::New<Pending>(env, "pending"));
+  RegisterResolver(env, exports);
   return exports;
 }
 
