@@ -6,6 +6,7 @@
 // error. It wraps a connected KernelSocket (toStream()) or connects one
 // itself in the background (createConnection(), connect()).
 import { Duplex } from 'node:stream';
+import { eventsOf, kConnectEvents } from './connect-attempts.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { ReadTimeoutError, timeoutError } from './errors.js';
 import { ReplyClock, type WatchedRead } from './reply-clock.js';
@@ -134,7 +135,11 @@ export class KernelSocketStream extends Duplex {
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     const abort = new AbortController();
     const signal = own ? AbortSignal.any([own, abort.signal]) : abort.signal;
-    const connecting = connect({ ...toConnectOptions(options), signal });
+    // net's 'lookup' and 'connectionAttempt*' events, emitted here; those
+    // of this very call on the next tick, once listeners can be on (as net).
+    const events = eventsOf(this);
+    const connecting = connect({ ...toConnectOptions(options), signal, [kConnectEvents]: events.emit } as ConnectOptions);
+    events.release();
     this.#connecting = abort;
     if (listener) this.once('connect', listener);
     connecting.then(

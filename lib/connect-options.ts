@@ -1,0 +1,90 @@
+// net.connect()'s addressing options (lookupAndConnect in Node's lib/net.js),
+// validated as net validates them, and every other option net accepts that
+// this package does not offer, refused rather than ignored.
+import dns from 'node:dns';
+import net from 'node:net';
+import type { FamilyCode } from './native.js';
+import type { LookupFunction } from './resolve.js';
+import { invalidArgType, invalidArgValue, outOfRange, validateInteger } from './validate.js';
+
+export interface NetAddressOptions {
+  /** 4 or 6 (or 'IPv4'/'IPv6') to resolve `host` to that family only; 0 (default) for either. */
+  family?: 0 | 4 | 6 | 'IPv4' | 'IPv6';
+  /** getaddrinfo flags: dns.ADDRCONFIG, dns.V4MAPPED, dns.ALL (default: ADDRCONFIG when family is 0, as net). */
+  hints?: number;
+  /** A dns.lookup-shaped function to resolve `host` instead (it runs on the JavaScript thread). */
+  lookup?: LookupFunction;
+  /**
+   * Try every address the name resolves to, families interleaved, as net
+   * (default: net.getDefaultAutoSelectFamily()).
+   */
+  autoSelectFamily?: boolean;
+  /** ms for each address but the last when autoSelectFamily is on (default: net's, 250). At least 10. */
+  autoSelectFamilyAttemptTimeout?: number;
+}
+
+export interface NetAddressing {
+  family: FamilyCode;
+  hints: number;
+  lookup: LookupFunction | undefined;
+  autoSelectFamily: boolean;
+  attemptTimeout: number;
+}
+
+/** Options of net.connect() that connect() does not offer: an error, never silence. */
+const UNSUPPORTED: Record<string, string> = {
+  localAddress: 'is not supported: the connect binds no local address',
+  localPort: 'is not supported: the connect binds no local port',
+  fd: 'is not supported: connect() opens its own socket',
+  onread: 'is not supported: reads are made with read()',
+  readable: 'is not supported',
+  writable: 'is not supported',
+  blockList: 'is not supported',
+};
+
+export function rejectUnsupported(o: object): void {
+  for (const key of Object.keys(UNSUPPORTED)) {
+    const value = (o as Record<string, unknown>)[key];
+    if (value !== undefined) throw invalidArgValue(`options.${key}`, value, UNSUPPORTED[key]!);
+  }
+}
+
+export function validateNetOptions(o: NetAddressOptions): NetAddressing {
+  const family = validateFamily(o.family);
+  let hints = 0;
+  if (o.hints !== undefined && o.hints !== 0) {
+    hints = validateInteger(o.hints, 'options.hints', 0, 2 ** 31 - 1);
+    if ((hints & ~(dns.ADDRCONFIG | dns.ALL | dns.V4MAPPED)) !== 0) {
+      throw invalidArgValue('hints', o.hints, 'is invalid');
+    }
+  }
+  // net: ADDRCONFIG unless a family or hints were given.
+  if (family === 0 && hints === 0 && process.platform !== 'win32') hints = dns.ADDRCONFIG;
+  if (o.lookup !== undefined && typeof o.lookup !== 'function') {
+    throw invalidArgType('options.lookup', 'of type function', o.lookup);
+  }
+  let autoSelectFamily = net.getDefaultAutoSelectFamily();
+  if (o.autoSelectFamily !== undefined) {
+    if (typeof o.autoSelectFamily !== 'boolean') {
+      throw invalidArgType('options.autoSelectFamily', 'of type boolean', o.autoSelectFamily);
+    }
+    autoSelectFamily = o.autoSelectFamily;
+  }
+  let attemptTimeout = net.getDefaultAutoSelectFamilyAttemptTimeout();
+  if (o.autoSelectFamilyAttemptTimeout !== undefined) {
+    const t = o.autoSelectFamilyAttemptTimeout;
+    if (typeof t !== 'number') throw invalidArgType('options.autoSelectFamilyAttemptTimeout', 'of type number', t);
+    if (!Number.isInteger(t) || t < 1 || t > 2 ** 31 - 1) {
+      throw outOfRange('options.autoSelectFamilyAttemptTimeout', `>= 1 && <= ${2 ** 31 - 1}`, t);
+    }
+    attemptTimeout = Math.max(t, 10); // net's floor
+  }
+  return { family, hints, lookup: o.lookup, autoSelectFamily, attemptTimeout };
+}
+
+function validateFamily(value: unknown): FamilyCode {
+  if (value === undefined || value === 0) return 0;
+  if (value === 4 || value === 'IPv4') return 4;
+  if (value === 6 || value === 'IPv6') return 6;
+  throw invalidArgValue('options.family', value, 'must be one of: 0, 4, 6');
+}

@@ -1,0 +1,153 @@
+// Every address, as net: createConnection() beside net.createConnection()
+// in the same run, against real listeners on 127.0.0.1 and ::1, with a
+// lookup that answers in either order. Same events with the same arguments,
+// same outcome, same errors.
+import { once } from 'node:events';
+import type { LookupFunction } from 'node:net';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ENGINES } from './helpers.js';
+import { connect, ConnectTimeoutError, createConnection, listen } from '../dist/index.js';
+
+type Address = { address: string; family: 4 | 6 };
+const V6: Address = { address: '::1', family: 6 };
+const V4: Address = { address: '127.0.0.1', family: 4 };
+const EVENTS = ['lookup', 'connectionAttempt', 'connectionAttemptFailed', 'connectionAttemptTimeout', 'connect'];
+
+/** A dns.lookup-shaped function answering `list` on a later tick, as dns does. */
+function lookupOf(list: Address[]): LookupFunction {
+  return (_host, o, cb) => {
+    setImmediate(() => (o.all ? cb(null, list) : cb(null, list[0]!.address, list[0]!.family)));
+  };
+}
+
+interface Outcome {
+  events: unknown[][];
+  error?: Record<string, unknown>;
+}
+
+function describeError(e: unknown): Record<string, unknown> {
+  const err = e as { name: string; code?: string; message: string; address?: string; port?: number; errors?: unknown[] };
+  return {
+    kind: e instanceof AggregateError ? 'AggregateError' : 'Error',
+    code: err.code,
+    message: err.message,
+    address: err.address,
+    port: err.port,
+    errors: err.errors?.map(describeError),
+  };
+}
+
+/** Connects `sock`, recording net's events until 'connect' or 'close'. */
+async function record(sock: net.Socket | ReturnType<typeof createConnection>): Promise<Outcome> {
+  const out: Outcome = { events: [] };
+  for (const name of EVENTS) {
+    sock.on(name, (...args: unknown[]) =>
+      out.events.push([name, ...args.map((a) => (a instanceof Error ? (a as { code?: string }).code : a))]),
+    );
+  }
+  sock.on('error', (e) => {
+    out.error = describeError(e);
+  });
+  // (events.once would reject on 'error'.)
+  await new Promise<void>((resolve) => {
+    sock.once('connect', resolve);
+    sock.once('close', () => resolve());
+  });
+  sock.destroy();
+  return out;
+}
+
+/** A port free on both loopbacks: listeners are then put on it as each case needs. */
+async function bothFree(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const a = net.createServer().listen(0, '127.0.0.1');
+    await once(a, 'listening');
+    const { port } = a.address() as net.AddressInfo;
+    a.close();
+    const b = net.createServer().listen(port, '::1');
+    const ok = await Promise.race([once(b, 'listening').then(() => true), once(b, 'error').then(() => false)]);
+    if (ok) {
+      b.close();
+      return port;
+    }
+  }
+  throw new Error('no port free on both 127.0.0.1 and ::1');
+}
+
+describe.each(ENGINES)('connecting to every address, as net (%s engine)', (engine) => {
+  const both = async (port: number, options: Record<string, unknown>) => {
+    const base = { host: 'dual.test', port, ...options };
+    const theirs = await record(net.createConnection(base as net.NetConnectOpts));
+    // connectTimeout (this package's) bounds a broken build's hang.
+    const ours = await record(createConnection({ ...base, engine, connectTimeout: 10_000 }));
+    return { theirs, ours };
+  };
+
+  it.each([
+    ['::1 first, listening on 127.0.0.1', [V6, V4], V4],
+    ['127.0.0.1 first, listening on 127.0.0.1', [V4, V6], V4],
+    ['127.0.0.1 first, listening on ::1', [V4, V6], V6],
+  ] as const)('%s: the same attempts and events as net', async (_name, order, at) => {
+    const port = await bothFree();
+    const server = await listen({ engine, host: at.address, port });
+    const { theirs, ours } = await both(port, { lookup: lookupOf([...order]) });
+    expect(theirs.error).toBeUndefined();
+    expect(ours).toEqual(theirs);
+    expect(ours.events.at(-1)).toEqual(['connect']);
+    await server.close();
+  });
+
+  it('nothing listening: the same AggregateError as net, each error with address and port', async () => {
+    const port = await bothFree();
+    const { theirs, ours } = await both(port, { lookup: lookupOf([V6, V4]) });
+    expect(theirs.error).toMatchObject({ kind: 'AggregateError', code: 'ECONNREFUSED' });
+    expect(ours).toEqual(theirs);
+    // connect() rejects with it too.
+    const err = await connect({ engine, host: 'dual.test', port, lookup: lookupOf([V6, V4]) }).catch((e) => e);
+    expect(describeError(err)).toEqual(theirs.error);
+  });
+
+  it('one address (autoSelectFamily off, or an IP): net’s single error, `connect ECONNREFUSED host:port`', async () => {
+    const port = await bothFree();
+    for (const options of [{ lookup: lookupOf([V6, V4]), autoSelectFamily: false }, { host: '127.0.0.1' }]) {
+      const { theirs, ours } = await both(port, options);
+      expect(theirs.error).toMatchObject({ code: 'ECONNREFUSED', port });
+      expect(ours).toEqual(theirs);
+    }
+  });
+
+  it('an address that does not answer ends at autoSelectFamilyAttemptTimeout (in the kernel); the next one connects', async () => {
+    const port = await bothFree();
+    // ::1 with a full accept queue drops SYNs: a connect there hangs.
+    const silent = await listen({ engine, host: '::1', port, backlog: 1 });
+    const held = [];
+    let full = false;
+    for (let i = 0; i < 16 && !full; i++) {
+      const c = await connect({ engine, host: '::1', port, timeout: 200 }).catch((e) => e);
+      if (c instanceof ConnectTimeoutError) full = true;
+      else if (c instanceof Error) throw c;
+      else held.push(c);
+    }
+    expect(full).toBe(true);
+    const server = await listen({ engine, host: '127.0.0.1', port });
+    const { theirs, ours } = await both(port, { lookup: lookupOf([V6, V4]), autoSelectFamilyAttemptTimeout: 100 });
+    expect(theirs.events.map((e) => e[0])).toContain('connectionAttemptTimeout');
+    expect(ours).toEqual(theirs);
+    await Promise.all([...held.map((h) => h.close()), silent.close(), server.close()]);
+  });
+
+  it('options net accepts and this package does not offer are refused, not ignored', () => {
+    for (const option of [{ fd: 3 }, { onread: {} }, { readable: true }, { localAddress: '127.0.0.1' }]) {
+      expect(() => connect({ host: '127.0.0.1', port: 1, ...option } as never)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
+      );
+    }
+    expect(() => connect({ host: 'x.test', port: 1, hints: 1 << 20 })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
+    );
+    expect(() => connect({ host: 'x.test', port: 1, autoSelectFamilyAttemptTimeout: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+    );
+  });
+});
