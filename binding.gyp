@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/address.cc",
+        "native/bind_local.cc",
         "native/claim.cc",
         "native/deadline_thread.cc",
         "native/delivery.cc",

@@ -46,8 +46,17 @@ export interface Target {
   family: 0 | 4 | 6;
 }
 
-/** One connect(2) of a fresh socket; `decided` gets when the kernel answered (hrtime ms), if it says. */
-export type Attempt = (target: Target, timeout: number, decided: (at: number | undefined) => void) => Promise<KernelSocket>;
+/** What an attempt reports back, and the local address it binds (net's localAddress/localPort). */
+export interface AttemptHooks {
+  /** Called once the socket is open (and bound), right before its connect(2): net emits 'connectionAttempt' there. */
+  connecting(): void;
+  /** When the kernel answered the connect (hrtime ms), if it says. */
+  decided(at: number | undefined): void;
+  local?: { address: string | undefined; port: number };
+}
+
+/** One connect(2) of a fresh socket. */
+export type Attempt = (target: Target, timeout: number, hooks: AttemptHooks) => Promise<KernelSocket>;
 
 export interface Plan {
   addresses: Target[];
@@ -92,18 +101,25 @@ export async function attemptAll(plan: Plan, attempt: Attempt): Promise<KernelSo
     const before = left;
     const bounded = plan.multiple && i < plan.addresses.length - 1;
     const timeout = bounded ? Math.min(plan.attemptTimeout, left) : left;
-    // net's arguments; a Unix path has neither port nor family.
-    if (target.family === 0) emit?.('connectionAttempt', target.address, undefined, undefined);
-    else emit?.('connectionAttempt', target.address, port, target.family);
-    if (channels.connectAttempt.hasSubscribers) {
-      channels.connectAttempt.publish({ ...target, port, timeout: timeout === Infinity ? 0 : timeout });
-    }
-    const began = hrNow();
+    let connecting = false;
     let decidedAt: number | undefined;
-    try {
-      return await attempt(target, timeout === Infinity ? 0 : timeout, (at) => {
+    const hooks: AttemptHooks = {
+      connecting: () => {
+        connecting = true;
+        // net's arguments; a Unix path has neither port nor family.
+        if (target.family === 0) emit?.('connectionAttempt', target.address, undefined, undefined);
+        else emit?.('connectionAttempt', target.address, port, target.family);
+        if (channels.connectAttempt.hasSubscribers) {
+          channels.connectAttempt.publish({ ...target, port, timeout: timeout === Infinity ? 0 : timeout });
+        }
+      },
+      decided: (at) => {
         decidedAt = at;
-      });
+      },
+    };
+    const began = hrNow();
+    try {
+      return await attempt(target, timeout === Infinity ? 0 : timeout, hooks);
     } catch (raw) {
       if (left !== Infinity) left -= (decidedAt ?? hrNow()) - began;
       let err = raw;
@@ -114,6 +130,12 @@ export async function attemptAll(plan: Plan, attempt: Attempt): Promise<KernelSo
         emit?.('connectionAttemptTimeout', target.address, port, target.family);
       } else {
         if ((raw as { name?: string }).name === 'AbortError') throw raw;
+        // Failed before its connect(2) (open, bind): net records it, emits nothing.
+        if (!connecting) {
+          if (!plan.multiple) throw raw;
+          errors.push(raw);
+          continue;
+        }
         err = withHostPort(raw, target.address, port);
         if (target.family !== 0) emit?.('connectionAttemptFailed', target.address, port, target.family, err);
       }

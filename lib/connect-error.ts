@@ -6,9 +6,9 @@ import { constants } from 'node:os';
 import { KernelSocketError, SocketError, TimeoutError } from './errors.js';
 
 /** Adds net's `address`/`port` and message to a failed attempt's error (not to a timeout of the whole connect). */
-export function withHostPort(err: unknown, address: string, port: number): unknown {
+export function withHostPort(err: unknown, address: string, port: number, syscall = 'connect'): unknown {
   if (!(err instanceof KernelSocketError) || err instanceof TimeoutError) return err;
-  const message = port ? `connect ${err.code} ${address}:${port}` : `connect ${err.code} ${address}`;
+  const message = port ? `${syscall} ${err.code} ${address}:${port}` : `${syscall} ${err.code} ${address}`;
   if (err.stack?.startsWith(`${err.name}: ${err.message}`)) {
     err.stack = `${err.name}: ${message}${err.stack.slice(err.name.length + 2 + err.message.length)}`;
   }

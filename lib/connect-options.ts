@@ -2,10 +2,10 @@
 // validated as net validates them, and every other option net accepts that
 // this package does not offer, refused rather than ignored.
 import dns from 'node:dns';
-import net from 'node:net';
+import net, { isIP } from 'node:net';
 import type { FamilyCode } from './native.js';
 import type { LookupFunction } from './resolve.js';
-import { invalidArgType, invalidArgValue, outOfRange, validateInteger } from './validate.js';
+import { invalidArgType, invalidArgValue, outOfRange, validateInteger, validatePort } from './validate.js';
 
 export interface NetAddressOptions {
   /** 4 or 6 (or 'IPv4'/'IPv6') to resolve `host` to that family only; 0 (default) for either. */
@@ -21,6 +21,10 @@ export interface NetAddressOptions {
   autoSelectFamily?: boolean;
   /** ms for each address but the last when autoSelectFamily is on (default: net's, 250). At least 10. */
   autoSelectFamilyAttemptTimeout?: number;
+  /** The IP address to connect from (bind(2) before connect); turns autoSelectFamily off, as net. */
+  localAddress?: string;
+  /** The port to connect from (0: any). */
+  localPort?: number;
 }
 
 export interface NetAddressing {
@@ -29,12 +33,12 @@ export interface NetAddressing {
   lookup: LookupFunction | undefined;
   autoSelectFamily: boolean;
   attemptTimeout: number;
+  localAddress: string | undefined;
+  localPort: number | undefined;
 }
 
 /** Options of net.connect() that connect() does not offer: an error, never silence. */
 const UNSUPPORTED: Record<string, string> = {
-  localAddress: 'is not supported: the connect binds no local address',
-  localPort: 'is not supported: the connect binds no local port',
   fd: 'is not supported: connect() opens its own socket',
   onread: 'is not supported: reads are made with read()',
   readable: 'is not supported',
@@ -79,7 +83,13 @@ export function validateNetOptions(o: NetAddressOptions): NetAddressing {
     }
     attemptTimeout = Math.max(t, 10); // net's floor
   }
-  return { family, hints, lookup: o.lookup, autoSelectFamily, attemptTimeout };
+  if (o.localAddress !== undefined && (typeof o.localAddress !== 'string' || isIP(o.localAddress) === 0)) {
+    throw Object.assign(new TypeError(`Invalid IP address: ${String(o.localAddress)}`), {
+      code: 'ERR_INVALID_IP_ADDRESS',
+    });
+  }
+  const localPort = o.localPort === undefined ? undefined : validatePort(o.localPort, 'options.localPort');
+  return { family, hints, lookup: o.lookup, autoSelectFamily, attemptTimeout, localAddress: o.localAddress, localPort };
 }
 
 function validateFamily(value: unknown): FamilyCode {

@@ -6,10 +6,12 @@ import {
   interleave,
   kConnectEvents,
   type Attempt,
+  type AttemptHooks,
   type ConnectEvents,
   type Plan,
   type Target,
 } from './connect-attempts.js';
+import { bindLocal } from './bind-local.js';
 import { rejectUnsupported, validateNetOptions, type NetAddressOptions } from './connect-options.js';
 import { channels } from './diagnostics.js';
 import { abortError, ConnectTimeoutError, errorFor, timeoutError } from './errors.js';
@@ -69,12 +71,14 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
   const signal = validateSignal(o.signal);
   const emit = (o as { [kConnectEvents]?: ConnectEvents })[kConnectEvents];
   if (channels.connectStart.hasSubscribers) channels.connectStart.publish({ options: o });
-  const attempt: Attempt = (target, left, decided) =>
-    connectTo(target.family, target.address, 0, left, signal, timeouts, decided);
+  const attempt: Attempt = (target, left, hooks) => connectTo(target.family, target.address, 0, left, signal, timeouts, hooks);
 
   if (o.path !== undefined) {
     if (o.host !== undefined || o.port !== undefined) {
       throw invalidArgValue('options', o, 'must have either path or host/port, not both');
+    }
+    for (const key of ['localAddress', 'localPort'] as const) {
+      if (o[key] !== undefined) throw invalidArgValue(`options.${key}`, o[key], 'is not used with path');
     }
     const path = validateString(o.path, 'options.path');
     return published(attemptAll({ ...single({ address: path, family: 0 }, 0, timeout, signal), emit }, attempt));
@@ -82,13 +86,17 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
   const host = o.host === undefined ? 'localhost' : validateString(o.host, 'options.host');
   const port = validatePort(o.port);
   const net = validateNetOptions(o);
-  const tcpAttempt: Attempt = (target, left, decided) =>
-    connectTo(target.family, target.address, port, left, signal, timeouts, decided);
+  const local = net.localAddress !== undefined || net.localPort !== undefined;
+  const tcpAttempt: Attempt = (target, left, hooks) =>
+    connectTo(target.family, target.address, port, left, signal, timeouts, {
+      ...hooks,
+      ...(local ? { local: { address: net.localAddress, port: net.localPort ?? 0 } } : {}),
+    });
 
   // An IP address is used as it is, whatever `family` says (as net).
   const lit = literal(host);
   if (lit) return published(attemptAll({ ...single(lit, port, timeout, signal), emit }, tcpAttempt));
-  const multiple = net.family === 0 && net.autoSelectFamily;
+  const multiple = net.family === 0 && net.autoSelectFamily && net.localAddress === undefined;
   const lookup = lookupHost({
     host,
     family: net.family,
@@ -144,7 +152,7 @@ function connectTo(
   timeout: number,
   signal: AbortSignal | undefined,
   timeouts: { readTimeout: number; writeTimeout: number; timer: TimerMode; engine: Engine; tcp: TcpSettings },
-  decided: (at: number | undefined) => void,
+  hooks: AttemptHooks,
 ): Promise<KernelSocket> {
   if (signal?.aborted) return Promise.reject(abortError(signal));
   let native: NativeSocket;
@@ -156,10 +164,12 @@ function connectTo(
   try {
     // Before connect: TCP_USER_TIMEOUT then bounds the handshake too.
     applyTcpSettings(native, timeouts.tcp);
+    if (hooks.local) bindLocal(native, family, hooks.local);
   } catch (err) {
     native.close();
     return Promise.reject(err);
   }
+  hooks.connecting();
   const sock = native;
   return run({
     name: `connect(${family === 0 ? address : `${address}:${port}`})`,
@@ -174,7 +184,7 @@ function connectTo(
       sock.close();
     },
     settle: (r) => {
-      decided(r.decidedAt);
+      hooks.decided(r.decidedAt);
       const err = errorFor('connect', timeout, r);
       if (err) {
         sock.close();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 
+#include "bind_local.h"
 #include "io.h"
 #include "resolver.h"
 #include "result.h"
@@ -195,6 +196,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threads", Napi::Function::New<Threads>(env, "threads"));
   exports.Set("pending", Napi::Function::New<Pending>(env, "pending"));
   RegisterResolver(env, exports);
+  RegisterBindLocal(env, exports);
   return exports;
 }
 

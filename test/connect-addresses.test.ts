@@ -137,8 +137,40 @@ describe.each(ENGINES)('connecting to every address, as net (%s engine)', (engin
     await Promise.all([...held.map((h) => h.close()), silent.close(), server.close()]);
   });
 
+  it('localAddress and localPort bind the connecting socket as net does; a bind failure is net’s error', async () => {
+    const server = await listen({ engine, host: '127.0.0.1', port: 0 });
+    const { port } = server.address() as { port: number };
+    const taken = await listen({ engine, host: '127.0.0.1', port: 0 });
+    const takenPort = (taken.address() as { port: number }).port;
+    const seenBy = async (options: Record<string, unknown>) => {
+      const accepted = server.accept({ timeout: 5000 });
+      const theirs = net.createConnection({ host: '127.0.0.1', port, ...options } as net.NetConnectOpts);
+      await once(theirs, 'connect');
+      const theirPeer = await accepted;
+      const ours = await connect({ engine, host: '127.0.0.1', port, timeout: 5000, ...options });
+      const ourPeer = await server.accept({ timeout: 5000 });
+      const seen = [theirPeer.remoteAddress(), ourPeer.remoteAddress()] as { address: string; port: number }[];
+      theirs.destroy();
+      await Promise.all([ours.close(), theirPeer.close(), ourPeer.close()]);
+      return seen;
+    };
+    // 127.0.0.0/8 is all loopback on Linux.
+    const [a, b] = await seenBy({ localAddress: '127.0.0.2' });
+    expect([a!.address, b!.address]).toEqual(['127.0.0.2', '127.0.0.2']);
+    const [, ours] = await seenBy({ localPort: 0, localAddress: '127.0.0.3' });
+    expect(ours!.address).toBe('127.0.0.3');
+    for (const options of [{ localPort: takenPort }, { localPort: takenPort, localAddress: '127.0.0.1' }]) {
+      const theirs = await record(net.createConnection({ host: '127.0.0.1', port, ...options }));
+      const err = await connect({ engine, host: '127.0.0.1', port, ...options }).catch((e) => e);
+      expect(theirs.error).toMatchObject({ code: 'EADDRINUSE' });
+      expect(describeError(err)).toEqual(theirs.error);
+      expect(err.syscall).toBe('bind');
+    }
+    await Promise.all([server.close(), taken.close()]);
+  });
+
   it('options net accepts and this package does not offer are refused, not ignored', () => {
-    for (const option of [{ fd: 3 }, { onread: {} }, { readable: true }, { localAddress: '127.0.0.1' }]) {
+    for (const option of [{ fd: 3 }, { onread: {} }, { readable: true }, { blockList: {} }]) {
       expect(() => connect({ host: '127.0.0.1', port: 1, ...option } as never)).toThrow(
         expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
       );
