@@ -37,26 +37,30 @@ export interface NetAddressing {
   localPort: number | undefined;
 }
 
-/** Options of net.connect() that connect() does not offer: an error, never silence. */
-const UNSUPPORTED: Record<string, string> = {
-  fd: 'is not supported: connect() opens its own socket',
-  onread: 'is not supported: reads are made with read()',
-  readable: 'is not supported',
-  writable: 'is not supported',
-  blockList: 'is not supported',
+/**
+ * Options of net.connect() that connect() does not offer, and the values of
+ * each that would change something (null and undefined are absent, as in
+ * net): an error, never silence.
+ */
+const UNSUPPORTED: Record<string, [(v: unknown) => boolean, string]> = {
+  fd: [(v) => v != null, 'is not supported: connect() opens its own socket'],
+  onread: [(v) => v != null, 'is not supported: reads are made with read()'],
+  readable: [(v) => v === false, 'is not supported: the socket is always readable'],
+  writable: [(v) => v === false, 'is not supported: the socket is always writable'],
+  blockList: [(v) => v != null, 'is not supported'],
 };
 
 export function rejectUnsupported(o: object): void {
-  for (const key of Object.keys(UNSUPPORTED)) {
+  for (const [key, [set, reason]] of Object.entries(UNSUPPORTED)) {
     const value = (o as Record<string, unknown>)[key];
-    if (value !== undefined) throw invalidArgValue(`options.${key}`, value, UNSUPPORTED[key]!);
+    if (set(value)) throw invalidArgValue(`options.${key}`, value, reason);
   }
 }
 
 export function validateNetOptions(o: NetAddressOptions): NetAddressing {
   const family = validateFamily(o.family);
   let hints = 0;
-  if (o.hints !== undefined && o.hints !== 0) {
+  if (o.hints != null && o.hints !== 0) {
     hints = validateInteger(o.hints, 'options.hints', 0, 2 ** 31 - 1);
     if ((hints & ~(dns.ADDRCONFIG | dns.ALL | dns.V4MAPPED)) !== 0) {
       throw invalidArgValue('hints', o.hints, 'is invalid');
@@ -64,18 +68,18 @@ export function validateNetOptions(o: NetAddressOptions): NetAddressing {
   }
   // net: ADDRCONFIG unless a family or hints were given.
   if (family === 0 && hints === 0 && process.platform !== 'win32') hints = dns.ADDRCONFIG;
-  if (o.lookup !== undefined && typeof o.lookup !== 'function') {
+  if (o.lookup != null && typeof o.lookup !== 'function') {
     throw invalidArgType('options.lookup', 'of type function', o.lookup);
   }
   let autoSelectFamily = net.getDefaultAutoSelectFamily();
-  if (o.autoSelectFamily !== undefined) {
+  if (o.autoSelectFamily != null) {
     if (typeof o.autoSelectFamily !== 'boolean') {
       throw invalidArgType('options.autoSelectFamily', 'of type boolean', o.autoSelectFamily);
     }
     autoSelectFamily = o.autoSelectFamily;
   }
   let attemptTimeout = net.getDefaultAutoSelectFamilyAttemptTimeout();
-  if (o.autoSelectFamilyAttemptTimeout !== undefined) {
+  if (o.autoSelectFamilyAttemptTimeout != null) {
     const t = o.autoSelectFamilyAttemptTimeout;
     if (typeof t !== 'number') throw invalidArgType('options.autoSelectFamilyAttemptTimeout', 'of type number', t);
     if (!Number.isInteger(t) || t < 1 || t > 2 ** 31 - 1) {
@@ -83,17 +87,19 @@ export function validateNetOptions(o: NetAddressOptions): NetAddressing {
     }
     attemptTimeout = Math.max(t, 10); // net's floor
   }
-  if (o.localAddress !== undefined && (typeof o.localAddress !== 'string' || isIP(o.localAddress) === 0)) {
-    throw Object.assign(new TypeError(`Invalid IP address: ${String(o.localAddress)}`), {
+  // As net: an empty or null localAddress, a 0 or null localPort, is none.
+  const localAddress = o.localAddress || undefined;
+  if (localAddress !== undefined && (typeof localAddress !== 'string' || isIP(localAddress) === 0)) {
+    throw Object.assign(new TypeError(`Invalid IP address: ${String(localAddress)}`), {
       code: 'ERR_INVALID_IP_ADDRESS',
     });
   }
-  const localPort = o.localPort === undefined ? undefined : validatePort(o.localPort, 'options.localPort');
-  return { family, hints, lookup: o.lookup, autoSelectFamily, attemptTimeout, localAddress: o.localAddress, localPort };
+  const localPort = o.localPort ? validatePort(o.localPort, 'options.localPort') : undefined;
+  return { family, hints, lookup: o.lookup ?? undefined, autoSelectFamily, attemptTimeout, localAddress, localPort };
 }
 
 function validateFamily(value: unknown): FamilyCode {
-  if (value === undefined || value === 0) return 0;
+  if (value == null || value === 0) return 0;
   if (value === 4 || value === 'IPv4') return 4;
   if (value === 6 || value === 'IPv6') return 6;
   throw invalidArgValue('options.family', value, 'must be one of: 0, 4, 6');

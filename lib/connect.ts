@@ -78,7 +78,7 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
       throw invalidArgValue('options', o, 'must have either path or host/port, not both');
     }
     for (const key of ['localAddress', 'localPort'] as const) {
-      if (o[key] !== undefined) throw invalidArgValue(`options.${key}`, o[key], 'is not used with path');
+      if (o[key]) throw invalidArgValue(`options.${key}`, o[key], 'is not used with path');
     }
     const path = validateString(o.path, 'options.path');
     return published(attemptAll({ ...single({ address: path, family: 0 }, 0, timeout, signal), emit }, attempt));

@@ -170,7 +170,7 @@ describe.each(ENGINES)('connecting to every address, as net (%s engine)', (engin
   });
 
   it('options net accepts and this package does not offer are refused, not ignored', () => {
-    for (const option of [{ fd: 3 }, { onread: {} }, { readable: true }, { blockList: {} }]) {
+    for (const option of [{ fd: 3 }, { onread: {} }, { readable: false }, { blockList: {} }]) {
       expect(() => connect({ host: '127.0.0.1', port: 1, ...option } as never)).toThrow(
         expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
       );
