@@ -39,6 +39,19 @@ describe.each(ENGINES)('a connect by host name (%s engine)', (engine) => {
     expect(err.decidedAt).toBeGreaterThanOrEqual(before);
   });
 
+  it('an abort during the lookup rejects with AbortError and connects nothing', async () => {
+    const server = await listen({ engine, host: '127.0.0.1', port: 0 });
+    const { port } = server.address() as { port: number };
+    const ac = new AbortController();
+    const pending = connect({ engine, host: 'localhost', port, family: 4, timeout: 5000, signal: ac.signal });
+    ac.abort(new Error('stop'));
+    const err = await pending.catch((e) => e);
+    expect(err).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'stop' } });
+    // Nothing was connected: the next accept times out.
+    await expect(server.accept({ timeout: 100 })).rejects.toMatchObject({ code: 'ERR_SOCKET_ACCEPT_TIMEOUT' });
+    await server.close();
+  });
+
   it("a user's lookup that never answers ends at the connect's timeout", async () => {
     const t0 = Date.now();
     const err = await connect({ engine, host: 'nowhere.test', port: 1, timeout: 150, lookup: () => {} }).catch((e) => e);
