@@ -1,6 +1,8 @@
 // connect(): a KernelSocket connected to a TCP host:port or a Unix path,
 // with the connect itself bounded in the kernel (non-blocking connect +
-// poll(2) with the time left, on an owned thread).
+// poll(2) with the time left, on an owned thread). A host name is resolved
+// first within the same budget (resolve.ts), then its addresses are tried
+// as net tries them (connect-attempts.ts).
 import {
   attemptAll,
   interleave,
@@ -70,7 +72,6 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
   };
   const signal = validateSignal(o.signal);
   const emit = (o as { [kConnectEvents]?: ConnectEvents })[kConnectEvents];
-  if (channels.connectStart.hasSubscribers) channels.connectStart.publish({ options: o });
   const attempt: Attempt = (target, left, hooks) => connectTo(target.family, target.address, 0, left, signal, timeouts, hooks);
 
   if (o.path !== undefined) {
@@ -81,11 +82,13 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
       if (o[key]) throw invalidArgValue(`options.${key}`, o[key], 'is not used with path');
     }
     const path = validateString(o.path, 'options.path');
+    started(o);
     return published(attemptAll({ ...single({ address: path, family: 0 }, 0, timeout, signal), emit }, attempt));
   }
   const host = o.host === undefined ? 'localhost' : validateString(o.host, 'options.host');
   const port = validatePort(o.port);
   const net = validateNetOptions(o);
+  started(o);
   const local = net.localAddress !== undefined || net.localPort !== undefined;
   const tcpAttempt: Attempt = (target, left, hooks) =>
     connectTo(target.family, target.address, port, left, signal, timeouts, {
@@ -128,6 +131,11 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
 function single(target: Target, port: number, timeout: number, signal: AbortSignal | undefined): Plan {
   const left = timeout === 0 ? Infinity : timeout;
   return { addresses: [target], port, left, timeout, multiple: false, attemptTimeout: 0, signal, emit: undefined };
+}
+
+/** Publishes the start, once the options are known good. */
+function started(options: ConnectOptions): void {
+  if (channels.connectStart.hasSubscribers) channels.connectStart.publish({ options });
 }
 
 /** Publishes the outcome on the diagnostics channels. */
