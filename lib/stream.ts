@@ -7,7 +7,7 @@
 // itself in the background (createConnection(), connect()).
 import { Duplex } from 'node:stream';
 import { connect, type ConnectOptions } from './connect.js';
-import { ReadTimeoutError, timeoutError } from './errors.js';
+import { ReadTimeoutError, retimed } from './errors.js';
 import { ReplyClock, type WatchedRead } from './reply-clock.js';
 import { KernelSocket, type SocketAddress } from './socket.js';
 import { connectArgs, type ConnectArgs, type NetConnectOptions } from './net-args.js';
@@ -230,7 +230,7 @@ export class KernelSocketStream extends Duplex {
           this.#read(want);
           return;
         }
-        this.destroy(kernelTimeout ? timeoutError('read', this.#reply.replyTimeout, err) : (err as Error));
+        this.destroy(kernelTimeout ? retimed(err, this.#reply.replyTimeout) : (err as Error));
       },
     );
   }
