@@ -26,6 +26,7 @@ import { defaultTimer, timerCode, validateTimerFor, type TimerMode } from './tim
 import { Timeouts, type CallTime } from './timeouts.js';
 import {
   invalidArgType,
+  invalidHandleType,
   validateDeadline,
   validateObject,
   validateReadSize,
@@ -217,6 +218,21 @@ export class KernelSocket {
     return this.#closing;
   }
 
+  /**
+   * Closes with a reset, as net.Socket's resetAndDestroy(): SO_LINGER 0,
+   * then close(), so the peer gets RST (its next read or write fails with
+   * ECONNRESET) and no TIME_WAIT is left. Unsent data is dropped; pending
+   * operations reject with SocketClosedError, as with close(). TCP only: on
+   * a Unix socket it throws ERR_INVALID_HANDLE_TYPE, as net's. On a socket
+   * already closed it rejects with SocketClosedError (no reset was sent).
+   */
+  resetAndDestroy(): Promise<void> {
+    if (this.#closing) return Promise.reject(closedError('socket'));
+    if ('path' in this.address()) throw invalidHandleType();
+    applyTcpSettings(this.#native, { linger: 0 });
+    return this.close();
+  }
+
   /** True once close() has been called. */
   get closed(): boolean {
     return this.#closing !== undefined;
@@ -328,12 +344,31 @@ export class KernelSocket {
   }
 
   /**
-   * Whether this socket keeps the event loop alive while an operation on
-   * it is pending (true by default). With false the process may exit with
-   * a read still waiting; net.Socket's ref()/unref().
+   * Lets the process exit while an operation on this socket is pending (a
+   * read waiting on an idle connection), as net.Socket's unref(). Later
+   * operations follow it too. Returns this.
+   */
+  unref(): this {
+    this.#setRef(false);
+    return this;
+  }
+
+  /** Takes unref() back: a pending operation keeps the process alive again (the default). Returns this. */
+  ref(): this {
+    this.#setRef(true);
+    return this;
+  }
+
+  /**
+   * ref() when true, unref() when false.
+   * @deprecated Use ref() / unref(), as net.Socket; kept working for code written before they existed.
    */
   setRef(ref: boolean): void {
     if (typeof ref !== 'boolean') throw invalidArgType('ref', 'of type boolean', ref);
+    this.#setRef(ref);
+  }
+
+  #setRef(ref: boolean): void {
     if (this.#closing) return;
     this.#native.setRef(ref);
   }

@@ -14,6 +14,7 @@ import { connectArgs, type ConnectArgs, type NetConnectOptions } from './net-arg
 import {
   MAX_READ_SIZE,
   invalidArgType,
+  invalidHandleType,
   outOfRange,
   validateInteger,
   validateObject,
@@ -166,7 +167,7 @@ export class KernelSocketStream extends Duplex {
       // Reset between connect and here: the first read or write reports it.
     }
     this.#tcp = this.#local !== undefined && !('path' in this.#local);
-    if (!this.#ref) sock.setRef(false);
+    if (!this.#ref) sock.unref();
     if (this.#noDelay !== undefined) this.setNoDelay(this.#noDelay);
     if (this.#keepAlive) this.setKeepAlive(...this.#keepAlive);
     this.#touch();
@@ -422,14 +423,39 @@ export class KernelSocketStream extends Duplex {
   /** Keeps the event loop alive while this socket has an operation pending (the default). */
   ref(): this {
     this.#ref = true;
-    if (this.#sock && !this.destroyed) this.#sock.setRef(true);
+    if (this.#sock && !this.destroyed) this.#sock.ref();
     return this;
   }
 
   /** Lets the process exit while this socket waits (a pooled idle connection). */
   unref(): this {
     this.#ref = false;
-    if (this.#sock && !this.destroyed) this.#sock.setRef(false);
+    if (this.#sock && !this.destroyed) this.#sock.unref();
+    return this;
+  }
+
+  /**
+   * Destroys with a reset (RST to the peer, no TIME_WAIT), as net.Socket's:
+   * see KernelSocket#resetAndDestroy. Before the connect completes, the
+   * reset follows it. A Unix socket throws ERR_INVALID_HANDLE_TYPE.
+   */
+  resetAndDestroy(): this {
+    if (this.destroyed) return this;
+    if (this.#connecting) {
+      this.once('connect', () => {
+        if (this.#tcp) this.resetAndDestroy();
+        else this.destroy(invalidHandleType());
+      });
+      return this;
+    }
+    const sock = this.#sock;
+    if (!sock) {
+      this.destroy(Object.assign(new Error('Socket is closed'), { code: 'ERR_SOCKET_CLOSED' }));
+      return this;
+    }
+    if (!this.#tcp) throw invalidHandleType();
+    sock.setLinger(0);
+    this.destroy();
     return this;
   }
 
