@@ -10,6 +10,7 @@ import { connect, type ConnectOptions } from './connect.js';
 import { ReadTimeoutError, retimed } from './errors.js';
 import { ReplyClock, type WatchedRead } from './reply-clock.js';
 import { KernelSocket, type SocketAddress } from './socket.js';
+import { netKeepAlive } from './tcp-options.js';
 import { connectArgs, type ConnectArgs, type NetConnectOptions } from './net-args.js';
 import {
   MAX_READ_SIZE,
@@ -377,15 +378,16 @@ export class KernelSocketStream extends Duplex {
   }
 
   /**
-   * SO_KEEPALIVE, with net's signature: initialDelay ms before the first
-   * probe (0: the system's; rounded up to seconds). Kept until connected;
-   * nothing on a Unix path.
+   * SO_KEEPALIVE as net sets it (libuv's probes): initialDelay ms idle
+   * before the first probe, in whole seconds rounded down, then a probe
+   * every second, 10 unanswered end the connection; below 1000 ms the
+   * system's timings. Kept until connected; nothing on a Unix path.
    */
   setKeepAlive(enable: boolean = false, initialDelay: number = 0): this {
     const delay = validateTimeout(initialDelay, 'initialDelay', 0);
     if (!this.#sock) this.#keepAlive = [Boolean(enable), delay];
     else if (this.#tcp && !this.destroyed) {
-      this.#sock.setKeepAlive(enable ? (delay > 0 ? { idle: delay } : true) : false);
+      this.#sock.setKeepAlive(netKeepAlive(Boolean(enable), delay));
     }
     return this;
   }
@@ -476,8 +478,10 @@ function toConnectOptions(o: NetConnectOptions): ConnectOptions {
   const { timeout: _idle, connectTimeout, keepAliveInitialDelay, keepAlive, replyTimeout: _reply, ...rest } = o;
   const out: ConnectOptions = rest;
   if (connectTimeout !== undefined) out.timeout = connectTimeout;
-  if (keepAlive === true && keepAliveInitialDelay) out.keepAlive = { idle: keepAliveInitialDelay };
-  else if (keepAlive !== undefined) out.keepAlive = keepAlive;
+  if (keepAlive === true) {
+    const delay = validateTimeout(keepAliveInitialDelay, 'options.keepAliveInitialDelay', 0);
+    out.keepAlive = netKeepAlive(true, delay);
+  } else if (keepAlive !== undefined) out.keepAlive = keepAlive;
   return out;
 }
 
