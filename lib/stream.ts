@@ -5,6 +5,7 @@
 // kernel; a timeout or a socket error destroys the stream with the typed
 // error. It wraps a connected KernelSocket (toStream()) or connects one
 // itself in the background (createConnection(), connect()).
+import type { SocketConnectOpts } from 'node:net';
 import { Duplex } from 'node:stream';
 import { connect, type ConnectOptions } from './connect.js';
 import { ReadTimeoutError, retimed } from './errors.js';
@@ -122,8 +123,9 @@ export class KernelSocketStream extends Duplex {
    * 'close'. The options are connect()'s (`connectTimeout` is its
    * `timeout`; `timeout` is setTimeout's, as in net).
    */
-  connect(options: NetConnectOptions, connectListener?: () => void): this;
+  connect(options: NetConnectOptions | SocketConnectOpts, connectListener?: () => void): this;
   connect(port: number, host?: string, connectListener?: () => void): this;
+  connect(port: number, connectListener?: () => void): this;
   connect(path: string, connectListener?: () => void): this;
   connect(...args: unknown[]): this {
     const { options, listener } = connectArgs(args as ConnectArgs);
@@ -358,6 +360,21 @@ export class KernelSocketStream extends Duplex {
   /** Bytes handed to the kernel, plus those still queued in the stream (as net). */
   get bytesWritten(): number {
     return this.#bytesWritten + this.writableLength;
+  }
+
+  /** Bytes queued in the stream, not yet handed to the kernel: net's (deprecated) bufferSize. */
+  get bufferSize(): number {
+    return this.writableLength;
+  }
+
+  /**
+   * net's list of the `address:port` its connect tried: here the address it
+   * connected to (TCP), empty before the connect or on a Unix path. Present
+   * so the stream types where a net.Socket is expected.
+   */
+  get autoSelectFamilyAttemptedAddresses(): string[] {
+    const r = this.#remote;
+    return r && 'address' in r ? [`${r.address}:${r.port}`] : [];
   }
 
   /** { address, port, family } of the local end (TCP); {} for a Unix path or before connecting, as net. */
