@@ -47,6 +47,12 @@ export interface StreamOptions {
    * for this stream (it sets the deadline itself).
    */
   replyTimeout?: number;
+  /**
+   * ms for a later connect() of this stream (its options' connectTimeout
+   * wins), decided by the kernel: for clients that call
+   * `stream.connect(port, host)` themselves (pg). 0 (default) = none.
+   */
+  connectTimeout?: number;
 }
 
 const DEFAULT_READABLE_HWM = 65536;
@@ -73,6 +79,7 @@ export class KernelSocketStream extends Duplex {
   #readWanted = 0;
   #eof = false;
   readonly #reply: ReplyClock;
+  readonly #connectTimeout: number;
   #tcp = false;
   #ref = true;
   #noDelay: boolean | undefined;
@@ -108,6 +115,7 @@ export class KernelSocketStream extends Duplex {
       decodeStrings: true,
     });
     this.#reply = new ReplyClock(validateTimeout(o.replyTimeout, 'options.replyTimeout', 0));
+    this.#connectTimeout = validateTimeout(o.connectTimeout, 'options.connectTimeout', 0);
     if (wrapped) this.#connected(wrapped);
   }
 
@@ -138,7 +146,9 @@ export class KernelSocketStream extends Duplex {
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     const abort = new AbortController();
     const signal = own ? AbortSignal.any([own, abort.signal]) : abort.signal;
-    const connecting = connect({ ...toConnectOptions(options), signal });
+    const inherit = options.connectTimeout === undefined && this.#connectTimeout > 0;
+    const netOptions = inherit ? { ...options, connectTimeout: this.#connectTimeout } : options;
+    const connecting = connect({ ...toConnectOptions(netOptions), signal });
     this.#connecting = abort;
     if (listener) this.once('connect', listener);
     connecting.then(
