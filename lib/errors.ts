@@ -1,7 +1,10 @@
 // The error classes and the mapping from native outcomes to them. Every
-// error has Node's system-error shape: `code`, `errno` (the raw kernel errno
-// where a syscall gave one; positive, as the kernel returns it, unlike
-// Node's negated libuv numbers) and `syscall`.
+// error has Node's system-error shape: `code`, `errno` (as Node gives it: the
+// kernel's errno negated, as libuv's UV_E* values are on every Unix, so
+// util.getSystemErrorName(err.errno) names it) and `syscall`. The addon
+// reports the kernel's positive errno; it is negated here, once, where a
+// native result becomes an error.
+import { getSystemErrorName } from 'node:util';
 import { Status, type NativeResult } from './native.js';
 
 export type Operation = 'read' | 'write' | 'end' | 'connect' | 'accept' | 'listen' | 'socket' | 'address';
@@ -28,15 +31,26 @@ export class KernelSocketError extends Error {
   }
 }
 
+type TimeoutDetail = Detail & { timeout: number; deadline?: number | undefined; decidedAt?: number | undefined };
+
 /**
- * The operation's own timeout expired, as the kernel reported it (EAGAIN
- * from a timed recv/send/accept, EINPROGRESS or a poll expiry for connect),
- * or its deadline had already passed so no syscall was made (errno
- * undefined). The socket stays usable and no byte is lost. Retry is safe.
+ * The operation's own timeout or the socket's deadline expired, as the
+ * kernel reported it (EAGAIN from a timed recv/send/accept, EINPROGRESS or a
+ * poll expiry for connect), or its time had already run out so no syscall
+ * was made (errno undefined). The socket stays usable and no byte is lost. Retry is safe.
  */
 export class TimeoutError extends KernelSocketError {
-  /** The timeout in force, in milliseconds. */
+  /**
+   * The time the operation had, in milliseconds: its own timeout, or, when
+   * a socket deadline ended it, the time from the call to that deadline.
+   */
   readonly timeout: number;
+  /**
+   * The socket deadline (epoch ms, as Date.now()) that ended the operation,
+   * from setReadDeadline / setWriteDeadline / setDeadline; undefined when
+   * the operation's own timeout ended it.
+   */
+  readonly deadline: number | undefined;
   /**
    * When the kernel reported the timeout, as seen by the native thread: ms
    * on process.hrtime()'s clock (Number(process.hrtime.bigint()) / 1e6).
@@ -44,9 +58,10 @@ export class TimeoutError extends KernelSocketError {
    * delay. Undefined when no syscall was made.
    */
   readonly decidedAt: number | undefined;
-  constructor(message: string, detail: Detail & { timeout: number; decidedAt?: number | undefined }) {
+  constructor(message: string, detail: TimeoutDetail) {
     super(message, detail);
     this.timeout = detail.timeout;
+    this.deadline = detail.deadline;
     this.decidedAt = detail.decidedAt;
   }
 }
@@ -54,7 +69,7 @@ export class TimeoutError extends KernelSocketError {
 export class ReadTimeoutError extends TimeoutError {
   /** Bytes of an exact read that had arrived; they stay queued for the next read. */
   readonly bytesRead: number;
-  constructor(message: string, detail: Detail & { timeout: number; bytesRead?: number }) {
+  constructor(message: string, detail: TimeoutDetail & { bytesRead?: number }) {
     super(message, detail);
     this.bytesRead = detail.bytesRead ?? 0;
   }
@@ -63,7 +78,7 @@ export class ReadTimeoutError extends TimeoutError {
 export class WriteTimeoutError extends TimeoutError {
   /** Bytes the kernel took before the timeout; the rest were not sent. */
   readonly bytesWritten: number;
-  constructor(message: string, detail: Detail & { timeout: number; bytesWritten: number }) {
+  constructor(message: string, detail: TimeoutDetail & { bytesWritten: number }) {
     super(message, detail);
     this.bytesWritten = detail.bytesWritten;
   }
@@ -132,18 +147,33 @@ const TIMEOUT_CODES = {
   accept: 'ERR_SOCKET_ACCEPT_TIMEOUT',
 } as const;
 
+/** Node's errno for the kernel's: negated, as libuv's UV_E* values (undefined stays undefined). */
+export function nodeErrno(kernelErrno: number | undefined): number | undefined {
+  return kernelErrno ? -kernelErrno : undefined;
+}
+
+/**
+ * The error of an op whose time ran out. `r` is the native result (kernel
+ * errno, positive) or nothing when no syscall was made; `deadline` is the
+ * socket deadline that ended it, if one did (then `timeout` is the time from
+ * the call to it).
+ */
 export function timeoutError(
   op: keyof typeof TIMEOUT_CLASSES,
   timeout: number,
   r: Pick<NativeResult, 'errno' | 'code' | 'syscall' | 'bytes' | 'decidedAt'> = {},
+  deadline?: number,
 ): TimeoutError {
-  const how = r.errno ? `${r.syscall} ${r.code}` : 'deadline passed before the call';
-  const message = `${op} timed out after ${timeout} ms (${how})`;
+  const message =
+    deadline === undefined
+      ? `${op} timed out after ${timeout} ms (${r.errno ? `${r.syscall} ${r.code}` : 'deadline passed before the call'})`
+      : `${op} deadline passed (${new Date(deadline).toISOString()}, ${timeout} ms after the call; ${r.errno ? `${r.syscall} ${r.code}` : 'no syscall made'})`;
   const detail = {
     code: TIMEOUT_CODES[op],
-    errno: r.errno,
+    errno: nodeErrno(r.errno),
     syscall: r.syscall,
     timeout,
+    deadline,
     decidedAt: r.errno ? r.decidedAt : undefined,
   };
   if (op === 'write' || op === 'end') return new WriteTimeoutError(message, { ...detail, bytesWritten: r.bytes ?? 0 });
@@ -155,9 +185,22 @@ export function timeoutError(
 export function systemError(op: Operation, r: Pick<NativeResult, 'errno' | 'code' | 'syscall'>): KernelSocketError {
   const code = r.code ?? 'UNKNOWN';
   const message = `${op} ${code}${r.syscall && r.syscall !== op ? ` (${r.syscall})` : ''}`;
-  const detail = { code, errno: r.errno, syscall: r.syscall };
+  const detail = { code, errno: nodeErrno(r.errno), syscall: r.syscall };
   if (code === 'ETIMEDOUT') return new ConnectionTimedOutError(`${message}: the connection timed out in the kernel`, detail);
   return new SocketError(message, detail);
+}
+
+/** The same timeout, reported as `timeout` ms of the caller's own (a stream's replyTimeout), not a deadline. */
+export function retimed(err: ReadTimeoutError, timeout: number): ReadTimeoutError {
+  const how = err.syscall ? `${err.syscall} ${err.errno === undefined ? '' : getSystemErrorName(err.errno)}` : '';
+  return new ReadTimeoutError(`read timed out after ${timeout} ms (${how.trim() || 'deadline passed before the call'})`, {
+    code: err.code,
+    errno: err.errno,
+    syscall: err.syscall,
+    timeout,
+    decidedAt: err.decidedAt,
+    bytesRead: err.bytesRead,
+  });
 }
 
 /** The error for a finished op that did not succeed, or undefined when it did. */

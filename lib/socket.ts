@@ -1,8 +1,10 @@
 // KernelSocket: a connected TCP or Unix stream socket whose reads and
 // writes carry their timeouts into the kernel.
 import { debug } from './debug.js';
+import { publishClose, publishTimeout } from './publish.js';
 import { closeOnAsyncDispose } from './dispose.js';
-import { closedError, EndOfStreamError, errorFor, systemError, timeoutError } from './errors.js';
+import { channels } from './diagnostics.js';
+import { closedError, EndOfStreamError, errorFor, systemError, timeoutError, type TimeoutError } from './errors.js';
 import { isResult, Status, type NativeAddress, type NativeResult, type NativeSocket } from './native.js';
 import { run } from './operation.js';
 import { KernelSocketStream, type StreamOptions } from './stream.js';
@@ -21,9 +23,10 @@ import {
 } from './tcp-options.js';
 import { DEFAULT_ENGINE, type Engine } from './engine.js';
 import { defaultTimer, timerCode, validateTimerFor, type TimerMode } from './timer-mode.js';
-import { Timeouts } from './timeouts.js';
+import { Timeouts, type CallTime } from './timeouts.js';
 import {
   invalidArgType,
+  invalidHandleType,
   validateDeadline,
   validateObject,
   validateReadSize,
@@ -110,11 +113,12 @@ export class KernelSocket {
 
   #readOp(size: number, exact: boolean, options: ReadOptions | undefined): Promise<Buffer | null> {
     const o = validateObject<ReadOptions>(options, 'options');
-    const { timeout: own, budget: timeout } = this.#read.forCall(o.timeout, 'options.timeout');
+    const call = this.#read.forCall(o.timeout, 'options.timeout');
+    const own = call.timeout;
     const signal = validateSignal(o.signal);
     const timer = timerCode(validateTimerFor(this.#engine, o.timer, 'options.timer', this.#timer));
     if (this.#closing) return Promise.reject(closedError('read'));
-    if (timeout < 0) return Promise.reject(timeoutError('read', 0));
+    if (call.budget < 0) return Promise.reject(this.#timedOut('read', call));
     const native = this.#native;
     return run({
       name: exact ? `readExactly(${size})` : `read(${size})`,
@@ -123,9 +127,10 @@ export class KernelSocket {
       deadline: this.#read,
       signal,
       start: (cb) => native.read(size, own, exact, cb, timer),
-      expired: () => timeoutError('read', timeout),
+      expired: () => this.#timedOut('read', call),
       settle: (r) => {
-        const err = errorFor('read', timeout, r);
+        if (r.status === Status.Timeout) throw this.#timedOut('read', call, r);
+        const err = errorFor('read', own, r);
         if (err) throw err;
         if (r.status === Status.Eof) {
           if (!exact) return null;
@@ -144,11 +149,12 @@ export class KernelSocket {
   write(data: Uint8Array | string, options?: WriteOptions): Promise<void> {
     const o = validateObject<WriteOptions>(options, 'options');
     const bytes = validateWriteData(data, o.encoding);
-    const { timeout: own, budget: timeout } = this.#write.forCall(o.timeout, 'options.timeout');
+    const call = this.#write.forCall(o.timeout, 'options.timeout');
+    const own = call.timeout;
     const signal = validateSignal(o.signal);
     const timer = timerCode(validateTimerFor(this.#engine, o.timer, 'options.timer', this.#timer));
     if (this.#closing) return Promise.reject(closedError('write'));
-    if (timeout < 0) return Promise.reject(timeoutError('write', 0));
+    if (call.budget < 0) return Promise.reject(this.#timedOut('write', call));
     const native = this.#native;
     return run({
       name: `write(${bytes.byteLength})`,
@@ -157,12 +163,25 @@ export class KernelSocket {
       deadline: this.#write,
       signal,
       start: (cb) => native.write(bytes, own, cb, timer),
-      expired: () => timeoutError('write', timeout),
+      expired: () => this.#timedOut('write', call),
       settle: (r) => {
-        const err = errorFor('write', timeout, r);
+        if (r.status === Status.Timeout) throw this.#timedOut('write', call, r);
+        const err = errorFor('write', own, r);
         if (err) throw err;
       },
     });
+  }
+
+  /**
+   * The error of a read or write, called as `call`, whose time ran out: the
+   * native result `r`, or none when it never reached the kernel. Published
+   * on the timeout channel when it has subscribers.
+   */
+  #timedOut(op: 'read' | 'write', call: CallTime, r?: NativeResult): TimeoutError {
+    const v = (op === 'read' ? this.#read : this.#write).verdict(call);
+    const err = timeoutError(op, v.timeout, r, v.deadline);
+    if (channels.timeout.hasSubscribers) publishTimeout(this, op, call, err);
+    return err;
   }
 
   /** Half-closes: sends FIN after the writes before it. Reads go on. */
@@ -191,11 +210,27 @@ export class KernelSocket {
   close(): Promise<void> {
     if (!this.#closing) {
       debug('close fd %d', this.#native.fd);
+      if (channels.close.hasSubscribers) publishClose(this);
       this.#closing = new Promise<void>((resolve) => {
         if (this.#native.close(resolve)) resolve();
       });
     }
     return this.#closing;
+  }
+
+  /**
+   * Closes with a reset, as net.Socket's resetAndDestroy(): SO_LINGER 0,
+   * then close(), so the peer gets RST (its next read or write fails with
+   * ECONNRESET) and no TIME_WAIT is left. Unsent data is dropped; pending
+   * operations reject with SocketClosedError, as with close(). TCP only: on
+   * a Unix socket it throws ERR_INVALID_HANDLE_TYPE, as net's. On a socket
+   * already closed it rejects with SocketClosedError (no reset was sent).
+   */
+  resetAndDestroy(): Promise<void> {
+    if (this.#closing) return Promise.reject(closedError('socket'));
+    if ('path' in this.address()) throw invalidHandleType();
+    applyTcpSettings(this.#native, { linger: 0 });
+    return this.close();
   }
 
   /** True once close() has been called. */
@@ -309,12 +344,31 @@ export class KernelSocket {
   }
 
   /**
-   * Whether this socket keeps the event loop alive while an operation on
-   * it is pending (true by default). With false the process may exit with
-   * a read still waiting; net.Socket's ref()/unref().
+   * Lets the process exit while an operation on this socket is pending (a
+   * read waiting on an idle connection), as net.Socket's unref(). Later
+   * operations follow it too. Returns this.
+   */
+  unref(): this {
+    this.#setRef(false);
+    return this;
+  }
+
+  /** Takes unref() back: a pending operation keeps the process alive again (the default). Returns this. */
+  ref(): this {
+    this.#setRef(true);
+    return this;
+  }
+
+  /**
+   * ref() when true, unref() when false.
+   * @deprecated Use ref() / unref(), as net.Socket; kept working for code written before they existed.
    */
   setRef(ref: boolean): void {
     if (typeof ref !== 'boolean') throw invalidArgType('ref', 'of type boolean', ref);
+    this.#setRef(ref);
+  }
+
+  #setRef(ref: boolean): void {
     if (this.#closing) return;
     this.#native.setRef(ref);
   }

@@ -5,16 +5,19 @@
 // kernel; a timeout or a socket error destroys the stream with the typed
 // error. It wraps a connected KernelSocket (toStream()) or connects one
 // itself in the background (createConnection(), connect()).
+import type { SocketConnectOpts } from 'node:net';
 import { Duplex } from 'node:stream';
 import { eventsOf, kConnectEvents } from './connect-attempts.js';
 import { connect, type ConnectOptions } from './connect.js';
-import { ReadTimeoutError, timeoutError } from './errors.js';
+import { ReadTimeoutError, retimed } from './errors.js';
 import { ReplyClock, type WatchedRead } from './reply-clock.js';
 import { KernelSocket, type SocketAddress } from './socket.js';
+import { netKeepAlive } from './tcp-options.js';
 import { connectArgs, type ConnectArgs, type NetConnectOptions } from './net-args.js';
 import {
   MAX_READ_SIZE,
   invalidArgType,
+  invalidHandleType,
   outOfRange,
   validateInteger,
   validateObject,
@@ -45,6 +48,12 @@ export interface StreamOptions {
    * for this stream (it sets the deadline itself).
    */
   replyTimeout?: number;
+  /**
+   * ms for a later connect() of this stream (its options' connectTimeout
+   * wins), decided by the kernel: for clients that call
+   * `stream.connect(port, host)` themselves (pg). 0 (default) = none.
+   */
+  connectTimeout?: number;
 }
 
 const DEFAULT_READABLE_HWM = 65536;
@@ -71,6 +80,7 @@ export class KernelSocketStream extends Duplex {
   #readWanted = 0;
   #eof = false;
   readonly #reply: ReplyClock;
+  readonly #connectTimeout: number;
   #tcp = false;
   #ref = true;
   #noDelay: boolean | undefined;
@@ -106,6 +116,7 @@ export class KernelSocketStream extends Duplex {
       decodeStrings: true,
     });
     this.#reply = new ReplyClock(validateTimeout(o.replyTimeout, 'options.replyTimeout', 0));
+    this.#connectTimeout = validateTimeout(o.connectTimeout, 'options.connectTimeout', 0);
     if (wrapped) this.#connected(wrapped);
   }
 
@@ -121,8 +132,9 @@ export class KernelSocketStream extends Duplex {
    * 'close'. The options are connect()'s (`connectTimeout` is its
    * `timeout`; `timeout` is setTimeout's, as in net).
    */
-  connect(options: NetConnectOptions, connectListener?: () => void): this;
+  connect(options: NetConnectOptions | SocketConnectOpts, connectListener?: () => void): this;
   connect(port: number, host?: string, connectListener?: () => void): this;
+  connect(port: number, connectListener?: () => void): this;
   connect(path: string, connectListener?: () => void): this;
   connect(...args: unknown[]): this {
     const { options, listener } = connectArgs(args as ConnectArgs);
@@ -135,10 +147,12 @@ export class KernelSocketStream extends Duplex {
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     const abort = new AbortController();
     const signal = own ? AbortSignal.any([own, abort.signal]) : abort.signal;
+    const inherit = options.connectTimeout === undefined && this.#connectTimeout > 0;
+    const netOptions = inherit ? { ...options, connectTimeout: this.#connectTimeout } : options;
     // net's 'lookup' and 'connectionAttempt*' events, emitted here; those
     // of this very call on the next tick, once listeners can be on (as net).
     const events = eventsOf(this);
-    const connecting = connect({ ...toConnectOptions(options), signal, [kConnectEvents]: events.emit } as ConnectOptions);
+    const connecting = connect({ ...toConnectOptions(netOptions), signal, [kConnectEvents]: events.emit } as ConnectOptions);
     events.release();
     this.#connecting = abort;
     if (listener) this.once('connect', listener);
@@ -171,7 +185,7 @@ export class KernelSocketStream extends Duplex {
       // Reset between connect and here: the first read or write reports it.
     }
     this.#tcp = this.#local !== undefined && !('path' in this.#local);
-    if (!this.#ref) sock.setRef(false);
+    if (!this.#ref) sock.unref();
     if (this.#noDelay !== undefined) this.setNoDelay(this.#noDelay);
     if (this.#keepAlive) this.setKeepAlive(...this.#keepAlive);
     this.#touch();
@@ -235,7 +249,7 @@ export class KernelSocketStream extends Duplex {
           this.#read(want);
           return;
         }
-        this.destroy(kernelTimeout ? timeoutError('read', this.#reply.replyTimeout, err) : (err as Error));
+        this.destroy(kernelTimeout ? retimed(err, this.#reply.replyTimeout) : (err as Error));
       },
     );
   }
@@ -363,6 +377,21 @@ export class KernelSocketStream extends Duplex {
     return this.#bytesWritten + this.writableLength;
   }
 
+  /** Bytes queued in the stream, not yet handed to the kernel: net's (deprecated) bufferSize. */
+  get bufferSize(): number {
+    return this.writableLength;
+  }
+
+  /**
+   * net's list of the `address:port` its connect tried: here the address it
+   * connected to (TCP), empty before the connect or on a Unix path. Present
+   * so the stream types where a net.Socket is expected.
+   */
+  get autoSelectFamilyAttemptedAddresses(): string[] {
+    const r = this.#remote;
+    return r && 'address' in r ? [`${r.address}:${r.port}`] : [];
+  }
+
   /** { address, port, family } of the local end (TCP); {} for a Unix path or before connecting, as net. */
   address(): { address: string; port: number; family: string } | Record<string, never> {
     const l = this.#local;
@@ -381,15 +410,16 @@ export class KernelSocketStream extends Duplex {
   }
 
   /**
-   * SO_KEEPALIVE, with net's signature: initialDelay ms before the first
-   * probe (0: the system's; rounded up to seconds). Kept until connected;
-   * nothing on a Unix path.
+   * SO_KEEPALIVE as net sets it (libuv's probes): initialDelay ms idle
+   * before the first probe, in whole seconds rounded down, then a probe
+   * every second, 10 unanswered end the connection; below 1000 ms the
+   * system's timings. Kept until connected; nothing on a Unix path.
    */
   setKeepAlive(enable: boolean = false, initialDelay: number = 0): this {
     const delay = validateTimeout(initialDelay, 'initialDelay', 0);
     if (!this.#sock) this.#keepAlive = [Boolean(enable), delay];
     else if (this.#tcp && !this.destroyed) {
-      this.#sock.setKeepAlive(enable ? (delay > 0 ? { idle: delay } : true) : false);
+      this.#sock.setKeepAlive(netKeepAlive(Boolean(enable), delay));
     }
     return this;
   }
@@ -427,14 +457,39 @@ export class KernelSocketStream extends Duplex {
   /** Keeps the event loop alive while this socket has an operation pending (the default). */
   ref(): this {
     this.#ref = true;
-    if (this.#sock && !this.destroyed) this.#sock.setRef(true);
+    if (this.#sock && !this.destroyed) this.#sock.ref();
     return this;
   }
 
   /** Lets the process exit while this socket waits (a pooled idle connection). */
   unref(): this {
     this.#ref = false;
-    if (this.#sock && !this.destroyed) this.#sock.setRef(false);
+    if (this.#sock && !this.destroyed) this.#sock.unref();
+    return this;
+  }
+
+  /**
+   * Destroys with a reset (RST to the peer, no TIME_WAIT), as net.Socket's:
+   * see KernelSocket#resetAndDestroy. Before the connect completes, the
+   * reset follows it. A Unix socket throws ERR_INVALID_HANDLE_TYPE.
+   */
+  resetAndDestroy(): this {
+    if (this.destroyed) return this;
+    if (this.#connecting) {
+      this.once('connect', () => {
+        if (this.#tcp) this.resetAndDestroy();
+        else this.destroy(invalidHandleType());
+      });
+      return this;
+    }
+    const sock = this.#sock;
+    if (!sock) {
+      this.destroy(Object.assign(new Error('Socket is closed'), { code: 'ERR_SOCKET_CLOSED' }));
+      return this;
+    }
+    if (!this.#tcp) throw invalidHandleType();
+    sock.setLinger(0);
+    this.destroy();
     return this;
   }
 
@@ -455,8 +510,10 @@ function toConnectOptions(o: NetConnectOptions): ConnectOptions {
   const { timeout: _idle, connectTimeout, keepAliveInitialDelay, keepAlive, replyTimeout: _reply, ...rest } = o;
   const out: ConnectOptions = rest;
   if (connectTimeout !== undefined) out.timeout = connectTimeout;
-  if (keepAlive === true && keepAliveInitialDelay) out.keepAlive = { idle: keepAliveInitialDelay };
-  else if (keepAlive !== undefined) out.keepAlive = keepAlive;
+  if (keepAlive === true) {
+    const delay = validateTimeout(keepAliveInitialDelay, 'options.keepAliveInitialDelay', 0);
+    out.keepAlive = netKeepAlive(true, delay);
+  } else if (keepAlive !== undefined) out.keepAlive = keepAlive;
   return out;
 }
 

@@ -92,6 +92,25 @@ export function validateKeepAlive(value: unknown, name: string): NonNullable<Tcp
   };
 }
 
+/**
+ * Keepalive as net.Socket#setKeepAlive(enable, initialDelay) sets it, which
+ * is libuv's uv__tcp_keepalive (libuv 1.51 in Node 22, 1.52 in Node 24 and
+ * 26, seen with strace): SO_KEEPALIVE, and when initialDelay is at least a
+ * second, TCP_KEEPIDLE = its whole seconds (rounded down, as Node's
+ * `~~(initialDelay / 1000)`), TCP_KEEPINTVL 1 s and TCP_KEEPCNT 10, so a
+ * dead peer is found about 10 s after the idle time, not after the kernel's
+ * default 75 s x 9. Below a second only SO_KEEPALIVE is set, as net.
+ */
+export function netKeepAlive(enable: boolean, initialDelayMs: number): boolean | KeepAliveOptions {
+  const seconds = Math.trunc(initialDelayMs / 1000);
+  if (!enable || seconds < 1) return enable;
+  return { idle: seconds * 1000, interval: LIBUV_KEEPALIVE_INTERVAL_MS, count: LIBUV_KEEPALIVE_COUNT };
+}
+
+/** libuv's fixed probe interval and count (src/unix/tcp.c, "same as on Win32"). */
+const LIBUV_KEEPALIVE_INTERVAL_MS = 1000;
+const LIBUV_KEEPALIVE_COUNT = 10;
+
 export function validateLinger(value: unknown, name: string): number {
   if (value === null) return -1;
   if (value === 0) return 0;

@@ -11,6 +11,14 @@ export interface CallTime {
   timeout: number;
   /** What it gets now, own timeout cut by the deadline (for errors); -1: the deadline has passed. */
   budget: number;
+  /** When it was called, epoch ms. */
+  at: number;
+}
+
+/** What ended an op that timed out: the time it had, and the socket deadline if that was it. */
+export interface Verdict {
+  timeout: number;
+  deadline: number | undefined;
 }
 
 export class Timeouts {
@@ -60,10 +68,24 @@ export class Timeouts {
   /** The time an op called now gets: its own timeout (or the default), and that cut by the deadline. */
   forCall(own: unknown, name: string): CallTime {
     const t = validateTimeout(own, name, this.#timeout);
-    if (this.#deadline === null) return { timeout: t, budget: t };
-    const left = this.#deadline - Date.now();
-    if (left <= 0) return { timeout: t, budget: -1 };
+    const at = Date.now();
+    if (this.#deadline === null) return { timeout: t, budget: t, at };
+    const left = this.#deadline - at;
+    if (left <= 0) return { timeout: t, budget: -1, at };
     // A far deadline can leave more than any timeout: the budget is only reported.
-    return { timeout: t, budget: t === 0 ? left : Math.min(t, left) };
+    return { timeout: t, budget: t === 0 ? left : Math.min(t, left), at };
+  }
+
+  /**
+   * What ended an op of this direction, called as `call`, that timed out:
+   * the socket deadline in force now (it may have moved while the op
+   * waited) when it came before the op's own timeout, else that timeout.
+   */
+  verdict(call: CallTime): Verdict {
+    const d = this.#deadline;
+    if (d !== null && (call.timeout === 0 || d < call.at + call.timeout)) {
+      return { timeout: Math.max(0, d - call.at), deadline: d };
+    }
+    return { timeout: call.timeout, deadline: undefined };
   }
 }

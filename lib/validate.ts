@@ -38,6 +38,11 @@ export function invalidArgValue(name: string, value: unknown, reason: string): T
   return coded(new TypeError(`The argument '${name}' ${reason}. Received ${inspect(value)}`), 'ERR_INVALID_ARG_VALUE');
 }
 
+/** Node's ERR_INVALID_HANDLE_TYPE (net's resetAndDestroy() on a non-TCP socket). */
+export function invalidHandleType(): TypeError & { code: string } {
+  return Object.assign(new TypeError('This handle type cannot be sent'), { code: 'ERR_INVALID_HANDLE_TYPE' });
+}
+
 export function validateObject<T extends object>(value: unknown, name: string): T {
   if (value === undefined) return {} as T;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -27,10 +27,20 @@ interface Outcome {
 }
 
 function describeError(e: unknown): Record<string, unknown> {
-  const err = e as { name: string; code?: string; message: string; address?: string; port?: number; errors?: unknown[] };
+  const err = e as {
+    code?: string;
+    errno?: number;
+    syscall?: string;
+    message: string;
+    address?: string;
+    port?: number;
+    errors?: unknown[];
+  };
   return {
     kind: e instanceof AggregateError ? 'AggregateError' : 'Error',
     code: err.code,
+    errno: err.errno,
+    syscall: err.syscall,
     message: err.message,
     address: err.address,
     port: err.port,

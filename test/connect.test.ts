@@ -39,7 +39,7 @@ describe.each(ENGINES)('connect (%s engine)', (engine) => {
     await s.close();
     const err = await connect({ engine, host: '127.0.0.1', port, timeout: 5000 }).catch((e) => e);
     expect(err).toBeInstanceOf(SocketError);
-    expect(err).toMatchObject({ code: 'ECONNREFUSED', errno: 111, syscall: 'connect' });
+    expect(err).toMatchObject({ code: 'ECONNREFUSED', errno: -111, syscall: 'connect' });
     expect(err).not.toBeInstanceOf(TimeoutError);
   });
 
@@ -71,7 +71,7 @@ describe.each(ENGINES)('connect (%s engine)', (engine) => {
     }
     expect(err).toBeInstanceOf(ConnectTimeoutError);
     expect(err).toBeInstanceOf(TimeoutError);
-    expect(err).toMatchObject({ code: 'ERR_SOCKET_CONNECT_TIMEOUT', errno: 115, syscall: 'connect', timeout: 200 });
+    expect(err).toMatchObject({ code: 'ERR_SOCKET_CONNECT_TIMEOUT', errno: -115, syscall: 'connect', timeout: 200 });
     expect(elapsed).toBeGreaterThanOrEqual(199);
     await Promise.all(held.map((h) => h.close()));
     await s.close();
@@ -90,7 +90,7 @@ describe.each(ENGINES)('connect (%s engine)', (engine) => {
       else held.push(attempt);
     }
     expect(err).toBeInstanceOf(ConnectTimeoutError);
-    expect(err).toMatchObject({ code: 'ERR_SOCKET_CONNECT_TIMEOUT', errno: 11, syscall: 'connect' });
+    expect(err).toMatchObject({ code: 'ERR_SOCKET_CONNECT_TIMEOUT', errno: -11, syscall: 'connect' });
     await Promise.all(held.map((h) => h.close()));
     await s.close();
     t.cleanup();

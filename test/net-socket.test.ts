@@ -136,6 +136,25 @@ describe('createConnection: net.Socket shape', () => {
     expect(sock.tcpOptions()).toMatchObject({ noDelay: false, keepAlive: { enabled: false } });
   });
 
+  it("bufferSize reads as net.Socket's; autoSelectFamilyAttemptedAddresses names the address connected to", async () => {
+    const p = await peer('tcp4');
+    const { port } = p.target as { port: number };
+    const ours = track(createConnection(port, '127.0.0.1'));
+    const theirs = net.connect(port, '127.0.0.1');
+    cleanups.push(() => void theirs.destroy());
+    expect(ours.autoSelectFamilyAttemptedAddresses).toEqual([]);
+    await Promise.all([once(ours, 'connect'), once(theirs, 'connect')]);
+    expect(ours.autoSelectFamilyAttemptedAddresses).toEqual([`127.0.0.1:${port}`]);
+    expect(ours.bufferSize).toBe(theirs.bufferSize);
+    // A write the kernel cannot take at once stays queued: counted by both the same way.
+    const big = Buffer.alloc(64 << 20);
+    ours.write(big);
+    theirs.write(big);
+    expect(ours.bufferSize).toBe(ours.writableLength);
+    expect(theirs.bufferSize).toBeGreaterThan(0);
+    expect(ours.bufferSize).toBeGreaterThan(0);
+  });
+
   it('on a Unix path setNoDelay and setKeepAlive are no-ops, as net', async () => {
     const p = await peer('unix');
     const s = track(createConnection((p.target as { path: string }).path));

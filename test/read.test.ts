@@ -32,7 +32,7 @@ describe.each(CASES)('read over %s, %s engine', (transport, engine) => {
     const seen = nowMs();
     expect(err).toBeInstanceOf(ReadTimeoutError);
     expect(err).toBeInstanceOf(TimeoutError);
-    expect(err).toMatchObject({ code: 'ERR_SOCKET_READ_TIMEOUT', errno: 11, syscall: 'recv', timeout: 50 });
+    expect(err).toMatchObject({ code: 'ERR_SOCKET_READ_TIMEOUT', errno: -11, syscall: 'recv', timeout: 50 });
     // The kernel decided on the native thread, not before the timeout.
     expect(err.decidedAt - t0).toBeGreaterThanOrEqual(50 - 1);
     expect(err.decidedAt - t0).toBeLessThan(50 + LATE_BOUND_MS);

@@ -1,4 +1,5 @@
-// ref()/unref(): an unref'd socket with a read pending in the addon lets
+// ref()/unref() on the stream and on KernelSocket (and the deprecated
+// setRef(false)): an unref'd socket with a read pending in the addon lets
 // the process exit; ref() (or never calling unref) keeps it alive. Each case
 // in a child process, against a node:net peer here that never sends.
 import { spawn } from 'node:child_process';
@@ -30,10 +31,12 @@ afterAll(async () => {
 const CHILD = `
 const { createConnection, connect } = require(${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))});
 const [mode, port, engine] = process.argv.slice(1);
-if (mode === 'kernel-unref') {
+if (mode.startsWith('kernel-')) {
   connect({ host: '127.0.0.1', port: Number(port), engine }).then((sock) => {
     sock.read().then(() => console.log('read ended'), (e) => console.log('read failed', e.code));
-    sock.setRef(false);
+    if (mode === 'kernel-unref') sock.unref();
+    if (mode === 'kernel-unref-ref') sock.unref().ref();
+    if (mode === 'kernel-setRef-false') sock.setRef(false);
     console.log('waiting');
   });
 } else {
@@ -81,15 +84,18 @@ function run(mode: string, engine: string): Promise<{ exited: boolean; code: num
 }
 
 describe.each(ENGINES)('ref and unref (%s engine)', (engine) => {
-  it.each(['unref', 'unref-before-connect', 'kernel-unref'])('%s: exits on its own with a read pending', async (mode) => {
-    const r = await run(mode, engine);
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('waiting\n'); // the read neither ended nor failed
-    expect(r.exited).toBe(true);
-    expect(r.code).toBe(0);
-  });
+  it.each(['unref', 'unref-before-connect', 'kernel-unref', 'kernel-setRef-false'])(
+    '%s: exits on its own with a read pending',
+    async (mode) => {
+      const r = await run(mode, engine);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('waiting\n'); // the read neither ended nor failed
+      expect(r.exited).toBe(true);
+      expect(r.code).toBe(0);
+    },
+  );
 
-  it.each(['ref', 'unref-ref'])('%s: stays alive while the read is pending', async (mode) => {
+  it.each(['ref', 'unref-ref', 'kernel-ref', 'kernel-unref-ref'])('%s: stays alive while the read is pending', async (mode) => {
     const r = await run(mode, engine);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('waiting\n');

@@ -1,0 +1,46 @@
+// The messages of the timeout and close diagnostics_channel channels (named
+// in lib/diagnostics.ts). Callers check `hasSubscribers` first, so with no
+// subscriber nothing here runs.
+import { channels } from './diagnostics.js';
+import type { TimeoutError } from './errors.js';
+import type { CallTime } from './timeouts.js';
+
+/** The timeout channel's message. */
+export interface TimeoutMessage {
+  socket: object;
+  op: 'read' | 'write';
+  /** ms the op had (its own timeout, or call to deadline), as the error's `timeout`. */
+  timeout: number;
+  /** The socket deadline that ended it (epoch ms), or undefined when its own timeout did. */
+  deadline: number | undefined;
+  /** When the native thread saw the kernel's verdict (ms on process.hrtime()'s clock); undefined: no syscall was made. */
+  decidedAt: number | undefined;
+  /** How long after the op's time was up the verdict was decided, ms (about ±1 ms: Date.now()'s resolution). */
+  lateMs: number;
+  /** How long the verdict waited for the JavaScript thread, ms (0 when no syscall was made). */
+  deliveredAfterMs: number;
+  error: TimeoutError;
+}
+
+export function publishTimeout(socket: object, op: 'read' | 'write', call: CallTime, error: TimeoutError): void {
+  const hrNow = Number(process.hrtime.bigint()) / 1e6;
+  const epochNow = performance.timeOrigin + performance.now();
+  const due = error.deadline ?? call.at + error.timeout;
+  const decided = error.decidedAt === undefined ? epochNow : epochNow - (hrNow - error.decidedAt);
+  const message: TimeoutMessage = {
+    socket,
+    op,
+    timeout: error.timeout,
+    deadline: error.deadline,
+    decidedAt: error.decidedAt,
+    lateMs: decided - due,
+    deliveredAfterMs: error.decidedAt === undefined ? 0 : hrNow - error.decidedAt,
+    error,
+  };
+  channels.timeout.publish(message);
+}
+
+/** The close channel's message: the socket whose close() began. */
+export function publishClose(socket: object): void {
+  channels.close.publish({ socket });
+}

@@ -1,0 +1,70 @@
+// The timeout and close diagnostics_channel channels: a subscriber gets one
+// message per read/write timeout (own timeout or socket deadline), with how
+// late the kernel decided it, and one per close. Both engines.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { describe, expect, it } from 'vitest';
+import { ReadTimeoutError } from '../dist/index.js';
+import { ENGINES, pair } from './helpers.js';
+
+const TIMEOUT = 'kernel-timeout-socket:timeout';
+const CLOSE = 'kernel-timeout-socket:close';
+
+/** Collects the messages published on `name` while fn runs. */
+async function collect(name: string, fn: () => Promise<void>): Promise<Array<Record<string, unknown>>> {
+  const got: Array<Record<string, unknown>> = [];
+  const onMessage = (m: unknown) => got.push(m as Record<string, unknown>);
+  subscribe(name, onMessage);
+  try {
+    await fn();
+  } finally {
+    unsubscribe(name, onMessage);
+  }
+  return got;
+}
+
+describe.each(ENGINES)('diagnostics_channel (%s engine)', (engine) => {
+  it('a read timeout publishes its verdict: op, timeout, decidedAt, how late', async () => {
+    const p = await pair('tcp4', {}, engine);
+    let err: ReadTimeoutError | undefined;
+    const got = await collect(TIMEOUT, async () => {
+      err = await p.peer.read(10, { timeout: 40 }).catch((e) => e);
+    });
+    expect(err).toBeInstanceOf(ReadTimeoutError);
+    expect(got).toHaveLength(1);
+    const m = got[0]!;
+    expect(m).toMatchObject({ socket: p.peer, op: 'read', timeout: 40, deadline: undefined, error: err });
+    expect(m.decidedAt).toBe(err!.decidedAt);
+    expect(typeof m.decidedAt).toBe('number');
+    // The kernel never decides early; Date.now()'s resolution allows ~1 ms.
+    expect(m.lateMs as number).toBeGreaterThan(-2);
+    expect(m.lateMs as number).toBeLessThan(5000);
+    expect(m.deliveredAfterMs as number).toBeGreaterThanOrEqual(0);
+    await p.close();
+  });
+
+  it('a deadline verdict carries the deadline; a passed one is decided without a syscall', async () => {
+    const p = await pair('tcp4', {}, engine);
+    const deadline = Date.now() + 40;
+    const got = await collect(TIMEOUT, async () => {
+      const pending = p.peer.read().catch((e) => e);
+      p.peer.setReadDeadline(deadline);
+      await pending;
+      await p.peer.read().catch((e) => e); // the deadline has passed now
+    });
+    expect(got).toHaveLength(2);
+    expect(got[0]).toMatchObject({ op: 'read', deadline });
+    expect(got[0]!.lateMs as number).toBeGreaterThan(-2);
+    expect(got[1]).toMatchObject({ op: 'read', deadline, timeout: 0, decidedAt: undefined, deliveredAfterMs: 0 });
+    await p.close();
+  });
+
+  it('close publishes once per socket, however often close() is called', async () => {
+    const p = await pair('tcp4', {}, engine);
+    const got = await collect(CLOSE, async () => {
+      await p.client.close();
+      await p.client.close();
+    });
+    expect(got).toEqual([{ socket: p.client }]);
+    await p.close();
+  });
+});
