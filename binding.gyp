@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/address.cc",
+        "native/bind_local.cc",
         "native/claim.cc",
         "native/deadline_thread.cc",
         "native/delivery.cc",
@@ -18,6 +19,7 @@
         "native/lane.cc",
         "native/loop_engine.cc",
         "native/platform_posix.cc",
+        "native/resolver.cc",
         "native/result.cc",
         "native/scratch.cc",
         "native/socket_wrap.cc",

@@ -1,11 +1,26 @@
 // connect(): a KernelSocket connected to a TCP host:port or a Unix path,
 // with the connect itself bounded in the kernel (non-blocking connect +
-// poll(2) with the time left, on an owned thread).
-import { abortError, errorFor, timeoutError } from './errors.js';
+// poll(2) with the time left, on an owned thread). A host name is resolved
+// first within the same budget (resolve.ts), then its addresses are tried
+// as net tries them (connect-attempts.ts).
+import {
+  attemptAll,
+  interleave,
+  kConnectEvents,
+  type Attempt,
+  type AttemptHooks,
+  type ConnectEvents,
+  type Plan,
+  type Target,
+} from './connect-attempts.js';
+import { bindLocal } from './bind-local.js';
+import { rejectUnsupported, validateNetOptions, type NetAddressOptions } from './connect-options.js';
+import { channels } from './diagnostics.js';
+import { abortError, ConnectTimeoutError, errorFor, timeoutError } from './errors.js';
 import type { FamilyCode, NativeSocket } from './native.js';
 import { openSocket } from './open.js';
 import { run } from './operation.js';
-import { literal, resolveHost, type Resolved } from './resolve.js';
+import { literal, lookupHost } from './resolve.js';
 import { internal, KernelSocket } from './socket.js';
 import { applyTcpSettings, validateTcpOptions, type TcpOptions, type TcpSettings } from './tcp-options.js';
 import { validateEngine, type Engine } from './engine.js';
@@ -13,7 +28,6 @@ import { defaultTimer, timerCode, validateTimerFor, type TimerMode } from './tim
 import {
   invalidArgType,
   invalidArgValue,
-  validateInteger,
   validateObject,
   validatePort,
   validateSignal,
@@ -21,15 +35,16 @@ import {
   validateTimeout,
 } from './validate.js';
 
-export interface ConnectOptions extends TcpOptions {
+export interface ConnectOptions extends TcpOptions, NetAddressOptions {
   /** Host name or IP address (default 'localhost'). Not with `path`. */
   host?: string;
   port?: number;
   /** A Unix socket path instead of host/port. */
   path?: string;
-  /** 4 or 6 to force an address family for `host`; 0 (default) for either. */
-  family?: 0 | 4 | 6;
-  /** ms for the whole connect, counted from this call (name lookup included). 0 = none. */
+  /**
+   * ms for the whole connect, counted from this call: name lookup and every
+   * address tried, each step timed on the native clock. 0 = none.
+   */
   timeout?: number;
   /** Default read timeout of the socket, ms. 0 = none. */
   readTimeout?: number;
@@ -45,6 +60,7 @@ export interface ConnectOptions extends TcpOptions {
 export function connect(options: ConnectOptions): Promise<KernelSocket> {
   if (options === undefined) throw invalidArgType('options', 'of type object', options);
   const o = validateObject<ConnectOptions>(options, 'options');
+  rejectUnsupported(o);
   const timeout = validateTimeout(o.timeout, 'options.timeout', 0);
   const engine = validateEngine(o.engine, 'options.engine');
   const timeouts = {
@@ -55,29 +71,86 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
     tcp: validateTcpOptions(o, o.path === undefined),
   };
   const signal = validateSignal(o.signal);
-  const started = Date.now();
+  const emit = (o as { [kConnectEvents]?: ConnectEvents })[kConnectEvents];
+  const attempt: Attempt = (target, left, hooks) => connectTo(target.family, target.address, 0, left, signal, timeouts, hooks);
 
   if (o.path !== undefined) {
     if (o.host !== undefined || o.port !== undefined) {
       throw invalidArgValue('options', o, 'must have either path or host/port, not both');
     }
+    for (const key of ['localAddress', 'localPort'] as const) {
+      if (o[key]) throw invalidArgValue(`options.${key}`, o[key], 'is not used with path');
+    }
     const path = validateString(o.path, 'options.path');
-    return connectTo(0, path, 0, timeout, signal, timeouts);
+    started(o);
+    return published(attemptAll({ ...single({ address: path, family: 0 }, 0, timeout, signal), emit }, attempt));
   }
   const host = o.host === undefined ? 'localhost' : validateString(o.host, 'options.host');
   const port = validatePort(o.port);
-  const family = (o.family === undefined ? 0 : validateFamily(o.family)) as FamilyCode;
+  const net = validateNetOptions(o);
+  started(o);
+  const local = net.localAddress !== undefined || net.localPort !== undefined;
+  const tcpAttempt: Attempt = (target, left, hooks) =>
+    connectTo(target.family, target.address, port, left, signal, timeouts, {
+      ...hooks,
+      ...(local ? { local: { address: net.localAddress, port: net.localPort ?? 0 } } : {}),
+    });
 
+  // An IP address is used as it is, whatever `family` says (as net).
   const lit = literal(host);
-  if (lit && (family === 0 || family === lit.family)) {
-    return connectTo(lit.family, lit.address, port, timeout, signal, timeouts);
-  }
-  if (signal?.aborted) return Promise.reject(abortError(signal));
-  return resolveHost(host, family, timeout, signal, () => timeoutError('connect', timeout)).then((r: Resolved) => {
-    const left = timeout === 0 ? 0 : timeout - (Date.now() - started);
-    if (timeout > 0 && left <= 0) throw timeoutError('connect', timeout);
-    return connectTo(r.family, r.address, port, left, signal, timeouts);
+  if (lit) return published(attemptAll({ ...single(lit, port, timeout, signal), emit }, tcpAttempt));
+  const multiple = net.family === 0 && net.autoSelectFamily && net.localAddress === undefined;
+  const lookup = lookupHost({
+    host,
+    family: net.family,
+    hints: net.hints,
+    all: multiple,
+    timeout,
+    signal,
+    lookup: net.lookup,
   });
+  return published(
+    lookup.then(
+      (found) => {
+        for (const a of found.addresses) emit?.('lookup', null, a.address, a.family, host);
+        const addresses = multiple ? interleave(found.addresses) : found.addresses;
+        const plan = { addresses, port, left: found.left, timeout, signal, emit, attemptTimeout: net.attemptTimeout };
+        return attemptAll({ ...plan, multiple: addresses.length > 1 }, tcpAttempt);
+      },
+      (err: Error) => {
+        if (err.name !== 'AbortError' && !(err instanceof ConnectTimeoutError)) {
+          emit?.('lookup', err, undefined, undefined, host);
+        }
+        throw err;
+      },
+    ),
+  );
+}
+
+/** One address, the whole budget (a path, an IP address, or autoSelectFamily off). */
+function single(target: Target, port: number, timeout: number, signal: AbortSignal | undefined): Plan {
+  const left = timeout === 0 ? Infinity : timeout;
+  return { addresses: [target], port, left, timeout, multiple: false, attemptTimeout: 0, signal, emit: undefined };
+}
+
+/** Publishes the start, once the options are known good. */
+function started(options: ConnectOptions): void {
+  if (channels.connectStart.hasSubscribers) channels.connectStart.publish({ options });
+}
+
+/** Publishes the outcome on the diagnostics channels. */
+function published(p: Promise<KernelSocket>): Promise<KernelSocket> {
+  if (!channels.connectDone.hasSubscribers && !channels.connectError.hasSubscribers) return p;
+  return p.then(
+    (socket) => {
+      if (channels.connectDone.hasSubscribers) channels.connectDone.publish({ socket });
+      return socket;
+    },
+    (error: unknown) => {
+      if (channels.connectError.hasSubscribers) channels.connectError.publish({ error });
+      throw error;
+    },
+  );
 }
 
 function connectTo(
@@ -87,6 +160,7 @@ function connectTo(
   timeout: number,
   signal: AbortSignal | undefined,
   timeouts: { readTimeout: number; writeTimeout: number; timer: TimerMode; engine: Engine; tcp: TcpSettings },
+  hooks: AttemptHooks,
 ): Promise<KernelSocket> {
   if (signal?.aborted) return Promise.reject(abortError(signal));
   let native: NativeSocket;
@@ -98,10 +172,12 @@ function connectTo(
   try {
     // Before connect: TCP_USER_TIMEOUT then bounds the handshake too.
     applyTcpSettings(native, timeouts.tcp);
+    if (hooks.local) bindLocal(native, family, hooks.local);
   } catch (err) {
     native.close();
     return Promise.reject(err);
   }
+  hooks.connecting();
   const sock = native;
   return run({
     name: `connect(${family === 0 ? address : `${address}:${port}`})`,
@@ -116,6 +192,7 @@ function connectTo(
       sock.close();
     },
     settle: (r) => {
+      hooks.decided(r.decidedAt);
       const err = errorFor('connect', timeout, r);
       if (err) {
         sock.close();
@@ -124,10 +201,4 @@ function connectTo(
       return new KernelSocket(internal, sock, timeouts);
     },
   });
-}
-
-function validateFamily(value: unknown): number {
-  const f = validateInteger(value, 'options.family', 0, 6);
-  if (f !== 0 && f !== 4 && f !== 6) throw invalidArgValue('options.family', value, 'must be 0, 4 or 6');
-  return f;
 }

@@ -2,7 +2,7 @@
 import { abortError, systemError } from './errors.js';
 import type { FamilyCode } from './native.js';
 import { openSocket } from './open.js';
-import { literal, resolveHost } from './resolve.js';
+import { literal, lookupHost } from './resolve.js';
 import { KernelServer } from './server.js';
 import { internal } from './socket.js';
 import { validateTcpOptions, type TcpOptions } from './tcp-options.js';
@@ -92,7 +92,8 @@ export function listen(options: ListenOptions = {}): Promise<KernelServer> {
   const lit = literal(host);
   if (lit) return settle(() => bindTo(lit.family, lit.address, port));
   if (signal?.aborted) return Promise.reject(abortError(signal));
-  return resolveHost(host, 0, 0, signal, () => new Error('unreachable')).then((r) => bindTo(r.family, r.address, port));
+  const lookup = { host, family: 0, hints: 0, all: false, timeout: 0, signal, lookup: undefined } as const;
+  return lookupHost(lookup).then(({ addresses: [r] }) => bindTo(r!.family, r!.address, port));
 }
 
 function settle<T>(fn: () => T): Promise<T> {

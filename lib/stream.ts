@@ -7,6 +7,7 @@
 // itself in the background (createConnection(), connect()).
 import type { SocketConnectOpts } from 'node:net';
 import { Duplex } from 'node:stream';
+import { eventsOf, kConnectEvents } from './connect-attempts.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { ReadTimeoutError, retimed } from './errors.js';
 import { ReplyClock, type WatchedRead } from './reply-clock.js';
@@ -148,7 +149,11 @@ export class KernelSocketStream extends Duplex {
     const signal = own ? AbortSignal.any([own, abort.signal]) : abort.signal;
     const inherit = options.connectTimeout === undefined && this.#connectTimeout > 0;
     const netOptions = inherit ? { ...options, connectTimeout: this.#connectTimeout } : options;
-    const connecting = connect({ ...toConnectOptions(netOptions), signal });
+    // net's 'lookup' and 'connectionAttempt*' events, emitted here; those
+    // of this very call on the next tick, once listeners can be on (as net).
+    const events = eventsOf(this);
+    const connecting = connect({ ...toConnectOptions(netOptions), signal, [kConnectEvents]: events.emit } as ConnectOptions);
+    events.release();
     this.#connecting = abort;
     if (listener) this.once('connect', listener);
     connecting.then(

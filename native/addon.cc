@@ -7,7 +7,9 @@
 #include <memory>
 #include <mutex>
 
+#include "bind_local.h"
 #include "io.h"
+#include "resolver.h"
 #include "result.h"
 #include "socket_wrap.h"
 
@@ -193,6 +195,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeSocket", data->socket_ctor.Value());
   exports.Set("threads", Napi::Function::New<Threads>(env, "threads"));
   exports.Set("pending", Napi::Function::New<Pending>(env, "pending"));
+  RegisterResolver(env, exports);
+  RegisterBindLocal(env, exports);
   return exports;
 }
 

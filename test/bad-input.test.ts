@@ -77,7 +77,7 @@ const TABLE: [string, (x: Ctx) => unknown, Expected][] = [
   ['connect timeout "100"', (x) => c({ host, port: x.port, timeout: '100' }), argType],
   ['readTimeout -5', (x) => c({ host, port: x.port, readTimeout: -5 }), range],
   ['family 5', (x) => c({ host, port: x.port, family: 5 }), argValue],
-  ['family "4"', (x) => c({ host, port: x.port, family: '4' }), argType],
+  ['family "4"', (x) => c({ host, port: x.port, family: '4' }), argValue],
   ['path ""', () => c({ path: '' }), argValue],
   ['path and port together', (x) => c({ path: '/tmp/x.sock', port: x.port }), argValue],
   ['signal {}', (x) => c({ host, port: x.port, signal: {} }), argType],

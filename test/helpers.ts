@@ -94,3 +94,20 @@ export function pattern(size: number, seed = 1): Buffer {
 export function addonThreads(): number {
   return (require('bindings')('kernel_timeout_socket') as { threads(): number }).threads();
 }
+
+/**
+ * Fills the accept queue of a TCP listener (made with a small backlog) with
+ * connects that are never accepted, until one times out: from then on the
+ * kernel drops SYNs to it, so a connect there hangs until its own timeout.
+ * Returns the connected sockets, for the caller to close.
+ */
+export async function fillBacklog(engine: EngineName, host: string, port: number): Promise<KernelSocket[]> {
+  const held: KernelSocket[] = [];
+  for (let i = 0; i < 16; i++) {
+    const r = await connect({ engine, host, port, timeout: 200 }).catch((e: Error) => e);
+    if (!(r instanceof Error)) held.push(r);
+    else if ((r as { code?: string }).code === 'ERR_SOCKET_CONNECT_TIMEOUT') return held;
+    else throw r;
+  }
+  throw new Error(`the accept queue of ${host}:${port} did not fill in 16 connects`);
+}

@@ -5,23 +5,14 @@
 // timeout, as in test/connect.test.ts.
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { connect, ConnectTimeoutError, KernelSocketStream, listen, type KernelSocket } from '../dist/index.js';
-import { ENGINES } from './helpers.js';
+import { ConnectTimeoutError, KernelSocketStream, listen } from '../dist/index.js';
+import { ENGINES, fillBacklog } from './helpers.js';
 
 describe.each(ENGINES)('StreamOptions.connectTimeout (%s engine)', (engine) => {
   it("bounds a later connect(port, host) in the kernel; connect's own connectTimeout wins", async () => {
     const s = await listen({ engine, host: '127.0.0.1', port: 0, backlog: 1 });
     const { port } = s.address() as { port: number };
-    const held: KernelSocket[] = [];
-    // Fill the accept queue until a connect times out: from then on SYNs are dropped.
-    let full = false;
-    for (let i = 0; i < 16 && !full; i++) {
-      const r = await connect({ engine, host: '127.0.0.1', port, timeout: 200 }).catch((e) => e);
-      if (r instanceof ConnectTimeoutError) full = true;
-      else if (r instanceof Error) throw r;
-      else held.push(r);
-    }
-    expect(full).toBe(true);
+    const held = await fillBacklog(engine, '127.0.0.1', port);
 
     const errorOf = async (stream: KernelSocketStream) => {
       const t0 = Date.now();
