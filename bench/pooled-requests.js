@@ -6,9 +6,12 @@
 'use strict';
 const http = require('node:http');
 const { createConnection } = require('../dist/index.js');
+const { cli, positiveInt } = require('./lib/args');
 
-const requests = Number(process.argv[2] ?? 2000);
-const rounds = Number(process.argv[3] ?? 3);
+const USAGE = 'usage: node bench/pooled-requests.js [requests=2000] [rounds=3]';
+const { positionals } = cli(USAGE, {}, { positionals: 2 });
+const requests = positiveInt(positionals[0] ?? '2000', 'requests', USAGE);
+const rounds = positiveInt(positionals[1] ?? '3', 'rounds', USAGE);
 
 function agentFor(kind) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

@@ -13,9 +13,11 @@
 
 const { readdirSync, readFileSync } = require('node:fs');
 const { connect, listen } = require('../dist/index.js');
+const { cli, positiveInt } = require('./lib/args');
 
-const arg = process.argv.indexOf('--samples');
-const SAMPLES = arg > 0 ? Number(process.argv[arg + 1]) : 300;
+const USAGE = 'usage: node bench/retime.js [--samples N (default 300)]';
+const { values } = cli(USAGE, { samples: { type: 'string', default: '300' } });
+const SAMPLES = positiveInt(values.samples, '--samples', USAGE);
 const now = () => Number(process.hrtime.bigint()) / 1e3; // µs
 
 // A thread of this process asleep in syscall nr (x86_64 recvfrom 45, ppoll 271).

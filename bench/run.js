@@ -8,6 +8,7 @@ const path = require('node:path');
 const { detectLoopEngine, kernelContender } = require('./contenders/kernel');
 const { detectPollTimer, timeoutContenders } = require('./contenders');
 const { throughputContenders } = require('./contenders/throughput');
+const { cli, names } = require('./lib/args');
 const { environment } = require('./lib/env');
 const { progress, progressDone } = require('./lib/progress');
 const { spawnPeers } = require('./peers/spawn');
@@ -25,21 +26,20 @@ const SCENARIOS = {
   neighbours: () => require('./scenarios/neighbours').neighbours,
 };
 
-function parseArgs(argv) {
-  const opts = { quick: false, only: Object.keys(SCENARIOS), out: RESULTS };
-  for (const a of argv) {
-    if (a === '--quick') opts.quick = true;
-    else if (a.startsWith('--only=')) opts.only = a.slice(7).split(',').filter((n) => n in SCENARIOS);
-    else if (a.startsWith('--out=')) opts.out = path.resolve(a.slice(6));
-    else if (a === '--help' || a === '-h') {
-      console.log(`usage: node bench/run.js [--quick] [--only=${Object.keys(SCENARIOS).join(',')}] [--out=DIR (default bench/results)]`);
-      process.exit(0);
-    } else {
-      console.error(`unknown argument: ${a}`);
-      process.exit(2);
-    }
-  }
-  return opts;
+/** The options; an unknown flag or scenario name exits 2 with the valid ones. */
+function options() {
+  const valid = Object.keys(SCENARIOS);
+  const usage = `usage: node bench/run.js [--quick] [--only=${valid.join(',')}] [--out=DIR (default bench/results)]`;
+  const { values } = cli(usage, {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string' },
+  });
+  return {
+    quick: values.quick,
+    only: values.only === undefined ? valid : names(values.only, valid, 'scenario', usage),
+    out: values.out === undefined ? RESULTS : path.resolve(values.out),
+  };
 }
 
 /** SO_RCVTIMEO set to 1 ms reads back as one jiffy: HZ = 1000 / readback. */
@@ -61,7 +61,7 @@ function kLoopStatus(loop) {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = options();
   const started = Date.now();
   progress('starting the peer process');
   const peers = await spawnPeers();

@@ -7,10 +7,13 @@ const net = require('node:net');
 const { Readable, Writable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const { listen, connect } = require('../dist/index.js');
+const { cli, positiveInt } = require('./lib/args');
 
 const MiB = 1024 * 1024;
-const size = Number(process.argv[2] ?? 256) * MiB;
-const rounds = Number(process.argv[3] ?? 3);
+const USAGE = 'usage: node bench/stream-throughput.js [MiB=256] [rounds=3]';
+const { positionals } = cli(USAGE, {}, { positionals: 2 });
+const size = positiveInt(positionals[0] ?? '256', 'MiB', USAGE) * MiB;
+const rounds = positiveInt(positionals[1] ?? '3', 'rounds', USAGE);
 const chunk = Buffer.alloc(MiB, 7);
 
 const source = () =>

@@ -19,8 +19,9 @@ const path = require('node:path');
 const zlib = require('node:zlib');
 const { connect, listen } = require('../dist/index.js');
 const { addon } = require('../dist/native.js');
+const { cli } = require('./lib/args');
 
-const QUICK = process.argv.includes('--quick');
+const QUICK = cli('usage: node bench/timer-modes.js [--quick]', { quick: { type: 'boolean', default: false } }).values.quick;
 const MODES = ['sockopt', 'poll'];
 // samples per mode; lanes = idle connections timing out at once (each one
 // an owned thread blocked in the kernel), so long bands finish in time.

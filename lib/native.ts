@@ -1,6 +1,8 @@
 // The typed raw surface of the addon (native/socket_wrap.cc) and its
 // loading. Nothing else: the public classes live in socket.ts and server.ts.
 
+import { join } from 'node:path';
+
 /** OpStatus in native/op.h. */
 export enum Status {
   Ok = 0,
@@ -153,9 +155,28 @@ export interface Addon {
   pending(): number;
 }
 
-const bindings: (name: string) => unknown = require('bindings');
+/**
+ * node-gyp-build picks the binary: build/Release (a build from source) when
+ * there is one, else the prebuilt binary in the tarball that fits this
+ * process (prebuilds/<platform>-<arch>/, tagged napi and glibc, so a musl
+ * Node does not take it). So it works where no install script ran.
+ */
+function load(): Addon {
+  const nodeGypBuild: (dir: string) => unknown = require('node-gyp-build');
+  try {
+    return nodeGypBuild(join(__dirname, '..')) as Addon;
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith('No native build was found')) throw err;
+    throw new Error(
+      `kernel-timeout-socket: no prebuilt binary fits this platform and none was built from source ` +
+        `(install scripts blocked?). Build it with \`npm rebuild kernel-timeout-socket\` ` +
+        `(needs python3, make and a C++17 compiler; docs/install.md).`,
+      { cause: err },
+    );
+  }
+}
 
-export const addon = bindings('kernel_timeout_socket') as Addon;
+export const addon = load();
 
 export function isResult(value: unknown): value is NativeResult {
   return typeof value === 'object' && value !== null && 'status' in value;

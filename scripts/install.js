@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// The package's install script. Uses the prebuilt binary the tarball carries
-// for this OS and CPU (prebuilds/<platform>-<arch>/, made by
-// scripts/prebuild.js) when it loads here; otherwise builds from source with
-// node-gyp (scripts/build-native.js), saying why. The binary goes where
-// `bindings` looks (build/Release/), so the loader is the same either way.
+// The package's install script. The loader (node-gyp-build, in
+// lib/native.ts) takes the prebuilt binary the tarball carries for this
+// process (prebuilds/<platform>-<arch>/, made by scripts/prebuild.js) where
+// it sits, so an install that runs no scripts works where one fits. This
+// script checks that the one the loader would take loads here, and builds
+// from source with node-gyp (scripts/build-native.js) only where none fits
+// or it does not load, saying why. A build from source lands in
+// build/Release/, which the loader prefers.
 //
 // Build from source on purpose: KTS_BUILD_FROM_SOURCE=1, or npm's
 // `--build-from-source` (npm_config_build_from_source), as with node-pre-gyp.
@@ -13,10 +16,6 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const name = 'kernel_timeout_socket.node';
-const target = `${process.platform}-${process.arch}`;
-const prebuilt = path.join(root, 'prebuilds', target, name);
-const installed = path.join(root, 'build', 'Release', name);
 
 function say(message) {
   console.error(`kernel-timeout-socket: ${message}`);
@@ -30,6 +29,16 @@ function fromSource(reason) {
   process.exit(r.status ?? 1);
 }
 
+/** The prebuilt binary the loader would take in this process, or null when none fits. */
+function fittingPrebuilt() {
+  process.env.PREBUILDS_ONLY = '1'; // node-gyp-build reads it once, when first required
+  try {
+    return require('node-gyp-build').resolve(root);
+  } catch {
+    return null;
+  }
+}
+
 /** Why `file` does not load in a fresh Node process, or null when it does. */
 function loadError(file) {
   const r = spawnSync(process.execPath, ['-e', 'require(process.argv[1])', file], { encoding: 'utf8', timeout: 30_000 });
@@ -40,6 +49,11 @@ function loadError(file) {
 
 require('./supported.js').requireSupportedPlatform();
 
+// This process as the loader sees it (node-gyp-build's own tests, overrides included).
+const platform = process.env.npm_config_platform || process.platform;
+const arch = process.env.npm_config_arch || process.arch;
+const musl = (process.env.LIBC || (platform === 'linux' && fs.existsSync('/etc/alpine-release') ? 'musl' : '')) === 'musl';
+const target = `${platform}-${arch}${musl ? ' (musl)' : ''}`;
 const asked =
   process.env.KTS_BUILD_FROM_SOURCE === '1'
     ? 'KTS_BUILD_FROM_SOURCE=1'
@@ -47,13 +61,10 @@ const asked =
       ? '--build-from-source'
       : '';
 if (asked) fromSource(`${asked} asks for it`);
-if (!fs.existsSync(prebuilt)) fromSource(`no prebuilt binary for ${target}`);
-
-fs.mkdirSync(path.dirname(installed), { recursive: true });
-fs.copyFileSync(prebuilt, installed);
-const why = loadError(installed);
-if (why !== null) {
-  fs.rmSync(installed, { force: true });
-  fromSource(`the prebuilt binary for ${target} does not load here (${why})`);
-}
+const prebuilt = fittingPrebuilt();
+if (prebuilt === null) fromSource(`no prebuilt binary for ${target}`);
+const why = loadError(prebuilt);
+if (why !== null) fromSource(`the prebuilt binary for ${target} does not load here (${why})`);
+// A build from an earlier install would shadow the prebuilt binary.
+fs.rmSync(path.join(root, 'build'), { recursive: true, force: true });
 say(`using the prebuilt binary for ${target} (N-API; set KTS_BUILD_FROM_SOURCE=1 to compile instead).`);

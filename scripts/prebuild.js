@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Builds the prebuilt binaries the packed tarball carries (npm's `prepack`
-// runs this): prebuilds/<platform>-<arch>/kernel_timeout_socket.node, an
-// N-API build that loads on every Node the package supports. Each is built
+// runs this): prebuilds/<platform>-<arch>/kernel_timeout_socket.napi.glibc.node,
+// an N-API build that loads on every Node the package supports. The tags in
+// the name are prebuildify's, which the loader (node-gyp-build) matches:
+// glibc keeps a musl Node (Alpine) from taking it. Each is built
 // with node-gyp in a temp copy of the package, so build/ is left alone.
 //
 // Usage: node scripts/prebuild.js [--out=DIR] [target...]
@@ -18,7 +20,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const name = 'kernel_timeout_socket.node';
+const built = 'kernel_timeout_socket.node';
+const name = 'kernel_timeout_socket.napi.glibc.node';
 const host = `${process.platform}-${process.arch}`;
 const cross = { 'linux-arm64': { arch: 'arm64', prefix: 'aarch64-linux-gnu-' } };
 
@@ -68,7 +71,7 @@ function build(target) {
     if (r.status !== 0) throw new Error(`prebuild: node-gyp failed for ${target}:\n${r.stdout}`);
     const out = path.join(outDir, target, name);
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.copyFileSync(path.join(tmp, 'build', 'Release', name), out);
+    fs.copyFileSync(path.join(tmp, 'build', 'Release', built), out);
     console.error(`prebuild: ${out}`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

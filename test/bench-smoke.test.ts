@@ -3,7 +3,7 @@
 // kernel contender (K-loop included), and the kernel paths lost no byte in
 // the deadline race. No timing assertions: figures live in the report, not
 // in tests.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,7 +100,60 @@ describe('npm run bench -- --quick', () => {
       const html = readFileSync(join(results, 'latest.html'), 'utf8');
       expect(html).toContain('<svg');
       expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+      // Every chart has an accessible name; the page is a pure function of
+      // the report (no random jitter); lateness is on a log axis.
+      const svgs = html.match(/<svg[^>]*>(<title>[^<]+<\/title>)?/g) ?? [];
+      expect(svgs.length).toBeGreaterThan(0);
+      for (const svg of svgs) expect(svg, 'an <svg> without a <title>').toMatch(/role="img"><title>[^<]+<\/title>$/);
+      const { renderHtml } = require(join(root, 'bench', 'report', 'html.js'));
+      expect(renderHtml(report)).toBe(html);
+      expect(html).toContain('ms after the deadline (log scale)');
     },
     KILL_AFTER_MS + 10_000,
   );
+});
+
+describe('bench command lines', () => {
+  /** Runs a bench script with `args`; it must finish on its own, within 30 s. */
+  function bench(script: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [join(root, 'bench', script), ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it('an unknown scenario name fails with the valid ones, and runs nothing', () => {
+    const out = mkdtempSync(join(tmpdir(), 'kts-bench-'));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
+    const r = bench('run.js', ['--only=race,racee', `--out=${out}`]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`unknown scenario: racee; valid: ${SCENARIOS.join(', ')}`);
+    expect(r.stdout).toBe('');
+    expect(existsSync(join(out, 'latest.json'))).toBe(false);
+  });
+
+  it('an unknown flag fails in every bench script, with the valid flags', () => {
+    for (const [script, flags] of [
+      ['run.js', '--quick --only=... --out=... --help'],
+      ['timer-modes.js', '--quick --help'],
+      ['retime.js', '--samples=... --help'],
+      ['pooled-requests.js', '--help'],
+      ['stream-throughput.js', '--help'],
+      ['scale/holder.js', '--help'],
+    ] as const) {
+      const r = bench(script, ['--qiuck']);
+      expect(r.status, `${script}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, script).toContain("Unknown option '--qiuck'");
+      expect(r.stderr, script).toContain(`valid flags: ${flags}`);
+      expect(r.stderr, script).toContain(`usage: node bench/${script}`);
+    }
+  });
+
+  it('a value that is not a positive integer fails, naming it', () => {
+    const r = bench('stream-throughput.js', ['lots']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('MiB must be a positive integer, not "lots"');
+  });
 });

@@ -92,7 +92,7 @@ export function pattern(size: number, seed = 1): Buffer {
 
 /** Threads the addon owns now (its diagnostics export). */
 export function addonThreads(): number {
-  return (require('bindings')('kernel_timeout_socket') as { threads(): number }).threads();
+  return (require('node-gyp-build')(join(__dirname, '..')) as { threads(): number }).threads();
 }
 
 /**

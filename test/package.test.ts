@@ -1,11 +1,14 @@
 // The package as a user gets it: `npm pack` (with the prebuilt binary
-// `prepack` makes), then install the tarball into a fresh project with no
+// `prepack` makes), then install the tarball into fresh projects with no
 // dev dependencies and no TypeScript, from the npm cache (--offline; the
 // repo's own `npm ci` has warmed it; the registry only if a dependency's
-// newer release is missing there), with a PATH that holds no compiler, make
-// or python3. On linux-x64 the install script must take the prebuilt binary;
-// elsewhere it builds with node-gyp. Then require() it, import it, and
-// type-check a .mts and a .cts file that use it.
+// newer release is missing there): one with a PATH that holds no compiler,
+// make or python3 (on linux-x64 the install script must take the prebuilt
+// binary; elsewhere it builds with node-gyp); one the same with
+// --ignore-scripts (the loader must take the prebuilt binary where it sits);
+// one with the compiler and KTS_BUILD_FROM_SOURCE=1, built with the node-gyp
+// npm provides, since the package does not declare one. Then require() it,
+// import it, and type-check a .mts and a .cts file that use it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -18,7 +21,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 import { typeCheck } from './typecheck.js';
@@ -26,18 +29,29 @@ import { typeCheck } from './typecheck.js';
 const root = join(__dirname, '..');
 const tmp = tempDir();
 const app = join(tmp.dir, 'app');
+/** Installed with --ignore-scripts and the bare PATH. */
+const noScripts = join(tmp.dir, 'no-scripts');
+/** Installed with the machine's PATH (a compiler) and KTS_BUILD_FROM_SOURCE=1. */
+const fromSourceApp = join(tmp.dir, 'from-source');
 let packed: string[] = [];
 let installLog = '';
+let noScriptsLog = '';
+let fromSourceLog = '';
+const binary = 'kernel_timeout_socket.napi.glibc.node';
 /** The target the tarball carries a prebuilt binary for, if this machine is one. */
 const prebuilt = process.platform === 'linux' && process.arch === 'x64' ? 'linux-x64' : null;
 /** A bin dir with only what npm and node need: node, npm, sh. No cc, g++, make, python3. */
 const bareBin = join(tmp.dir, 'bin');
+/** The node-gyp bundled with npm, which npm gives install scripts (npm_config_node_gyp). */
+let npmNodeGyp = '';
 
 function makeBareBin(): void {
   mkdirSync(bareBin);
   const npmCli = realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
   symlinkSync(process.execPath, join(bareBin, 'node'));
   symlinkSync(npmCli, join(bareBin, 'npm'));
+  npmNodeGyp = join(dirname(dirname(npmCli)), 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  if (!existsSync(npmNodeGyp)) throw new Error(`npm's node-gyp is not at ${npmNodeGyp}`);
   symlinkSync('/bin/sh', join(bareBin, 'sh'));
 }
 
@@ -90,60 +104,89 @@ beforeAll(() => {
   makeBareBin();
   const userconfig = join(tmp.dir, 'empty-npmrc');
   writeFileSync(userconfig, '');
-  writeFileSync(
-    join(app, 'package.json'),
-    JSON.stringify({ name: 'app', private: true, dependencies: { 'kernel-timeout-socket': `file:../${info[0]!.filename}` } }),
-  );
-  const install = (mode: string) =>
-    npm(
-      [
-        'install',
-        mode,
-        '--no-audit',
-        '--no-fund',
-        '--foreground-scripts',
-        '--userconfig',
-        userconfig,
-        '--registry',
-        registry,
-        '--cache',
-        cache,
-      ],
-      app,
-      installEnv(),
-      100_000,
+  const install = (dir: string, env: NodeJS.ProcessEnv, extra: string[]) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'app', private: true, dependencies: { 'kernel-timeout-socket': `file:../${info[0]!.filename}` } }),
     );
-  let r = install('--offline');
-  // A fresh resolution may want a newer release of a dependency than the
-  // repo's lockfile put in the cache; then (only then) the registry may
-  // supply it. Nothing else is fetched: node-gyp uses local headers.
-  if (r.status !== 0 && r.out.includes('ENOTCACHED')) r = install('--prefer-offline');
-  installLog = r.out;
-  if (r.status !== 0) throw new Error(`npm install of the tarball failed:\n${r.out}`);
-}, 330_000);
+    const run = (mode: string) => npm(['install', mode, ...extra, ...common], dir, env, 200_000);
+    const r = run('--offline');
+    // A fresh resolution may want a newer release of a dependency than the
+    // repo's lockfile put in the cache; then (only then) the registry may
+    // supply it. Nothing else is fetched: node-gyp uses local headers.
+    const out = r.status !== 0 && r.out.includes('ENOTCACHED') ? run('--prefer-offline') : r;
+    if (out.status !== 0) throw new Error(`npm install of the tarball into ${dir} failed:\n${out.out}`);
+    return out.out;
+  };
+  const common = [
+    '--no-audit',
+    '--no-fund',
+    '--foreground-scripts',
+    '--userconfig',
+    userconfig,
+    '--registry',
+    registry,
+    '--cache',
+    cache,
+  ];
+  installLog = install(app, installEnv(), []);
+  noScriptsLog = install(noScripts, { ...userEnv(), PATH: bareBin }, ['--ignore-scripts']);
+  fromSourceLog = install(fromSourceApp, { ...userEnv(), KTS_BUILD_FROM_SOURCE: '1' }, []);
+}, 700_000);
 
 afterAll(() => tmp.cleanup());
 
 const pkg = () => join(app, 'node_modules', 'kernel-timeout-socket');
 
+/** The binary file the package's addon is loaded from in a fresh process run in `dir`. */
+function loadedFrom(dir: string): string {
+  // On Linux the process's own memory map says which file was dlopen()ed;
+  // elsewhere ask the loader which file it takes.
+  const script = `const path = require('node:path');
+    const root = path.dirname(require.resolve('kernel-timeout-socket/package.json'));
+    require('kernel-timeout-socket');
+    const maps = process.platform === 'linux' ? require('node:fs').readFileSync('/proc/self/maps', 'utf8') : '';
+    const mapped = [...new Set(maps.split('\\n').filter((l) => l.endsWith('.node')).map((l) => l.slice(l.indexOf('/'))))];
+    console.log(process.platform === 'linux' ? mapped.join(' ') : require(require.resolve('node-gyp-build', { paths: [root] })).resolve(root));`;
+  return execFileSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8', timeout: 30_000 }).trim();
+}
+
 describe('npm pack', () => {
-  it('holds only what users need: compiled lib and types, binding.gyp, native sources, prebuilt binaries, the install scripts, README, LICENSE', () => {
+  it('holds only what users need: compiled lib and types, binding.gyp, native sources, prebuilt binaries, the install scripts, README, CHANGELOG, docs, LICENSE', () => {
     const allowed = [
       /^dist\/[a-z-]+\.(js|d\.ts|mjs|d\.mts)$/,
       /^native\/[a-z_]+\.(cc|h)$/,
       /^binding\.gyp$/,
       /^scripts\/(build-native|install|supported)\.js$/,
-      /^prebuilds\/linux-(x64|arm64)\/kernel_timeout_socket\.node$/,
+      /^prebuilds\/linux-(x64|arm64)\/kernel_timeout_socket\.napi\.glibc\.node$/,
       /^package\.json$/,
       /^README\.md$/,
+      /^CHANGELOG\.md$/,
+      /^docs\/[A-Za-z-]+\.md$/,
       /^LICENSE$/,
     ];
     expect(packed.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
-    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/index.d.mts', 'binding.gyp', 'LICENSE']) {
+    for (const f of [
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/index.mjs',
+      'dist/index.d.mts',
+      'binding.gyp',
+      'LICENSE',
+      'CHANGELOG.md',
+    ]) {
       expect(packed).toContain(f);
     }
     if (existsSync(join(root, 'README.md'))) expect(packed).toContain('README.md');
-    if (prebuilt) expect(packed).toContain(`prebuilds/${prebuilt}/kernel_timeout_socket.node`);
+    if (prebuilt) expect(packed).toContain(`prebuilds/${prebuilt}/${binary}`);
+  });
+
+  it('ships every doc the README links to, so its links work in the installed package', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const linked = [...readme.matchAll(/\]\(((?:docs\/)?[A-Za-z-]+\.md)(?:#[^)]*)?\)/g)].map((m) => m[1]!);
+    expect(linked.length).toBeGreaterThan(0);
+    for (const f of new Set(linked)) expect(packed).toContain(f);
   });
 
   it('ships no stale build output: every dist file comes from a source in lib/', () => {
@@ -195,9 +238,9 @@ describe('installed from the tarball in a fresh project', () => {
     }
     expect(installLog).toContain(`kernel-timeout-socket: using the prebuilt binary for ${prebuilt}`);
     expect(installLog).not.toContain('gyp info');
-    // Where `bindings` looks, byte for byte the tarball's binary.
-    const binary = readFileSync(join(pkg(), 'build', 'Release', 'kernel_timeout_socket.node'));
-    expect(binary.equals(readFileSync(join(pkg(), 'prebuilds', prebuilt!, 'kernel_timeout_socket.node')))).toBe(true);
+    // Nothing built or copied: the loader takes the binary where it sits.
+    expect(existsSync(join(pkg(), 'build'))).toBe(false);
+    expect(loadedFrom(app)).toBe(join(pkg(), 'prebuilds', prebuilt!, binary));
   });
 
   it.skipIf(prebuilt)('the install script built the addon with node-gyp, without downloading headers', () => {
@@ -205,13 +248,20 @@ describe('installed from the tarball in a fresh project', () => {
     expect(installLog).not.toMatch(/gyp http GET/);
   });
 
-  it('installed only runtime dependencies, and the addon where bindings finds it', () => {
-    expect(existsSync(join(pkg(), 'build', 'Release', 'kernel_timeout_socket.node'))).toBe(true);
-    // Only runtime dependencies: no TypeScript, no vitest, no @types.
-    const installed = readdirSync(join(app, 'node_modules'));
-    expect(installed).not.toContain('typescript');
-    expect(installed).not.toContain('vitest');
-    expect(installed).not.toContain('@types');
+  it('installed only runtime dependencies: the package, node-addon-api (headers for a build from source), node-gyp-build', () => {
+    const ls = npm(['ls', '--omit=dev', '--all', '--parseable'], app, userEnv(), 60_000);
+    expect(ls.status).toBe(0);
+    const tree = ls.out
+      .split('\n')
+      .filter((l) => l.startsWith(app))
+      .map((l) => l.slice(app.length))
+      .sort();
+    expect(tree).toEqual([
+      '',
+      '/node_modules/kernel-timeout-socket',
+      '/node_modules/node-addon-api',
+      '/node_modules/node-gyp-build',
+    ]);
   });
 
   /**
@@ -220,16 +270,16 @@ describe('installed from the tarball in a fresh project', () => {
    * way to build from source must say why and reach node-gyp, which fails
    * there for want of python3 and a compiler.
    */
-  function reinstall(copy: string, env: NodeJS.ProcessEnv, prelude = ''): { status: number | null; err: string } {
+  function reinstall(copy: string, env: NodeJS.ProcessEnv): { status: number | null; err: string } {
     const dir = join(app, copy, 'node_modules', 'kernel-timeout-socket');
     cpSync(pkg(), dir, { recursive: true });
     rmSync(join(dir, 'build'), { recursive: true, force: true });
     const script = join(dir, 'scripts', 'install.js');
-    if (copy === 'broken')
-      writeFileSync(join(dir, 'prebuilds', prebuilt!, 'kernel_timeout_socket.node'), 'not an ELF file\n'.repeat(64));
-    const r = spawnSync(process.execPath, ['-e', `${prelude}require(${JSON.stringify(script)});`], {
+    if (copy === 'broken') writeFileSync(join(dir, 'prebuilds', prebuilt!, binary), 'not an ELF file\n'.repeat(64));
+    const r = spawnSync(process.execPath, [script], {
       cwd: dir,
-      env: { ...userEnv(), PATH: bareBin, ...env },
+      // npm_config_node_gyp: npm's own node-gyp, as npm hands it to install scripts.
+      env: { ...userEnv(), PATH: bareBin, npm_config_node_gyp: npmNodeGyp, ...env },
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -265,7 +315,8 @@ describe('installed from the tarball in a fresh project', () => {
   });
 
   it('an OS and CPU with no prebuilt binary build from source and say so', () => {
-    const r = reinstall('other-arch', {}, `Object.defineProperty(process, 'arch', { value: 'riscv64' });`);
+    // npm_config_arch: the CPU the loader (node-gyp-build) matches prebuilt binaries against.
+    const r = reinstall('other-arch', { npm_config_arch: 'riscv64' });
     expect(r.err).toContain(`kernel-timeout-socket: no prebuilt binary for ${process.platform}-riscv64; ${fromSource}`);
     expect(r.status).not.toBe(0);
   });
@@ -282,10 +333,49 @@ describe('installed from the tarball in a fresh project', () => {
     console.log(JSON.stringify({ load: ${JSON.stringify(load)}, got, timeout: err instanceof k.ReadTimeoutError, names: Object.keys(k).sort() }));
   `;
 
-  function node(args: string[]): { got: string; timeout: boolean; names: string[] } {
-    const out = execFileSync(process.execPath, args, { cwd: app, encoding: 'utf8', timeout: 30_000 });
+  function node(args: string[], cwd = app): { got: string; timeout: boolean; names: string[] } {
+    const out = execFileSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 30_000 });
     return JSON.parse(out.trim().split('\n').pop()!);
   }
+
+  it.skipIf(!prebuilt)(
+    'installed with --ignore-scripts and no compiler on PATH, it loads the prebuilt binary where it sits and does a kernel read timeout',
+    () => {
+      expect(noScriptsLog).not.toContain('kernel-timeout-socket:'); // the install script did not run
+      const dir = join(noScripts, 'node_modules', 'kernel-timeout-socket');
+      expect(existsSync(join(dir, 'build'))).toBe(false);
+      expect(loadedFrom(noScripts)).toBe(join(dir, 'prebuilds', prebuilt!, binary));
+      const r = node(['-e', `const k = require('kernel-timeout-socket'); (async () => { ${smoke('require')} })();`], noScripts);
+      expect(r.got).toBe('ping');
+      expect(r.timeout).toBe(true);
+    },
+  );
+
+  it('installed with --ignore-scripts where no prebuilt binary fits, import fails saying how to build it', () => {
+    // npm_config_arch: the CPU the loader matches prebuilt binaries against.
+    const r = spawnSync(process.execPath, ['-e', "require('kernel-timeout-socket')"], {
+      cwd: noScripts,
+      env: { ...userEnv(), npm_config_arch: 'riscv64' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(
+      'kernel-timeout-socket: no prebuilt binary fits this platform and none was built from source (install scripts blocked?). Build it with `npm rebuild kernel-timeout-socket`',
+    );
+  });
+
+  it('with a compiler, it builds from source with the node-gyp npm provides (the package declares none) and runs', () => {
+    expect(fromSourceLog).toContain('kernel-timeout-socket: KTS_BUILD_FROM_SOURCE=1 asks for it; building from source');
+    expect(fromSourceLog).toContain('gyp info ok');
+    expect(fromSourceLog).not.toMatch(/gyp http GET/);
+    expect(existsSync(join(fromSourceApp, 'node_modules', 'node-gyp'))).toBe(false);
+    const dir = join(fromSourceApp, 'node_modules', 'kernel-timeout-socket');
+    expect(loadedFrom(fromSourceApp)).toBe(join(dir, 'build', 'Release', 'kernel_timeout_socket.node'));
+    const r = node(['-e', `const k = require('kernel-timeout-socket'); (async () => { ${smoke('require')} })();`], fromSourceApp);
+    expect(r.got).toBe('ping');
+    expect(r.timeout).toBe(true);
+  });
 
   it('require() works (CommonJS) and the addon runs', () => {
     const r = node(['-e', `const k = require('kernel-timeout-socket'); (async () => { ${smoke('require')} })();`]);

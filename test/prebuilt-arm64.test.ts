@@ -6,7 +6,7 @@
 // are present; skips elsewhere, and on .ci/run's repeat Node versions
 // (KTS_CI_REPEAT=1): the arm64 Node is the same for each.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
@@ -34,10 +34,11 @@ beforeAll(() => {
     timeout: 200_000,
   });
   if (pb.status !== 0) throw new Error(`arm64 prebuild failed:\n${pb.stdout}\n${pb.stderr}`);
+  // The package as the tarball lays it out: no build/, the binary in
+  // prebuilds/linux-arm64/, where the loader must find it for arm64.
   for (const f of ['package.json', 'dist']) cpSync(join(root, f), join(pkg, f), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
-  mkdirSync(join(pkg, 'build', 'Release'), { recursive: true });
-  cpSync(join(out, 'linux-arm64', 'kernel_timeout_socket.node'), join(pkg, 'build', 'Release', 'kernel_timeout_socket.node'));
+  cpSync(out, join(pkg, 'prebuilds'), { recursive: true });
 }, 220_000);
 
 afterAll(() => tmp.cleanup());
@@ -59,13 +60,20 @@ describe('linux-arm64 prebuilt binary', () => {
   const got = String(await p.readExactly(4, { timeout: 20000 }));
   const err = await c.read(10, { timeout: 100 }).catch((e) => e);
   await Promise.all([c.close(), p.close(), s.close()]);
-  console.log(JSON.stringify({ arch: process.arch, got, timeout: err instanceof k.ReadTimeoutError }));
+  const maps = require('node:fs').readFileSync('/proc/self/maps', 'utf8').split('\\n');
+  const loaded = [...new Set(maps.filter((l) => l.endsWith('.node')).map((l) => l.slice(l.indexOf('/'))))];
+  console.log(JSON.stringify({ arch: process.arch, got, timeout: err instanceof k.ReadTimeoutError, loaded }));
 })();
 `,
       );
       const r = spawnSync('qemu-aarch64', ['-L', sysroot, arm64Node, script], { encoding: 'utf8', timeout: 120_000 });
       if (r.status !== 0) throw new Error(`arm64 smoke failed:\n${r.stdout}\n${r.stderr}`);
-      expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ arch: 'arm64', got: 'ping', timeout: true });
+      expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({
+        arch: 'arm64',
+        got: 'ping',
+        timeout: true,
+        loaded: [join(pkg, 'prebuilds', 'linux-arm64', 'kernel_timeout_socket.napi.glibc.node')],
+      });
     },
     150_000,
   );

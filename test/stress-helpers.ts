@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const require = createRequire(__filename);
 
 /** The raw addon, the same instance dist/ uses: threads() and pending(). */
-export const addon = require('bindings')('kernel_timeout_socket') as { threads(): number; pending(): number };
+export const addon = require('node-gyp-build')(join(__dirname, '..')) as { threads(): number; pending(): number };
 
 export const FIXTURES = join(__dirname, 'fixtures', 'reliability');
 

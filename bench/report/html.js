@@ -14,7 +14,7 @@ function raceSection(race) {
   const bars = race.rows.flatMap((r) =>
     ['delivered', 'timedOut', 'spurious', 'lost'].map((k) => ({ label: `${r.contender} ${k === 'timedOut' ? 'timed out' : k}`, value: r[k], color: colors[k] })),
   );
-  return `<h2>The deadline race</h2><p>${race.trialsPerContender} trials per contender; read timeout ${race.timeoutMs} ms; the peer sends at the deadline &plusmn;${race.jitterMs} ms while the event loop is busy in 20 ms chunks. Orange: data was there before the deadline, the user got a timeout. Red: bytes reached the socket and never reached the user.</p>${barChart(bars, { unit: 'trials' })}`;
+  return `<h2>The deadline race</h2><p>${race.trialsPerContender} trials per contender; read timeout ${race.timeoutMs} ms; the peer sends at the deadline &plusmn;${race.jitterMs} ms while the event loop is busy in 20 ms chunks. Orange: data was there before the deadline, the user got a timeout. Red: bytes reached the socket and never reached the user.</p>${barChart(bars, `The deadline race: outcomes of ${race.trialsPerContender} trials per contender`, { unit: 'trials' })}`;
 }
 
 function latenessSection(lateness) {
@@ -26,8 +26,8 @@ function latenessSection(lateness) {
     groups.get(key).push({ label: `${r.contender} (JS)`, values: r.samplesJs, p50: r.js.p50, p99: r.js.p99 });
     if (r.samplesKernel) groups.get(key).push({ label: `${r.contender} (kernel)`, values: r.samplesKernel, p50: r.kernel.p50, p99: r.kernel.p99 });
   }
-  const charts = [...groups].map(([k, series]) => `<h3>${esc(k)}</h3>${stripPlot(series)}`).join('');
-  return `<h2>Timeout lateness</h2><p>Each dot is one read that timed out: how long after its deadline JavaScript saw the timeout (JS) or, for K, the kernel decided it (kernel). Solid mark p50, dashed p99; the red line is the deadline.</p>${charts}`;
+  const charts = [...groups].map(([k, series]) => `<h3>${esc(k)}</h3>${stripPlot(series, `Timeout lateness, ${k}: ms after the deadline, one dot per timed-out read`)}`).join('');
+  return `<h2>Timeout lateness</h2><p>Each dot is one read that timed out: how long after its deadline JavaScript saw the timeout (JS) or, for K, the kernel decided it (kernel). Solid mark p50, dashed p99; the red line is the deadline. The axis is logarithmic beyond 0.1 ms either side of the deadline (linear within it).</p>${charts}`;
 }
 
 const CONTENDER_COLORS = { K: '#1f77b4', 'K-poll': '#17becf', 'K-loop': '#9467bd', 'net+timer': '#7f7f7f' };
@@ -52,7 +52,7 @@ function ratioSection(report) {
     }
   }
   if (!bars.length) return '';
-  return `<h2>Throughput as a ratio to net.Socket</h2><p>Same run, same machine; the dashed line is parity (1.0x). Ping-pong peer: child = another process, same = this process.</p>${barChart(bars, { unit: 'x net.Socket', reference: 1, labelW: 300 })}`;
+  return `<h2>Throughput as a ratio to net.Socket</h2><p>Same run, same machine; the dashed line is parity (1.0x). Ping-pong peer: child = another process, same = this process.</p>${barChart(bars, 'Throughput as a ratio to net.Socket, higher is better', { unit: 'x net.Socket', reference: 1, labelW: 300 })}`;
 }
 
 function cpuSection(pp) {
@@ -62,7 +62,7 @@ function cpuSection(pp) {
       .filter((r) => r.contender !== 'net' && r.cpuRatioToNet !== null)
       .map((r) => ({ label: `${r.contender}: ${c.peer}, ${c.connections} conn, ${c.messageBytes} B`, value: r.cpuRatioToNet, text: `${r.cpuRatioToNet}x`, color: CONTENDER_COLORS[r.contender] })),
   );
-  return `<h2>CPU per round trip as a ratio to net.Socket</h2><p>CPU time (process.cpuUsage) of the process that runs the contender, per ping-pong round trip, median round; the dashed line is parity. Lower is better.</p>${barChart(bars, { unit: 'x net.Socket CPU', reference: 1, labelW: 300 })}`;
+  return `<h2>CPU per round trip as a ratio to net.Socket</h2><p>CPU time (process.cpuUsage) of the process that runs the contender, per ping-pong round trip, median round; the dashed line is parity. Lower is better.</p>${barChart(bars, 'CPU per round trip as a ratio to net.Socket, lower is better', { unit: 'x net.Socket CPU', reference: 1, labelW: 300 })}`;
 }
 
 function tableHtml(t) {

@@ -14,7 +14,7 @@ function targetsTable(report) {
   const targets = kLoopTargets(report);
   if (!targets.length) return null;
   return {
-    title: "K-loop against issue 9's targets (ratios to net.Socket in this run)",
+    title: 'K-loop against its design targets (ratios to net.Socket in this run)',
     note: `K-loop: ${report.contenders.kLoop}.`,
     head: ['target', 'measured', 'verdict'],
     // A verdict on a stand-in (the threads engine under K-loop's name) says so.

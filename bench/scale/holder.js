@@ -6,6 +6,7 @@
 // argv: <contender> <N> <port,port,...> <timeoutMs>: the connections go to
 // the ports in turn (see SCALE_PORTS in peers/servers.js).
 const fs = require('node:fs');
+const { cli, fail, positiveInt } = require('../lib/args');
 const { kernelContender, kernelNames } = require('../contenders/kernel');
 const { firings } = require('../lib/early');
 const { ownFdLimit } = require('../lib/fd-limit');
@@ -13,10 +14,13 @@ const { userlandContenders } = require('../contenders/userland');
 const { nowMs } = require('../lib/clock');
 const { summarize } = require('../lib/stats');
 
-const [name, nArg, portsArg, timeoutArg] = process.argv.slice(2);
-const N = Number(nArg);
-const ports = portsArg.split(',').map(Number);
-const TIMEOUT = Number(timeoutArg);
+const USAGE = 'usage: node bench/scale/holder.js <contender> <N> <port,port,...> <timeoutMs>';
+const { positionals } = cli(USAGE, {}, { positionals: 4 });
+if (positionals.length !== 4) fail(`expected 4 arguments, got ${positionals.length}`, USAGE);
+const [name, nArg, portsArg, timeoutArg] = positionals;
+const N = positiveInt(nArg, 'N', USAGE);
+const ports = portsArg.split(',').map((p) => positiveInt(p, 'port', USAGE));
+const TIMEOUT = positiveInt(timeoutArg, 'timeoutMs', USAGE);
 // Connections opened at once while setting up (well under the listen backlog).
 const CONNECT_BATCH = 250;
 
@@ -36,6 +40,10 @@ function sample() {
 
 async function main() {
   const c = contender();
+  if (!c) {
+    const valid = [...kernelNames({ poll: true, loop: true }), ...userlandContenders().map((u) => u.name)];
+    fail(`unknown contender: ${name}; valid: ${valid.join(', ')}`, USAGE);
+  }
   const fdLimit = ownFdLimit();
   if (fdLimit !== null && fdLimit < N + 64) {
     throw new Error(`fd limit ${fdLimit} is too low for ${N} connections: raise ulimit -n`);
