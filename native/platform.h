@@ -3,7 +3,8 @@
 // whether it honours SO_RCVTIMEO, waking a blocked call, the poll timer
 // (docs/kernel-facts.md). platform_posix.cc implements them with feature
 // macros, so building with -DKTS_PORTABLE on Linux exercises the paths a Mac
-// takes; io.cc asks AcceptHonoursRcvTimeout() and waits in poll(2) when not.
+// takes; the op driver (driver.cc) asks AcceptHonoursRcvTimeout() and
+// waits in poll(2) when not.
 // The TCP details each OS names differently (TCP_INFO or
 // TCP_CONNECTION_INFO, TCP_USER_TIMEOUT or TCP_RXT_CONNDROPTIME, keepalive
 // options) live in tcp_info.cc and tcp_options.cc, behind their own #ifs.
