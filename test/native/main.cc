@@ -4,7 +4,7 @@
 // builds and runs it in each variant.
 //
 // Usage: kts_native_test [--seed N] [--budget-ms N] [--only NAME]
-//   NAME: gate | pool | engine | retime | shutdown | unix-backlog
+//   NAME: gate | pool | engine | retime | late | shutdown | unix-backlog
 // Each stress scenario stops at its round count or its time budget, whichever
 // comes first. The seed is printed so a failure can be replayed.
 #include <unistd.h>
@@ -23,6 +23,7 @@
 #include "deadline_test.h"
 #include "engine_test.h"
 #include "gate_test.h"
+#include "late_test.h"
 #include "pool_test.h"
 #include "retime_test.h"
 #include "support.h"
@@ -119,6 +120,11 @@ int main(int argc, char** argv) {
           "retime: %d rounds: %d moved into the past while blocked, %d moved later while blocked, "
           "%d raced (%d timed out), no byte lost or doubled\n",
           s.rounds, s.earlier, s.later, s.raced, s.raced_timeouts);
+    }
+    if (want("late")) {
+      dog.Phase("late");
+      int cases = RunLateStartTest();
+      std::printf("late: %d ops started past their deadline took what came in time\n", cases);
     }
     if (want("deadline")) {
       dog.Phase("deadline");
