@@ -36,7 +36,7 @@ int DeadlineThread::Add(std::shared_ptr<Waiter> w, int64_t at) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stop_) return ESHUTDOWN;
   if (!started_) {
-    // Asynchronous signals blocked (KERNEL.md: Node's handlers must not
+    // Asynchronous signals blocked (docs/kernel-facts.md, "Signals": Node's handlers must not
     // land here), inherited by the new thread.
     sigset_t all, old;
     sigfillset(&all);

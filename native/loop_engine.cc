@@ -325,7 +325,7 @@ CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
       op->Fail(OpStatus::kCancelled, 0, "");
       lock.unlock();
       FinishHere(op, false);
-      if (w != nullptr) Rearm(w);
+      Rearm(w);
       return CancelResult::kAbandoned;
     }
     default: return CancelStartedLocked(op, only_queued);

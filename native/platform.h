@@ -43,7 +43,7 @@ int PrepareListener(int fd);
 // persists, so a call that starts later returns at once too. macOS: dup2(2)
 // of a dead socket over the fd, which wakes calls and makes later ones fail.
 // polled: libuv watches fd (the loop engine): never replace it with dup2,
-// which makes libuv's epoll/kqueue bookkeeping fail (LOOP-ENGINE.md).
+// which makes libuv's epoll/kqueue bookkeeping fail (loop_engine.h).
 void WakeBlocked(int fd, bool listener, bool polled);
 
 // Set O_NONBLOCK on or off. Returns 0 or -1 with errno set.
