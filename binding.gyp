@@ -17,6 +17,7 @@
         "native/lane.cc",
         "native/loop_engine.cc",
         "native/op_step.cc",
+        "native/owned_thread.cc",
         "native/platform_posix.cc",
         "native/result.cc",
         "native/scratch.cc",
