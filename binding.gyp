@@ -9,15 +9,16 @@
         "native/claim.cc",
         "native/deadline_thread.cc",
         "native/delivery.cc",
+        "native/driver.cc",
         "native/engine.cc",
         "native/errno_names.cc",
         "native/handle.cc",
-        "native/io_blocking.cc",
         "native/io_fast.cc",
-        "native/io_poll.cc",
         "native/io_steps.cc",
         "native/lane.cc",
         "native/loop_engine.cc",
+        "native/op_step.cc",
+        "native/owned_thread.cc",
         "native/platform_posix.cc",
         "native/resolver.cc",
         "native/result.cc",
@@ -28,7 +29,8 @@
         "native/tcp_options.cc",
         "native/thread_pool.cc",
         "native/threads_engine.cc",
-        "native/wake.cc"
+        "native/wake.cc",
+        "native/waits.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

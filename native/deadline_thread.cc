@@ -1,13 +1,12 @@
 #include "deadline_thread.h"
 
-#include <signal.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 
 #include "clock.h"
 #include "lane.h"
+#include "owned_thread.h"
 
 namespace kts {
 
@@ -36,13 +35,8 @@ int DeadlineThread::Add(std::shared_ptr<Waiter> w, int64_t at) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stop_) return ESHUTDOWN;
   if (!started_) {
-    // Asynchronous signals blocked (KERNEL.md: Node's handlers must not
-    // land here), inherited by the new thread.
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int err = pthread_create(&thread_, nullptr, &DeadlineThread::Main, this);
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    // Never blocked in a call a Retime must interrupt: no wake-up signal.
+    int err = StartOwnedThread(&thread_, nullptr, &DeadlineThread::Main, this, false);
     if (err != 0) return err;
     started_ = true;
   }

@@ -91,7 +91,6 @@ class Handle {
 
   bool closing() const { return closing_; }      // under mu
   bool fd_closed() const { return fd_closed_; }  // under mu
-  bool listener() const { return listener_; }
   int fd_for_diagnostics() const { return fd_; }
   // The fd, valid while mu is held and closing() is false; -1 once closed.
   int fd_locked() const { return fd_closed_ ? -1 : fd_; }
@@ -117,12 +116,12 @@ class Handle {
   int64_t rcvtimeo_us = -1;
   int64_t sndtimeo_us = -1;
 
-  // The socket-wide deadline of each direction (setReadDeadline, setWriteDeadline,
-  // setAcceptDeadline), CLOCK_MONOTONIC ns, 0 = none. It applies to pending ops too.
   // SetRef(false) was called (net.Socket's unref()): the loop engine's
   // watcher of this socket does not keep the event loop alive. JS thread only.
   bool unref = false;
 
+  // The socket-wide deadline of each direction (setReadDeadline, setWriteDeadline,
+  // setAcceptDeadline), CLOCK_MONOTONIC ns, 0 = none. It applies to pending ops too.
   std::atomic<int64_t> deadline_ns[2] = {{0}, {0}};
   // Bumped by every change of deadline_ns[dir], after the store: a thread
   // that read generation g before computing its wait and still reads g after

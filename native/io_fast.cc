@@ -1,18 +1,12 @@
 // The fast path of io.h: one non-blocking attempt on the calling thread.
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "handle.h"
 #include "io.h"
 #include "io_steps.h"
-
-#include <poll.h>
-#include <sched.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-
-#include <atomic>
-#include <cerrno>
-#include <cstring>
-
-#include "clock.h"
-#include "handle.h"
+#include "op_step.h"
 #include "platform.h"
 #include "scratch.h"
 
@@ -23,104 +17,55 @@ void DetachWriteData(Op& op) {
   op.data.assign(op.wptr, op.wptr + op.wlen);
   op.wptr = nullptr;
   op.wlen = 0;
+  op.sent = 0;
 }
 
-bool TryAcceptNow(Op& op, int fd) {
-  for (;;) {
-    bool would_block = false;
-    op.status = OpStatus::kOk;
-    AcceptOne(op, fd, &would_block);
-    if (Finished(op)) return true;
-    if (would_block) return false;
-  }
-}
+namespace {
 
-bool ContinueNow(Op& op, int fd) {
-  bool would_block = false;
-  switch (op.kind) {
-    case OpKind::kRead:
-      if (op.data.size() != op.size) op.data.resize(op.size);
-      while (!would_block)
-        if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return true;
-      return false;
-    case OpKind::kAccept: return TryAcceptNow(op, fd);
-    case OpKind::kConnect: {
-      pollfd p{fd, POLLOUT, 0};
-      if (poll(&p, 1, 0) <= 0) return false;
-      return ConnectResult(op, fd);
-    }
-    case OpKind::kWrite: {
-      size_t off = 0;
-      while (!would_block)
-        if (WriteStep(op, fd, MSG_DONTWAIT, op.data.data(), op.data.size(), &off, &would_block)) break;
-      // What was sent is gone from data: keep the rest for the next call.
-      op.data.assign(op.data.data() + off, op.data.data() + op.data.size());
-      return !would_block;
-    }
-    case OpKind::kEnd:
-      if (shutdown(fd, SHUT_WR) < 0) op.Fail(OpStatus::kError, errno, "shutdown");
-      return true;
+// A non-blocking connect: done at once (a Unix peer), under way (TCP), or
+// waiting for room in a full Unix backlog.
+bool StartConnect(Op& op, int fd) {
+  if (platform::SetNonBlocking(fd, true) < 0) {
+    op.Fail(OpStatus::kError, errno, "fcntl");
+    return true;
   }
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addr_len) == 0)
+    return ConnectResult(op, fd);
+  if (errno == EINPROGRESS || errno == EINTR) return false;  // completes in the background
+  if (IsWouldBlock(errno)) {                                 // Unix listener's backlog is full (Linux)
+    op.connect_would_block = true;
+    return false;
+  }
+  op.Fail(OpStatus::kError, errno, "connect");
   return true;
 }
 
-void DecideAtDeadline(Op& op, int fd) {
-  op.status = OpStatus::kOk;
-  if (ContinueNow(op, fd)) return;
-  TimedOut(op, op.kind == OpKind::kConnect ? EINPROGRESS : EAGAIN,
-           op.kind == OpKind::kRead      ? "recv"
-           : op.kind == OpKind::kAccept  ? "accept"
-           : op.kind == OpKind::kConnect ? "connect"
-                                         : "send");
-}
+}  // namespace
 
 bool TryNow(Op& op, Handle& h, int fd) {
   (void)h;
-  bool would_block = false;
   switch (op.kind) {
     case OpKind::kRead:
       // A result read here is copied out on this thread before the next
       // TryNow, so the scratch stays valid for it; a read that must wait
       // lets go of the scratch.
       PrepareReadBuffer(op, ThreadScratch());
-      while (!would_block)
-        if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return true;
+      if (StepNow(op, fd, CallMode::kNoWait)) return true;
       if (op.data.borrowed()) op.data.Clear();
       return false;
-    case OpKind::kWrite: {
-      size_t off = 0;
-      while (!would_block)
-        if (WriteStep(op, fd, MSG_DONTWAIT, op.wptr, op.wlen, &off, &would_block)) return true;
+    case OpKind::kWrite:
+      if (StepNow(op, fd, CallMode::kNoWait)) return true;
       // The caller's memory is only ours during this call: keep the rest.
-      op.wptr += off;
-      op.wlen -= off;
+      op.wptr += op.sent;
+      op.wlen -= op.sent;
       DetachWriteData(op);
       return false;
-    }
-    case OpKind::kEnd:
-      if (shutdown(fd, SHUT_WR) < 0) op.Fail(OpStatus::kError, errno, "shutdown");
-      return true;
+    case OpKind::kEnd: return StepNow(op, fd, CallMode::kNoWait);
     case OpKind::kAccept:
       // A blocking Linux listener has no "don't wait" accept: go to a thread.
       if (platform::AcceptHonoursRcvTimeout()) return false;
       return TryAcceptNow(op, fd);
-    case OpKind::kConnect:
-      if (platform::SetNonBlocking(fd, true) < 0) {
-        op.Fail(OpStatus::kError, errno, "fcntl");
-        return true;
-      }
-      if (connect(fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addr_len) == 0)
-        return ConnectResult(op, fd);
-      if (errno == EINPROGRESS || errno == EINTR) {
-        op.connect_in_progress = true;  // completes in the background
-        return false;
-      }
-      if (IsWouldBlock(errno)) {  // Unix listener's backlog is full (Linux)
-        op.connect_would_block = true;
-        return false;
-      }
-      op.Fail(OpStatus::kError, errno, "connect");
-      return true;
+    case OpKind::kConnect: return StartConnect(op, fd);
   }
   return true;
 }

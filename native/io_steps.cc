@@ -1,14 +1,12 @@
 // The single syscalls of io_steps.h.
 #include "io_steps.h"
 
-#include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 
 #include "clock.h"
 #include "engine.h"

@@ -1,6 +1,7 @@
-// The single syscalls every way of running an op is built from (one recv,
-// one send, one accept, the connect verdict), and the time arithmetic
-// around them. Private to io_*.cc: the rest of the addon uses io.h.
+// The single syscalls every op step is built from (one recv, one send, one
+// accept, the connect verdict), and the time arithmetic around them.
+// Private to the io files (op_step.cc, driver.cc, waits.cc, io_fast.cc):
+// the rest of the addon uses io.h.
 #pragma once
 
 #include <cstdint>
@@ -63,12 +64,5 @@ void TimedOut(Op& op, int err, const char* call);
 // Before a read sleeps, one thread at a time looks for its bytes for a few
 // microseconds without waiting (io_steps.cc says why).
 bool BusyPollRead(Op& op, int fd);
-
-// Timer mode kPoll (io_poll.cc): wait in poll(2)/ppoll(2), then a call that
-// does not wait.
-void PolledRead(Op& op, Handle& h, int fd);
-void PolledWrite(Op& op, Handle& h, int fd);
-void PolledAccept(Op& op, Handle& h, int fd);
-void PolledConnect(Op& op, int fd);
 
 }  // namespace kts

@@ -102,7 +102,7 @@ Op* FinishAndNextLocked(Op* op) {
     op->accepted_fd = -1;
   }
   // Every op still pending when close() began reports "closed", whatever
-  // errno the wake-up gave it (KERNEL.md: report from the flag).
+  // errno the wake-up gave it (docs/kernel-facts.md, "Waking a blocked call": report from the flag).
   if (h.closing()) {
     if (op->accepted_fd >= 0) {
       // Accepted as close began: nobody can take it, so its peer must see

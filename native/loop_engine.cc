@@ -1,6 +1,8 @@
 #include "loop_engine.h"
 
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include "clock.h"
 #include "io.h"
@@ -32,9 +34,19 @@ LoopEngine::LoopEngine(uv_loop_t* loop, CompletionSink* sink, SettleNow settle_n
       settle_now_(settle_now),
       owner_(owner),
       threads_(threads),
-      deadline_(sink, [threads](Op* op) { return threads->Continue(op); }) {}
+      deadline_(sink, [threads](Op* op) { return threads->Continue(op); }),
+      skip_read_attempt_(SkipReadAttempt()) {}
 
 LoopEngine::~LoopEngine() { deadline_.Stop(); }
+
+// A test hook: KTS_TEST_LOOP_WAIT_FIRST=1 in the environment makes every
+// read wait on the loop before its first recv, so a test sees what the
+// watcher does with an event (an error, say) that the attempt would
+// otherwise have consumed.
+bool LoopEngine::SkipReadAttempt() {
+  const char* v = std::getenv("KTS_TEST_LOOP_WAIT_FIRST");
+  return v != nullptr && std::strcmp(v, "1") == 0;
+}
 
 int LoopEngine::PrepareListener(int fd) { return platform::SetNonBlocking(fd, true); }
 
@@ -83,8 +95,11 @@ bool LoopEngine::Start(Op* op) {
     return true;
   }
   // The listener is non-blocking here (PrepareListener), so accept can be
-  // tried at once on every OS.
-  bool finished = op->kind == OpKind::kAccept ? TryAcceptNow(*op, fd) : TryNow(*op, h, fd);
+  // tried at once on every OS. A read skips its attempt under the test hook
+  // (SkipReadAttempt).
+  bool finished = op->kind == OpKind::kAccept                       ? TryAcceptNow(*op, fd)
+                  : op->kind == OpKind::kRead && skip_read_attempt_ ? false
+                                                                    : TryNow(*op, h, fd);
   op->decided_ns = MonoNowNs();
   h.Release();
   if (finished) return true;
@@ -217,6 +232,11 @@ void LoopEngine::OnPoll(uv_poll_t* poll, int status, int events) {
 }
 
 void LoopEngine::OnReady(Watch* w, int status, int events) {
+  // On an error event (POLLERR) libuv has stopped the watcher itself before
+  // calling back (status UV_EBADF): it is no longer armed, so the Rearm
+  // below must start it again for the ops that still wait, or a later op
+  // with no deadline would wait forever.
+  if (status < 0) w->armed = 0;
   for (int dir = 0; dir < 2 && !w->closing; ++dir) {
     std::shared_ptr<Waiter> waiter = w->waiting[dir];
     if (!waiter) continue;
@@ -305,7 +325,7 @@ CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
       op->Fail(OpStatus::kCancelled, 0, "");
       lock.unlock();
       FinishHere(op, false);
-      if (w != nullptr) Rearm(w);
+      Rearm(w);
       return CancelResult::kAbandoned;
     }
     default: return CancelStartedLocked(op, only_queued);

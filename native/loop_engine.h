@@ -70,6 +70,7 @@ class LoopEngine : public Engine {
   void Fail(Op* op, int err, const char* call);
   static void OnPoll(uv_poll_t* poll, int status, int events);
   static void OnClosed(uv_handle_t* handle);
+  static bool SkipReadAttempt();
 
   uv_loop_t* loop_;
   CompletionSink* sink_;
@@ -80,6 +81,7 @@ class LoopEngine : public Engine {
   std::unordered_map<Handle*, Watch*> watches_;  // JS thread only
   int closing_ = 0;                              // watchers whose uv_close callback has not run
   bool shut_down_ = false;
+  const bool skip_read_attempt_;  // the test hook of SkipReadAttempt
 };
 
 }  // namespace kts

@@ -118,6 +118,7 @@ struct Op {
   size_t done = 0;  // bytes read, or bytes written (counting the fast path)
   const uint8_t* wptr = nullptr;
   size_t wlen = 0;
+  size_t sent = 0;  // kWrite: bytes of the current buffer (wptr, else data) sent
 
   // kAccept: the new connection.
   int accepted_fd = -1;
@@ -127,7 +128,6 @@ struct Op {
   // kConnect: the address, and how far the fast path got.
   sockaddr_storage addr{};
   socklen_t addr_len = 0;
-  bool connect_in_progress = false;  // non-blocking connect said EINPROGRESS
   bool connect_would_block = false;  // Unix backlog full: blocking retry
 
   // Outcome, and when the thread that ran the last syscall saw it

@@ -3,7 +3,8 @@
 // whether it honours SO_RCVTIMEO, waking a blocked call, the poll timer
 // (docs/kernel-facts.md). platform_posix.cc implements them with feature
 // macros, so building with -DKTS_PORTABLE on Linux exercises the paths a Mac
-// takes; io.cc asks AcceptHonoursRcvTimeout() and waits in poll(2) when not.
+// takes; the op driver (driver.cc) asks AcceptHonoursRcvTimeout() and
+// waits in poll(2) when not.
 // The TCP details each OS names differently (TCP_INFO or
 // TCP_CONNECTION_INFO, TCP_USER_TIMEOUT or TCP_RXT_CONNDROPTIME, keepalive
 // options) live in tcp_info.cc and tcp_options.cc, behind their own #ifs.
@@ -42,7 +43,7 @@ int PrepareListener(int fd);
 // persists, so a call that starts later returns at once too. macOS: dup2(2)
 // of a dead socket over the fd, which wakes calls and makes later ones fail.
 // polled: libuv watches fd (the loop engine): never replace it with dup2,
-// which makes libuv's epoll/kqueue bookkeeping fail (LOOP-ENGINE.md).
+// which makes libuv's epoll/kqueue bookkeeping fail (loop_engine.h).
 void WakeBlocked(int fd, bool listener, bool polled);
 
 // Set O_NONBLOCK on or off. Returns 0 or -1 with errno set.

@@ -5,26 +5,10 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
-#include <csignal>
 
-#include "wake.h"
+#include "owned_thread.h"
 
 namespace kts {
-
-namespace {
-
-// Every signal except the synchronous ones a fault raises (blocking those
-// would make a crash hang instead of dump) and the wake-up signal of
-// Engine::Retime (wake.h), whose handler does nothing but interrupt.
-sigset_t AsyncSignals() {
-  sigset_t set;
-  sigfillset(&set);
-  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS}) sigdelset(&set, sig);
-  if (int wake_sig = wake::Signal()) sigdelset(&set, wake_sig);
-  return set;
-}
-
-}  // namespace
 
 ThreadPool::ThreadPool(size_t stack_bytes, int idle_ms, int spin_us)
     : stack_bytes_(std::max<size_t>(stack_bytes, PTHREAD_STACK_MIN)), idle_ms_(idle_ms), spin_us_(spin_us) {}
@@ -63,13 +47,10 @@ int ThreadPool::StartThreadLocked() {
   int err = pthread_attr_init(&attr);
   if (err != 0) return err;
   err = pthread_attr_setstacksize(&attr, stack_bytes_);
-  sigset_t blocked = AsyncSignals(), old;
-  if (err == 0) err = pthread_sigmask(SIG_SETMASK, &blocked, &old);
   if (err == 0) {
     pthread_t tid;
-    // The new thread inherits the blocked mask; restore ours after.
-    err = pthread_create(&tid, &attr, &ThreadPool::Main, this);
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    // Runs ops: the wake-up signal must reach it.
+    err = StartOwnedThread(&tid, &attr, &ThreadPool::Main, this, true);
     if (err == 0) {
       live_.push_back(tid);
       ++idle_;  // counted idle until it takes its first task

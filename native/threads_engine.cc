@@ -75,7 +75,7 @@ void ThreadsEngine::Execute(Op* op) {
   int fd = h.Acquire();
   if (fd < 0) return op->Fail(OpStatus::kClosed, 0, "");
   SetRunner(op, true);
-  RunBlocking(*op, h, fd);
+  Drive(*op, h, fd);
   SetRunner(op, false);
   op->decided_ns = MonoNowNs();
   h.Release();

@@ -1,6 +1,6 @@
 // The threads engine: the fast path on the calling (JS) thread, the rest on
 // owned threads, each a blocking call that carries the time left into the
-// kernel (io_blocking.cc, io_poll.cc), one op per lane at a time in call order, with
+// kernel (the op driver, driver.cc), one op per lane at a time in call order, with
 // cancellation and close. Plain C++: the Node side supplies the sink that
 // delivers finished ops; the sanitizer tests supply one that counts them.
 #pragma once

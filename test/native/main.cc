@@ -4,7 +4,7 @@
 // builds and runs it in each variant.
 //
 // Usage: kts_native_test [--seed N] [--budget-ms N] [--only NAME]
-//   NAME: gate | pool | engine | retime | shutdown | unix-backlog
+//   NAME: gate | pool | mask | engine | retime | late | shutdown | unix-backlog
 // Each stress scenario stops at its round count or its time budget, whichever
 // comes first. The seed is printed so a failure can be replayed.
 #include <unistd.h>
@@ -23,6 +23,8 @@
 #include "deadline_test.h"
 #include "engine_test.h"
 #include "gate_test.h"
+#include "late_test.h"
+#include "mask_test.h"
 #include "pool_test.h"
 #include "retime_test.h"
 #include "support.h"
@@ -97,6 +99,11 @@ int main(int argc, char** argv) {
       PoolStats s = RunPoolTest(rng, budget_ns / 2, 400);
       std::printf("pool: %d rounds, %ld tasks, peak %zu threads\n", s.rounds, s.tasks, s.peak_threads);
     }
+    if (want("mask")) {
+      dog.Phase("mask");
+      RunMaskTest();
+      std::printf("mask: owned threads block async signals, not faults; wake-up signal as asked\n");
+    }
     if (want("gate")) {
       dog.Phase("gate");
       GateStats s = RunGateTest(rng, budget_ns, 3000);
@@ -119,6 +126,11 @@ int main(int argc, char** argv) {
           "retime: %d rounds: %d moved into the past while blocked, %d moved later while blocked, "
           "%d raced (%d timed out), no byte lost or doubled\n",
           s.rounds, s.earlier, s.later, s.raced, s.raced_timeouts);
+    }
+    if (want("late")) {
+      dog.Phase("late");
+      int cases = RunLateStartTest();
+      std::printf("late: %d ops started past their deadline took what came in time\n", cases);
     }
     if (want("deadline")) {
       dog.Phase("deadline");
