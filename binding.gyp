@@ -17,6 +17,7 @@
         "native/io_steps.cc",
         "native/lane.cc",
         "native/loop_engine.cc",
+        "native/op_registry.cc",
         "native/platform_posix.cc",
         "native/result.cc",
         "native/scratch.cc",

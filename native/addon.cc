@@ -62,33 +62,12 @@ Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::
   }
   // Pending: nothing can deliver it before this tick ends (delivery runs
   // on this thread), so these fields are set in time.
-  if (++next_id_ == 0) next_id_ = 1;
-  op->id = next_id_;
   op->callback = Napi::Persistent(cb);
   op->owner = Napi::Persistent(owner);
-  pending_[op->id] = op;
-  delivery.Hold(op->holds_ref);
+  double id = static_cast<double>(ops.Add(op));
   // Negative: queued behind another op of its lane (JavaScript then expires
   // it at its deadline if it never starts); positive: in a syscall now.
-  double id = op->id;
   return Napi::Number::New(env, started == SubmitResult::kQueued ? -id : id);
-}
-
-JsOp* AddonData::Find(uint32_t id) {
-  auto it = pending_.find(id);
-  return it == pending_.end() ? nullptr : it->second;
-}
-
-void AddonData::SetRef(const Handle* h, bool ref) {
-  for (auto& [id, op] : pending_) {
-    if (op->handle.get() != h || op->holds_ref == ref) continue;
-    op->holds_ref = ref;
-    if (ref) {
-      delivery.AddRef();
-    } else {
-      delivery.RemoveRef();
-    }
-  }
 }
 
 void AddonData::WaitForClose(Handle* h, SocketWrap* wrap) { close_waiters_[h] = wrap; }
@@ -110,8 +89,7 @@ void AddonData::Drain(Napi::Env env, void* self) {
 
 bool AddonData::Deliver(Napi::Env env, JsOp* raw, bool from_loop, Napi::Error* error) {
   std::unique_ptr<JsOp> op(raw);  // freed whatever happens
-  pending_.erase(op->id);
-  delivery.Drop(op->holds_ref);
+  ops.Remove(op.get());
   // JavaScript already settled an aborted or cancelled op's promise.
   if (op->abandoned || op->status == OpStatus::kCancelled) return true;
   try {
@@ -164,7 +142,7 @@ void AddonData::Teardown() {
   loop_engine.Shutdown();
   engine.Shutdown();
   for (Op* op : delivery.TakeAll()) delete static_cast<JsOp*>(op);
-  pending_.clear();
+  ops.Clear();
   delivery.Release();
 }
 
@@ -182,6 +160,14 @@ Napi::Value Pending(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(AddonData::Of(info.Env()).delivery.pending()));
 }
 
+// setNextOpId(id): a test hook; the next pending op gets this id, so the
+// wrap of the id counter is reached without 2^53 ops.
+Napi::Value SetNextOpId(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "id must be a number");
+  AddonData::Of(info.Env()).ops.SetNextId(static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue()));
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   static std::once_flag once;
   std::call_once(once, [] { std::atexit(MarkProcessExiting); });
@@ -193,6 +179,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeSocket", data->socket_ctor.Value());
   exports.Set("threads", Napi::Function::New<Threads>(env, "threads"));
   exports.Set("pending", Napi::Function::New<Pending>(env, "pending"));
+  exports.Set("setNextOpId", Napi::Function::New<SetNextOpId>(env, "setNextOpId"));
   return exports;
 }
 
