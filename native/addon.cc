@@ -89,7 +89,11 @@ void AddonData::Drain(Napi::Env env, void* self) {
 
 bool AddonData::Deliver(Napi::Env env, JsOp* raw, bool from_loop, Napi::Error* error) {
   std::unique_ptr<JsOp> op(raw);  // freed whatever happens
-  ops.Remove(op.get());
+  if (ops.Remove(op.get()) && op->socket->close_ready) {
+    // Its fd was closed before this op was delivered: the close(cb) waiters
+    // go on now, on the next drain, after every op of the socket.
+    delivery.FdClosed(op->handle.get());
+  }
   // JavaScript already settled an aborted or cancelled op's promise.
   if (op->abandoned || op->status == OpStatus::kCancelled) return true;
   try {
@@ -130,6 +134,13 @@ void AddonData::SettleCloses(Napi::Env env, const std::vector<Handle*>& closed) 
     auto it = close_waiters_.find(h);
     if (it == close_waiters_.end()) continue;  // closed at once, or nobody waits
     SocketWrap* wrap = it->second;
+    // close() settles after every op of the socket is delivered: a thread
+    // can close the fd (its last Release) just before it reports the op
+    // that held it.
+    if (wrap->ops().pending > 0) {
+      wrap->ops().close_ready = true;
+      continue;
+    }
     close_waiters_.erase(it);
     wrap->SettleClose(env);
   }

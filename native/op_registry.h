@@ -2,7 +2,7 @@
 // pending. JS thread only. An id names one pending op of one socket: ids are
 // never reused while their op is pending, and Find checks the socket, so
 // cancel(id) can never reach another socket's op. Counts are kept per
-// socket, so ref()/unref() cost O(1) in the ops pending.
+// socket, so ref()/unref() and close() cost O(1) in the ops pending.
 #pragma once
 
 #include <napi.h>
@@ -18,8 +18,9 @@ namespace kts {
 
 // What the registry keeps per socket (each SocketWrap holds one).
 struct SocketOps {
-  size_t pending = 0;  // ops started and not yet delivered
-  bool ref = true;     // whether those ops keep the event loop alive
+  size_t pending = 0;        // ops started and not yet delivered
+  bool ref = true;           // whether those ops keep the event loop alive
+  bool close_ready = false;  // the fd is closed, a close(cb) waits for pending to reach 0
 };
 
 // An op started from JavaScript: what to call back, and the wrapper to keep

@@ -257,17 +257,23 @@ Napi::Value SocketWrap::SetDeadline(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, ok);
 }
 
-// close(cb?): true when the fd is closed already; otherwise cb runs once the
-// last in-flight call has left it and the fd is closed.
+// close(cb?): true when the fd is closed already and no op of the socket is
+// pending; otherwise cb runs once the last in-flight call has left the fd,
+// the fd is closed, and every op of the socket has been delivered.
 Napi::Value SocketWrap::Close(const Napi::CallbackInfo& info) {
   AddonData& data = AddonData::Of(info.Env());
-  bool closed = handle_->engine->Close(*handle_);
+  bool fd_closed = handle_->engine->Close(*handle_);
+  // Done only once every op of the socket is delivered too: a thread may
+  // have released the fd (so it closed at once) and not yet reported its op.
+  bool closed = fd_closed && ops_.pending == 0;
   if (!closed && info[0].IsFunction()) {
     if (close_callbacks_.empty()) {
       Ref();                     // stay alive until the fd is closed
       data.delivery.Hold(true);  // and keep the loop alive for its callback
       data.WaitForClose(handle_.get(), this);
     }
+    // Settled when the last op is delivered (AddonData::Deliver).
+    if (fd_closed) ops_.close_ready = true;
     close_callbacks_.push_back(Napi::Persistent(info[0].As<Napi::Function>()));
   }
   return Napi::Boolean::New(info.Env(), closed);

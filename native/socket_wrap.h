@@ -26,7 +26,8 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
 
   explicit SocketWrap(const Napi::CallbackInfo& info);
 
-  // Calls the close(cb) waiters: the fd is really closed.
+  // Calls the close(cb) waiters: the fd is really closed and every op of
+  // this socket delivered.
   void SettleClose(Napi::Env env);
 
   SocketOps& ops() { return ops_; }
