@@ -64,6 +64,7 @@ export class KernelServer {
     const native = this.#native;
     return run({
       name: 'accept',
+      lane: 'read',
       native,
       timeout: own,
       deadline: this.#accept,

@@ -118,6 +118,7 @@ export class KernelSocket {
     const native = this.#native;
     return run({
       name: exact ? `readExactly(${size})` : `read(${size})`,
+      lane: 'read',
       native,
       timeout: own,
       deadline: this.#read,
@@ -152,6 +153,7 @@ export class KernelSocket {
     const native = this.#native;
     return run({
       name: `write(${bytes.byteLength})`,
+      lane: 'write',
       native,
       timeout: own,
       deadline: this.#write,
@@ -171,6 +173,7 @@ export class KernelSocket {
     const native = this.#native;
     return run({
       name: 'end',
+      lane: 'write',
       native,
       timeout: 0,
       signal: undefined,
