@@ -4,8 +4,10 @@
       "target_name": "kernel_timeout_socket",
       "sources": [
         "native/addon.cc",
+        "native/addon_data.cc",
         "native/address.cc",
         "native/claim.cc",
+        "native/completions.cc",
         "native/deadline_thread.cc",
         "native/delivery.cc",
         "native/engine.cc",

@@ -1,5 +1,7 @@
-// Per-env state of the addon (one per main thread or Worker): the engine,
+// Per-env state of the addon (one per main thread or Worker): the engines,
 // completion delivery, the ops JavaScript is waiting for, and teardown.
+// Built and torn down in addon_data.cc; ops start and settle in
+// completions.cc; addon.cc is module init only.
 #pragma once
 
 #include <napi.h>
