@@ -6,10 +6,8 @@
 // then does it start the later read, which finds its bytes waiting.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENGINES, pair } from './helpers.js';
+import { ENGINES, HAS_PROC, PROC_ONLY, pair } from './helpers.js';
 import { blockedIn } from './kernel-wait.js';
-
-const onLinux = process.platform === 'linux';
 
 /** Bytes waiting in the receive queue of the TCP socket bound to localPort (IPv4), from /proc/net/tcp. */
 function rxQueue(localPort: number): number | undefined {
@@ -45,31 +43,28 @@ function spinUntil(done: () => boolean, limitMs: number): boolean {
 }
 
 describe.each(ENGINES)('call order (%s engine)', (engine) => {
-  it.skipIf(!onLinux)(
-    'a read that finished on a thread settles before a later fast-path read (reads /proc: Linux only)',
-    async () => {
-      const p = await pair('tcp4', {}, engine);
-      const port = (p.client.address() as { port: number }).port;
-      const order: string[] = [];
-      // threads: p1 blocks in recv on an owned thread. loop: p1 waits on the
-      // event loop, which the spin below stops, so its deadline passes and the
-      // deadline thread's one non-blocking call reads it.
-      const p1 = p.client.readExactly(10, engine === 'loop' ? { timeout: 50 } : {}).then((b) => {
-        order.push(`p1 ${b.length}`);
-      });
-      if (engine === 'threads') await blockedIn('recvfrom');
-      await p.peer.write(Buffer.alloc(20, 7), { timeout: 5000 });
-      // The thread took p1's 10 bytes; 10 wait for p2. Then its thread sleeps.
-      expect(spinUntil(() => rxQueue(port) === 10, 5000)).toBe(true);
-      spinUntil(othersAsleep, 2000); // best effort: the thread may still be releasing the lane
-      const p2 = p.client.read(100).then((b) => {
-        order.push(`p2 ${b?.length}`);
-      });
-      await Promise.all([p1, p2]);
-      expect(order).toEqual(['p1 10', 'p2 10']);
-      await p.close();
-    },
-  );
+  it.skipIf(!HAS_PROC)(`a read that finished on a thread settles before a later fast-path read ${PROC_ONLY}`, async () => {
+    const p = await pair('tcp4', {}, engine);
+    const port = (p.client.address() as { port: number }).port;
+    const order: string[] = [];
+    // threads: p1 blocks in recv on an owned thread. loop: p1 waits on the
+    // event loop, which the spin below stops, so its deadline passes and the
+    // deadline thread's one non-blocking call reads it.
+    const p1 = p.client.readExactly(10, engine === 'loop' ? { timeout: 50 } : {}).then((b) => {
+      order.push(`p1 ${b.length}`);
+    });
+    if (engine === 'threads') await blockedIn('recvfrom');
+    await p.peer.write(Buffer.alloc(20, 7), { timeout: 5000 });
+    // The thread took p1's 10 bytes; 10 wait for p2. Then its thread sleeps.
+    expect(spinUntil(() => rxQueue(port) === 10, 5000)).toBe(true);
+    spinUntil(othersAsleep, 2000); // best effort: the thread may still be releasing the lane
+    const p2 = p.client.read(100).then((b) => {
+      order.push(`p2 ${b?.length}`);
+    });
+    await Promise.all([p1, p2]);
+    expect(order).toEqual(['p1 10', 'p2 10']);
+    await p.close();
+  });
 
   it('an aborted queued write settles at once, out of turn; the other writes in call order', async () => {
     const p = await pair('unix', {}, engine);

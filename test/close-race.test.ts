@@ -18,7 +18,7 @@ import {
   type KernelServer,
   type KernelSocket,
 } from '../dist/index.js';
-import { ENGINES, openFds, pair, pattern, server, type Transport, type EngineName } from './helpers.js';
+import { ENGINES, HAS_PROC, openFds, pair, PROC_ONLY, pattern, server, type Transport, type EngineName } from './helpers.js';
 
 // The engine of the describe block running now (set in its beforeAll), for
 // the helpers above the blocks.
@@ -213,7 +213,7 @@ describe.each(ENGINES)('close racing pending operations (%s engine)', (engine) =
 
   beforeAll(async () => {
     current = engine;
-    baseline = openFds();
+    baseline = HAS_PROC ? openFds() : 0;
     good = await server('tcp4', { engine });
     // Backlog 0 and never accepted: after the first, connects hang in SYN_SENT.
     stuck = await listen({ engine, host: '127.0.0.1', port: 0, backlog: 0 });
@@ -253,7 +253,8 @@ describe.each(ENGINES)('close racing pending operations (%s engine)', (engine) =
     // Everything this test opened is closed again (the shared servers stay).
     await stuck.close();
     await good.cleanup();
-    expect(openFds()).toBe(baseline);
+    if (HAS_PROC) expect(openFds()).toBe(baseline);
+    else console.log(`close-race: fd count not checked ${PROC_ONLY}`);
   });
 
   it('close() settles after every op of the socket is delivered, aborted ones too', { timeout: 30_000 }, async () => {
@@ -298,7 +299,7 @@ describe.each(ENGINES)('close racing pending operations (%s engine)', (engine) =
     await p.close();
   });
 
-  it('closes the connection an aborted accept took when the server closes', async () => {
+  it.skipIf(!HAS_PROC)(`closes the connection an aborted accept took when the server closes ${PROC_ONLY}`, async () => {
     const baseline = openFds();
     const s = await listen({ engine, host: '127.0.0.1', port: 0 });
     const ac = new AbortController();
