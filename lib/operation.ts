@@ -8,7 +8,7 @@
 // an earlier one whose outcome is still on its way from a thread.
 import { debug } from './debug.js';
 import { abortError } from './errors.js';
-import { Cancel, isResult, type Callback, type NativeResult, type NativeSocket, type Started } from './native.js';
+import { Cancel, isResult, Status, type Callback, type NativeResult, type NativeSocket, type Started } from './native.js';
 import type { Timeouts } from './timeouts.js';
 
 /** setTimeout's largest delay: longer ones fire after 1 ms (TimeoutOverflowWarning). */
@@ -119,7 +119,11 @@ export function run<T>(op: Operation<T>): Promise<T> {
     const started = op.start(deliver);
     if (isResult(started)) {
       if (logging) debug('%s done without blocking (timeout %d ms)', tag, op.timeout);
-      deliver(started);
+      // A failure settles on a later turn: a loop retrying an op that fails
+      // at once (accept under EMFILE) would otherwise run on microtasks
+      // alone, and timers and I/O (what could free fds) would never run.
+      if (started.status === Status.Error) setImmediate(deliver, started);
+      else deliver(started);
       return;
     }
     id = Math.abs(started);
