@@ -2,7 +2,7 @@
 // same run: `::1%<loopback>` connects and listens; a link-local address on
 // the loopback interface fails as net's does (the zone was resolved: the
 // kernel looked for a route on that interface), and an unknown interface
-// name gives net's error too.
+// name is no zone, as libuv reads it.
 import net from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -53,24 +53,30 @@ describe.each(ENGINES)('IPv6 zone by interface name (%s engine)', (engine) => {
     },
   );
 
-  it.skipIf(loopback === undefined)('a link-local address fails as net fails: named zone, unknown name', async () => {
-    for (const host of [`fe80::1%${loopback}`, 'fe80::1%no-such-if0']) {
-      const ours = await connect({ host, port: 9, timeout: 5000, engine }).then(
+  /** Our connect's and listen's outcome for host: 'ok' or the error code. */
+  async function ours(host: string): Promise<[string | undefined, string | undefined]> {
+    const settle = async (p: Promise<{ close(): Promise<void> }>) =>
+      p.then(
         async (s) => {
           await s.close();
           return 'ok';
         },
         (e) => code(e),
       );
-      expect(ours, `connect ${host}`).toBe(await netConnect(host, 9));
-      const ourListen = await listen({ host, port: 0, engine }).then(
-        async (s) => {
-          await s.close();
-          return 'ok';
-        },
-        (e) => code(e),
-      );
-      expect(ourListen, `listen ${host}`).toBe(await netListen(host));
-    }
+    return [await settle(connect({ host, port: 9, timeout: 5000, engine })), await settle(listen({ host, port: 0, engine }))];
+  }
+
+  it.skipIf(loopback === undefined)(
+    'a link-local address on the loopback interface fails as net fails (the zone was resolved)',
+    async () => {
+      const host = `fe80::1%${loopback}`;
+      expect(await ours(host)).toEqual([await netConnect(host, 9), await netListen(host)]);
+    },
+  );
+
+  it('an unknown interface name is no zone: a link-local address then fails with EINVAL', async () => {
+    // As libuv reads it (unknown name: zone 0). Not compared with net in
+    // this run: Node 22's net.connect never reports this failure at all.
+    expect(await ours('fe80::1%no-such-if0')).toEqual(['EINVAL', 'EINVAL']);
   });
 });
