@@ -19,6 +19,8 @@ export const channels = {
   connectError: channel(`${prefix}:connect:error`),
   /** An op ended on a timeout verdict: { socket, op, timeout, deadline, decidedAt, lateMs }. */
   timeout: channel(`${prefix}:timeout`),
+  /** `for await` over a server met a transient accept error and waits before the next accept: { server, error, delayMs }. */
+  acceptRetry: channel(`${prefix}:accept:retry`),
   /** A socket or server was closed: { socket } or { server }. */
   close: channel(`${prefix}:close`),
 } as const;

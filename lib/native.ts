@@ -153,6 +153,8 @@ export interface Addon {
   threads(): number;
   /** Ops started from this env that have not been delivered yet. */
   pending(): number;
+  /** Test hook: the id the next pending op gets (ids wrap after 2^53 - 1). */
+  setNextOpId(id: number): void;
 }
 
 /**

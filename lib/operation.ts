@@ -2,18 +2,46 @@
 // its deadline and hands it to the kernel or a thread before returning),
 // wire its AbortSignal, expire it if it is still queued behind another op
 // when its time is up (its own timeout, or the socket's deadline as it is
-// then: it may move while the op waits), and settle its promise exactly once.
+// then: it may move while the op waits), and settle its promise exactly once,
+// after every earlier op of its lane (README: "served one at a time in call
+// order"): an op that took the synchronous fast path must not settle before
+// an earlier one whose outcome is still on its way from a thread.
 import { debug } from './debug.js';
 import { abortError } from './errors.js';
-import { Cancel, isResult, type Callback, type NativeResult, type NativeSocket, type Started } from './native.js';
+import { Cancel, isResult, Status, type Callback, type NativeResult, type NativeSocket, type Started } from './native.js';
 import type { Timeouts } from './timeouts.js';
 
 /** setTimeout's largest delay: longer ones fire after 1 ms (TimeoutOverflowWarning). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** An op of a lane, in call order until it settles. */
+interface Turn {
+  /** Set when its outcome is known but an earlier op of the lane is unsettled. */
+  release?: () => void;
+}
+
+/** Per socket, its lanes' unsettled ops in call order. */
+const lanes = new WeakMap<NativeSocket, { read: Turn[]; write: Turn[] }>();
+
+function laneOf(native: NativeSocket, lane: 'read' | 'write'): Turn[] {
+  let l = lanes.get(native);
+  if (l === undefined) {
+    l = { read: [], write: [] };
+    lanes.set(native, l);
+  }
+  return l[lane];
+}
+
+/** Settles the ops at the head of a lane whose outcomes were held. Bounded by the lane's length. */
+function flush(turns: Turn[]): void {
+  while (turns.length > 0 && turns[0]!.release !== undefined) turns.shift()!.release!();
+}
+
 export interface Operation<T> {
   /** For the debug log. */
   name: string;
+  /** The native lane the op is served on in call order ('read': reads and accepts; 'write': writes and end). */
+  lane?: 'read' | 'write';
   native: NativeSocket;
   /** The op's own timeout, ms; 0 = none. */
   timeout: number;
@@ -42,13 +70,22 @@ export function run<T>(op: Operation<T>): Promise<T> {
   const tag = logging ? `fd ${op.native.fd} ${op.name}` : op.name;
   const began = logging ? performance.now() : 0;
   const took = () => (performance.now() - began).toFixed(1);
+  const turns = op.lane === undefined ? undefined : laneOf(op.native, op.lane);
+  const turn: Turn = {};
+  turns?.push(turn);
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     let id = 0;
     let timer: NodeJS.Timeout | undefined;
 
-    const finish = (outcome: () => T) => {
+    // inOrder: a delivered outcome waits for the earlier ops of its lane;
+    // an abort or an expiry settles at once. fromFlush: flush() is the caller.
+    const finish = (outcome: () => T, inOrder = false, fromFlush = false) => {
       if (settled) return;
+      if (inOrder && turns !== undefined && turns[0] !== turn) {
+        turn.release = () => finish(outcome, false, true);
+        return;
+      }
       settled = true;
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -59,8 +96,15 @@ export function run<T>(op: Operation<T>): Promise<T> {
         if (logging) debug('%s -> %s after %s ms', tag, (err as { code?: string }).code ?? err, took());
         reject(err);
       }
+      if (turns === undefined || fromFlush) return; // flush() took it off the lane
+      if (turns[0] === turn) {
+        turns.shift();
+        flush(turns);
+      } else {
+        turns.splice(turns.indexOf(turn), 1);
+      }
     };
-    const deliver = (r: NativeResult) => finish(() => op.settle(r));
+    const deliver = (r: NativeResult) => finish(() => op.settle(r), true);
     const onAbort = () => {
       const c = op.native.cancel(id, false);
       // Too late: the op finished in the kernel before the abort, and its
@@ -75,7 +119,11 @@ export function run<T>(op: Operation<T>): Promise<T> {
     const started = op.start(deliver);
     if (isResult(started)) {
       if (logging) debug('%s done without blocking (timeout %d ms)', tag, op.timeout);
-      deliver(started);
+      // A failure settles on a later turn: a loop retrying an op that fails
+      // at once (accept under EMFILE) would otherwise run on microtasks
+      // alone, and timers and I/O (what could free fds) would never run.
+      if (started.status === Status.Error) setImmediate(deliver, started);
+      else deliver(started);
       return;
     }
     id = Math.abs(started);

@@ -8,9 +8,35 @@ import { run } from './operation.js';
 import { addressOf, internal, KernelSocket, type SocketAddress, type SocketTimeouts } from './socket.js';
 import { applyTcpSettings, type TcpSettings } from './tcp-options.js';
 import { DEFAULT_ENGINE, type Engine } from './engine.js';
+import { channels } from './diagnostics.js';
 import { DEFAULT_TIMER, timerCode, validateTimerFor, type TimerMode } from './timer-mode.js';
 import { Timeouts } from './timeouts.js';
 import { validateObject, validateSignal } from './validate.js';
+
+/**
+ * accept(2) errors that say nothing about the listener (accept(2) lists the
+ * network ones as "already pending" on the new connection): out of fds or
+ * memory, or a connection that died in the queue. `for await` backs off and
+ * goes on, as Go's net/http Server does (5 ms, doubling, at most 1 s).
+ */
+const TRANSIENT = new Set([
+  'EMFILE',
+  'ENFILE',
+  'ENOBUFS',
+  'ENOMEM',
+  'ECONNABORTED',
+  'EPROTO',
+  'ENETDOWN',
+  'ENOPROTOOPT',
+  'EHOSTDOWN',
+  'ENONET',
+  'EHOSTUNREACH',
+  'EOPNOTSUPP',
+  'ENETUNREACH',
+  'EPERM',
+]);
+const FIRST_RETRY_MS = 5;
+const MAX_RETRY_MS = 1000;
 
 export interface AcceptOptions {
   /** ms; overrides the server's accept timeout for this call. 0 = none. */
@@ -64,6 +90,7 @@ export class KernelServer {
     const native = this.#native;
     return run({
       name: 'accept',
+      lane: 'read',
       native,
       timeout: own,
       deadline: this.#accept,
@@ -141,15 +168,30 @@ export class KernelServer {
     return this.#closing;
   }
 
-  /** Accepts connections until the server is closed (no accept timeout). */
+  /**
+   * Accepts connections until the server is closed (no accept timeout). A
+   * transient accept error (EMFILE, ECONNABORTED, ...) does not end it: it
+   * waits (5 ms, doubling, at most 1 s; the event loop runs meanwhile, so
+   * fds can be freed) and accepts again.
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<KernelSocket, void, undefined> {
+    let delay = 0;
     for (;;) {
+      let sock: KernelSocket;
       try {
-        yield await this.accept({ timeout: 0 });
+        sock = await this.accept({ timeout: 0 });
       } catch (err) {
         if (err instanceof SocketClosedError) return;
-        throw err;
+        const code = (err as { code?: unknown }).code;
+        if (typeof code !== 'string' || !TRANSIENT.has(code)) throw err;
+        delay = delay === 0 ? FIRST_RETRY_MS : Math.min(2 * delay, MAX_RETRY_MS);
+        if (channels.acceptRetry.hasSubscribers) channels.acceptRetry.publish({ server: this, error: err, delayMs: delay });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (this.#closing) return;
+        continue;
       }
+      delay = 0;
+      yield sock;
     }
   }
 }

@@ -122,6 +122,7 @@ export class KernelSocket {
     const native = this.#native;
     return run({
       name: exact ? `readExactly(${size})` : `read(${size})`,
+      lane: 'read',
       native,
       timeout: own,
       deadline: this.#read,
@@ -158,6 +159,7 @@ export class KernelSocket {
     const native = this.#native;
     return run({
       name: `write(${bytes.byteLength})`,
+      lane: 'write',
       native,
       timeout: own,
       deadline: this.#write,
@@ -190,6 +192,7 @@ export class KernelSocket {
     const native = this.#native;
     return run({
       name: 'end',
+      lane: 'write',
       native,
       timeout: 0,
       signal: undefined,

@@ -1,28 +1,21 @@
-// Per-env state of the addon (one per main thread or Worker): the engine,
+// Per-env state of the addon (one per main thread or Worker): the engines,
 // completion delivery, the ops JavaScript is waiting for, and teardown.
+// Built and torn down in addon_data.cc; ops start and settle in
+// completions.cc; addon.cc is module init only.
 #pragma once
 
 #include <napi.h>
 
-#include <cstdint>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
 #include "delivery.h"
 #include "loop_engine.h"
+#include "op_registry.h"
 #include "threads_engine.h"
 
 namespace kts {
-
-// An op started from JavaScript: what to call back, and the wrapper to keep
-// alive meanwhile. These fields are touched on the JS thread only.
-struct JsOp : Op {
-  uint32_t id = 0;
-  bool holds_ref = true;  // keeps the event loop alive while pending
-  Napi::FunctionReference callback;
-  Napi::ObjectReference owner;
-};
 
 class SocketWrap;
 
@@ -36,12 +29,6 @@ class AddonData {
   // the op id (for cancel) after arranging for cb to receive the outcome.
   Napi::Value Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::Function cb);
 
-  JsOp* Find(uint32_t id);
-
-  // NativeSocket#setRef: whether the pending ops of h keep the event loop
-  // alive (later ops follow the wrap's flag, set by the caller).
-  void SetRef(const Handle* h, bool ref);
-
   // close(cb) bookkeeping: wrap waits for h's fd to be closed (the engine
   // reports it through the sink's FdClosed; the wrap keeps h alive).
   void WaitForClose(Handle* h, SocketWrap* wrap);
@@ -49,6 +36,7 @@ class AddonData {
   void Teardown();  // env cleanup hook: close all, join threads, drop refs
 
   Delivery delivery;
+  OpRegistry ops{&delivery};
   ThreadsEngine engine;    // 'threads' (default); owns the registry of every handle
   LoopEngine loop_engine;  // 'loop'
   // close(cb) waiters keep the loop alive until their fd is closed.
@@ -66,8 +54,6 @@ class AddonData {
 
   napi_env env_;
   std::unique_ptr<Napi::AsyncContext> async_context_;  // for callbacks made from the loop
-  std::unordered_map<uint32_t, JsOp*> pending_;
-  uint32_t next_id_ = 1;
   std::unordered_map<Handle*, SocketWrap*> close_waiters_;
   bool torn_down_ = false;
 };

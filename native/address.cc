@@ -1,14 +1,32 @@
 #include "address.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/un.h>
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 namespace kts {
+
+namespace {
+
+// An IPv6 zone: an interface name (as libuv, so node:net, reads it) or a
+// number. An unknown name is 0, no zone, as in libuv: the kernel then
+// rejects a link-local address (EINVAL) as it does for net.
+uint32_t ZoneIndex(const std::string& zone) {
+  unsigned int index = if_nametoindex(zone.c_str());
+  if (index != 0) return index;
+  if (zone.empty() || zone.size() > 10 || zone.find_first_not_of("0123456789") != std::string::npos) return 0;
+  unsigned long n = std::strtoul(zone.c_str(), nullptr, 10);
+  return n <= UINT32_MAX ? static_cast<uint32_t>(n) : 0;
+}
+
+}  // namespace
 
 int SocketFamily(int family) {
   switch (family) {
@@ -35,11 +53,10 @@ int ParseAddress(int family, const std::string& host_or_path, int port, sockaddr
     sin6->sin6_family = AF_INET6;
     sin6->sin6_port = htons(static_cast<uint16_t>(port));
     std::string host = host_or_path;
-    size_t pct = host.find('%');  // fe80::1%eth0: scope by interface name
+    size_t pct = host.find('%');  // fe80::1%eth0 or fe80::1%2: the zone (scope id)
     if (pct != std::string::npos) {
-      std::string scope = host.substr(pct + 1);
+      sin6->sin6_scope_id = ZoneIndex(host.substr(pct + 1));
       host.resize(pct);
-      sin6->sin6_scope_id = static_cast<uint32_t>(std::strtoul(scope.c_str(), nullptr, 10));
     }
     if (inet_pton(AF_INET6, host.c_str(), &sin6->sin6_addr) != 1) return EINVAL;
     *len = sizeof *sin6;

@@ -1,5 +1,6 @@
 // Socket addresses between JavaScript and the kernel: numeric IPv4/IPv6
-// (the facade resolves names with Node's dns first) and Unix paths.
+// (the facade resolves names with Node's dns first), an IPv6 zone by
+// interface name or number (fe80::1%eth0), and Unix paths.
 #pragma once
 
 #include <napi.h>

@@ -65,20 +65,24 @@ std::vector<Op*> Delivery::TakeAll(std::vector<Handle*>* closed) {
 
 void Delivery::Hold(bool ref) {
   ++held_;
-  if (ref) AddRef();
+  if (ref) AddRefs(1);
 }
 
 void Delivery::Drop(bool ref) {
   if (held_ > 0) --held_;
-  if (ref) RemoveRef();
+  if (ref) RemoveRefs(1);
 }
 
-void Delivery::AddRef() {
-  if (refs_++ == 0) tsfn_.Ref(env_);
+void Delivery::AddRefs(size_t n) {
+  if (n == 0) return;
+  if (refs_ == 0) tsfn_.Ref(env_);
+  refs_ += n;
 }
 
-void Delivery::RemoveRef() {
-  if (refs_ > 0 && --refs_ == 0) tsfn_.Unref(env_);
+void Delivery::RemoveRefs(size_t n) {
+  if (n == 0 || refs_ == 0) return;
+  refs_ = n >= refs_ ? 0 : refs_ - n;
+  if (refs_ == 0) tsfn_.Unref(env_);
 }
 
 void Delivery::Release() {

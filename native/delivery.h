@@ -31,10 +31,10 @@ class Delivery : public CompletionSink {
   // keeps the event loop alive (refs the TSFN from 0 to 1 such ops).
   void Hold(bool ref);
   void Drop(bool ref);
-  // JS thread: a pending op starts or stops keeping the loop alive
+  // JS thread: n pending ops start or stop keeping the loop alive
   // (NativeSocket#setRef).
-  void AddRef();
-  void RemoveRef();
+  void AddRefs(size_t n);
+  void RemoveRefs(size_t n);
   size_t pending() const { return held_; }
 
   // JS thread (or teardown): the finished ops and, into *closed, the

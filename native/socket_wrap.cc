@@ -143,7 +143,7 @@ Napi::Value SocketWrap::Start(const Napi::CallbackInfo& info, JsOp* op, size_t c
     }
     op->timer = static_cast<TimerMode>(timer);
   }
-  op->holds_ref = ref_;
+  op->socket = &ops_;
   return AddonData::Of(info.Env()).Start(info.Env(), op, Value(), info[cb_index].As<Napi::Function>());
 }
 
@@ -225,10 +225,13 @@ Napi::Value SocketWrap::End(const Napi::CallbackInfo& info) {
 }
 
 // cancel(id, onlyQueued): 0 removed before it started, 1 abandoned in
-// flight, 2 too late (or unknown id), 3 started and left alone (onlyQueued).
+// flight, 2 too late (or an id that is no pending op of this socket), 3
+// started and left alone (onlyQueued).
 Napi::Value SocketWrap::Cancel(const Napi::CallbackInfo& info) {
   AddonData& data = AddonData::Of(info.Env());
-  JsOp* op = data.Find(static_cast<uint32_t>(NumberArg(info, 0)));
+  double id = NumberArg(info, 0);
+  JsOp* op = id <= static_cast<double>(OpRegistry::kMaxId) ? data.ops.Find(static_cast<uint64_t>(id), &ops_)
+                                                           : nullptr;
   bool only_queued = info[1].ToBoolean();
   int r = op ? static_cast<int>(handle_->engine->Cancel(op, only_queued))
              : static_cast<int>(CancelResult::kTooLate);
@@ -254,17 +257,23 @@ Napi::Value SocketWrap::SetDeadline(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, ok);
 }
 
-// close(cb?): true when the fd is closed already; otherwise cb runs once the
-// last in-flight call has left it and the fd is closed.
+// close(cb?): true when the fd is closed already and no op of the socket is
+// pending; otherwise cb runs once the last in-flight call has left the fd,
+// the fd is closed, and every op of the socket has been delivered.
 Napi::Value SocketWrap::Close(const Napi::CallbackInfo& info) {
   AddonData& data = AddonData::Of(info.Env());
-  bool closed = handle_->engine->Close(*handle_);
+  bool fd_closed = handle_->engine->Close(*handle_);
+  // Done only once every op of the socket is delivered too: a thread may
+  // have released the fd (so it closed at once) and not yet reported its op.
+  bool closed = fd_closed && ops_.pending == 0;
   if (!closed && info[0].IsFunction()) {
     if (close_callbacks_.empty()) {
       Ref();                     // stay alive until the fd is closed
       data.delivery.Hold(true);  // and keep the loop alive for its callback
       data.WaitForClose(handle_.get(), this);
     }
+    // Settled when the last op is delivered (AddonData::Deliver).
+    if (fd_closed) ops_.close_ready = true;
     close_callbacks_.push_back(Napi::Persistent(info[0].As<Napi::Function>()));
   }
   return Napi::Boolean::New(info.Env(), closed);
@@ -303,9 +312,9 @@ Napi::Value SocketWrap::Address(const Napi::CallbackInfo& info) {
 // event loop alive (net.Socket's ref()/unref()). An op that finishes while
 // unref'd is still delivered if the loop runs for another reason.
 Napi::Value SocketWrap::SetRef(const Napi::CallbackInfo& info) {
-  ref_ = info[0].ToBoolean();
-  AddonData::Of(info.Env()).SetRef(handle_.get(), ref_);
-  handle_->engine->SetRef(*handle_, ref_);
+  bool ref = info[0].ToBoolean();
+  AddonData::Of(info.Env()).ops.SetRef(&ops_, ref);
+  handle_->engine->SetRef(*handle_, ref);
   return info.Env().Undefined();
 }
 

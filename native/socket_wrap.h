@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "handle.h"
+#include "op_registry.h"
 
 namespace kts {
 
 class AddonData;
-struct JsOp;
 
 class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
  public:
@@ -26,8 +26,11 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
 
   explicit SocketWrap(const Napi::CallbackInfo& info);
 
-  // Calls the close(cb) waiters: the fd is really closed.
+  // Calls the close(cb) waiters: the fd is really closed and every op of
+  // this socket delivered.
   void SettleClose(Napi::Env env);
+
+  SocketOps& ops() { return ops_; }
 
  private:
   static Napi::Value Open(const Napi::CallbackInfo& info);
@@ -59,8 +62,8 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
   Napi::Value Start(const Napi::CallbackInfo& info, JsOp* op, size_t cb_index);
 
   std::shared_ptr<Handle> handle_;
-  int family_ = 0;   // 4, 6 or 0 (Unix)
-  bool ref_ = true;  // setRef: whether this socket's pending ops keep the loop alive
+  int family_ = 0;  // 4, 6 or 0 (Unix)
+  SocketOps ops_;   // pending count and ref() state (op_registry.h)
   std::vector<Napi::FunctionReference> close_callbacks_;
 };
 

@@ -36,7 +36,7 @@ class ThreadsEngine : public Engine {
 
   // Nothing to do: owned threads do not hold the event loop; each pending
   // op's hold on the completion channel does, and the Node side moves those
-  // per socket (AddonData::SetRef).
+  // per socket (OpRegistry::SetRef).
   void SetRef(Handle& h, bool ref) override;
 
   void Shutdown() override;

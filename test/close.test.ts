@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SocketClosedError } from '../dist/index.js';
-import { CASES, ENGINES, openFds, pair, pattern, TRANSPORTS } from './helpers.js';
+import { CASES, ENGINES, HAS_PROC, openFds, pair, PROC_ONLY, pattern, TRANSPORTS } from './helpers.js';
 import { blockedIn } from './kernel-wait.js';
 
 // Pending calls are woken by shutdown(2), not by their timeouts (30 s here):
@@ -13,7 +13,7 @@ import { blockedIn } from './kernel-wait.js';
 const WAKE_BOUND_MS = 1000;
 
 describe.each(CASES)('close over %s, %s engine', (transport, engine) => {
-  it('wakes a pending read at once with SocketClosedError', async () => {
+  it.skipIf(!HAS_PROC)(`wakes a pending read at once with SocketClosedError ${PROC_ONLY}`, async () => {
     const p = await pair(transport, {}, engine);
     const pending = p.peer.read(10, { timeout: 30_000 }).catch((e) => e);
     // 'threads': closed while blocked in recv, which shutdown(2) ends with 0
@@ -57,16 +57,19 @@ describe.each(CASES)('close over %s, %s engine', (transport, engine) => {
 });
 
 describe.each(ENGINES)('fd lifetime (%s engine)', (engine) => {
-  it('close() resolves once the fd is closed, and the fd count returns to its baseline', async () => {
-    const before = openFds();
-    for (let i = 0; i < 20; i++) {
-      const p = await pair(TRANSPORTS[i % 3]!, {}, engine);
-      const pending = [p.peer.read(10, { timeout: 30_000 }).catch(() => {}), p.client.read(10).catch(() => {})];
-      await p.close();
-      await Promise.all(pending);
-    }
-    expect(openFds()).toBe(before);
-  });
+  it.skipIf(!HAS_PROC)(
+    `close() resolves once the fd is closed, and the fd count returns to its baseline ${PROC_ONLY}`,
+    async () => {
+      const before = openFds();
+      for (let i = 0; i < 20; i++) {
+        const p = await pair(TRANSPORTS[i % 3]!, {}, engine);
+        const pending = [p.peer.read(10, { timeout: 30_000 }).catch(() => {}), p.client.read(10).catch(() => {})];
+        await p.close();
+        await Promise.all(pending);
+      }
+      expect(openFds()).toBe(before);
+    },
+  );
 
   it('the peer sees end of stream after a graceful close', async () => {
     const p = await pair('tcp4', {}, engine);
@@ -77,7 +80,7 @@ describe.each(ENGINES)('fd lifetime (%s engine)', (engine) => {
     await p.close();
   });
 
-  it('a socket dropped without close() is closed when collected', () => {
+  it.skipIf(!HAS_PROC)(`a socket dropped without close() is closed when collected ${PROC_ONLY}`, () => {
     const r = spawnSync(process.execPath, ['--expose-gc', join(__dirname, 'fixtures', 'gc-closes.js')], {
       encoding: 'utf8',
       timeout: 30_000,

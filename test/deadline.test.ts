@@ -13,7 +13,7 @@ import {
   type TimerMode,
   WriteTimeoutError,
 } from '../dist/index.js';
-import { pattern, server } from './helpers.js';
+import { HAS_PROC, PROC_ONLY, pattern, server } from './helpers.js';
 import { blockedIn, type BlockingCall } from './kernel-wait.js';
 import { MODE_TRANSPORTS as TRANSPORTS, MODES, nowMs, perTestCleanup } from './timer-modes.js';
 
@@ -38,7 +38,7 @@ async function readN(sock: KernelSocket, n: number): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-describe.each(MODES)("timer '%s'", (timer) => {
+describe.skipIf(!HAS_PROC).each(MODES)(`timer '%s' ${PROC_ONLY}`, (timer) => {
   it.each(TRANSPORTS)('%s: a deadline moved into the past ends a blocked read; nothing is lost', async (transport) => {
     const { client, peer } = await openPair(transport, timer);
     const t0 = nowMs();
@@ -193,7 +193,7 @@ const FAR: Array<[string, () => number | Date]> = [
   ['new Date(8.64e15)', () => new Date(8.64e15)],
 ];
 
-describe.each(MODES)("far-future deadlines, timer '%s'", (timer) => {
+describe.skipIf(!HAS_PROC).each(MODES)(`far-future deadlines, timer '%s' ${PROC_ONLY}`, (timer) => {
   it.each(FAR)('a read under a deadline %s waits for its bytes', async (_name, far) => {
     const { client, peer } = await openPair('tcp4', timer);
     client.setReadDeadline(far());

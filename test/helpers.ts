@@ -75,6 +75,15 @@ export async function pair(
   };
 }
 
+/**
+ * Whether /proc is there to read (Linux). Tests that read it, here or in a
+ * child, skip elsewhere: `it.skipIf(!HAS_PROC)` with PROC_ONLY in the name,
+ * and the reason is printed once.
+ */
+export const HAS_PROC = process.platform === 'linux';
+export const PROC_ONLY = '(reads /proc: Linux only)';
+if (!HAS_PROC) console.log(`kernel-timeout-socket tests: no /proc on ${process.platform}; tests marked ${PROC_ONLY} are skipped`);
+
 export function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }

@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HAS_PROC, PROC_ONLY } from './helpers.js';
 import { stopped } from './kernel-wait.js';
 
 const VARIANTS = [
@@ -60,32 +61,38 @@ async function stopAndWrite(child: ChildProcess, peer: Socket, bytes: string): P
 }
 
 describe.each(VARIANTS)('engine $engine, timer $timer', (variant) => {
-  it('a reader stopped across its deadline returns the bytes that arrived while it was stopped', async () => {
-    const { child, peer, first, message } = await start('stopped-reader.js', variant);
-    const { calledAt } = (await first) as { calledAt: number };
-    await stopAndWrite(child, peer, 'hello'); // arrives before the 100 ms deadline
-    await until(calledAt + 300);
-    const outcome = message();
-    process.kill(child.pid!, 'SIGCONT');
-    expect(await outcome).toEqual({ got: 'hello' });
-  });
+  it.skipIf(!HAS_PROC)(
+    `a reader stopped across its deadline returns the bytes that arrived while it was stopped ${PROC_ONLY}`,
+    async () => {
+      const { child, peer, first, message } = await start('stopped-reader.js', variant);
+      const { calledAt } = (await first) as { calledAt: number };
+      await stopAndWrite(child, peer, 'hello'); // arrives before the 100 ms deadline
+      await until(calledAt + 300);
+      const outcome = message();
+      process.kill(child.pid!, 'SIGCONT');
+      expect(await outcome).toEqual({ got: 'hello' });
+    },
+  );
 
-  it('a read queued behind another, started by its thread after its deadline, returns the bytes that came in time', async () => {
-    const { child, peer, first, message } = await start('late-queued-reader.js', variant);
-    await first; // connected
-    await new Promise<void>((r) => peer.write('x', () => r())); // in the child's receive queue now
-    const called = message();
-    child.send({ go: true });
-    const { calledAt } = (await called) as { calledAt: number };
-    // A has 'x' and waits for its second byte; B (500 ms) is queued behind
-    // it. 'y' for A and 'b' for B arrive together while the child is
-    // stopped, before B's deadline; it runs again after that deadline, when
-    // its JavaScript thread is still busy (no timer can settle B).
-    const writtenAt = await stopAndWrite(child, peer, 'yb');
-    expect(writtenAt - calledAt, 'the bytes must arrive before B’s deadline').toBeLessThan(450);
-    await until(calledAt + 800);
-    const outcome = message();
-    process.kill(child.pid!, 'SIGCONT');
-    expect(await outcome).toEqual({ a: { got: 'xy' }, b: { got: 'b' } });
-  });
+  it.skipIf(!HAS_PROC)(
+    `a read queued behind another, started by its thread after its deadline, returns the bytes that came in time ${PROC_ONLY}`,
+    async () => {
+      const { child, peer, first, message } = await start('late-queued-reader.js', variant);
+      await first; // connected
+      await new Promise<void>((r) => peer.write('x', () => r())); // in the child's receive queue now
+      const called = message();
+      child.send({ go: true });
+      const { calledAt } = (await called) as { calledAt: number };
+      // A has 'x' and waits for its second byte; B (500 ms) is queued behind
+      // it. 'y' for A and 'b' for B arrive together while the child is
+      // stopped, before B's deadline; it runs again after that deadline, when
+      // its JavaScript thread is still busy (no timer can settle B).
+      const writtenAt = await stopAndWrite(child, peer, 'yb');
+      expect(writtenAt - calledAt, 'the bytes must arrive before B’s deadline').toBeLessThan(450);
+      await until(calledAt + 800);
+      const outcome = message();
+      process.kill(child.pid!, 'SIGCONT');
+      expect(await outcome).toEqual({ a: { got: 'xy' }, b: { got: 'b' } });
+    },
+  );
 });

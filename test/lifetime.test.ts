@@ -4,7 +4,7 @@
 // once without a crash; a Worker terminated mid-read takes its sockets and
 // threads with it; the addon loads in several Workers at once.
 import { describe, expect, it } from 'vitest';
-import { ENGINES } from './helpers.js';
+import { ENGINES, HAS_PROC, PROC_ONLY } from './helpers.js';
 import { fixture, runChild, seeded } from './stress-helpers.js';
 
 const KILL_MS = 15_000;
@@ -49,7 +49,7 @@ describe.each(ENGINES)('lifetimes (%s engine)', (engine) => {
     }
   });
 
-  it('a Worker terminated mid-read takes its sockets and threads with it', async () => {
+  it.skipIf(!HAS_PROC)(`a Worker terminated mid-read takes its sockets and threads with it ${PROC_ONLY}`, async () => {
     const r = await runChild(process.execPath, [fixture('worker-read.js'), '5'], KILL_MS, undefined, env);
     expect(r.killedByTimer).toBe(false);
     expect(r.stderr).toBe('');
@@ -63,21 +63,25 @@ describe.each(ENGINES)('lifetimes (%s engine)', (engine) => {
     expect(after).toBeLessThanOrEqual(before! + owned!);
   });
 
-  it('Workers busy with sockets, terminated at random moments, crash nothing and leak nothing', { timeout: 60_000 }, async () => {
-    const { seed } = seeded('worker-churn');
-    const r = await runChild(process.execPath, [fixture('worker-churn.js'), '12', String(seed)], 40_000, undefined, env);
-    expect(r.killedByTimer).toBe(false);
-    // Before the fixes: 'terminate called after throwing Napi::Error' (abort),
-    // then accepted connections left open by every terminated Worker.
-    expect(r.stderr).toBe('');
-    expect(r.signal).toBeNull();
-    expect(r.code).toBe(0);
-    const [sockets, tasks] = r.stdout.trim().split('\n');
-    const [, before, after] = /sockets before (\d+) after (\d+)/.exec(sockets!)!.map(Number);
-    expect(after).toBe(before);
-    const [, tBefore, tAfter, owned] = /tasks before (\d+) after (\d+) owned (\d+)/.exec(tasks!)!.map(Number);
-    expect(tAfter).toBeLessThanOrEqual(tBefore! + owned!);
-  });
+  it.skipIf(!HAS_PROC)(
+    `Workers busy with sockets, terminated at random moments, crash nothing and leak nothing ${PROC_ONLY}`,
+    { timeout: 60_000 },
+    async () => {
+      const { seed } = seeded('worker-churn');
+      const r = await runChild(process.execPath, [fixture('worker-churn.js'), '12', String(seed)], 40_000, undefined, env);
+      expect(r.killedByTimer).toBe(false);
+      // Before the fixes: 'terminate called after throwing Napi::Error' (abort),
+      // then accepted connections left open by every terminated Worker.
+      expect(r.stderr).toBe('');
+      expect(r.signal).toBeNull();
+      expect(r.code).toBe(0);
+      const [sockets, tasks] = r.stdout.trim().split('\n');
+      const [, before, after] = /sockets before (\d+) after (\d+)/.exec(sockets!)!.map(Number);
+      expect(after).toBe(before);
+      const [, tBefore, tAfter, owned] = /tasks before (\d+) after (\d+) owned (\d+)/.exec(tasks!)!.map(Number);
+      expect(tAfter).toBeLessThanOrEqual(tBefore! + owned!);
+    },
+  );
 
   it('loads in several Workers at once', async () => {
     const r = await runChild(process.execPath, [fixture('workers-load.js'), '4'], KILL_MS, undefined, env);

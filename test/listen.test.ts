@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AbortError, connect, listen, SocketError } from '../dist/index.js';
-import { openFds, tempDir } from './helpers.js';
+import { HAS_PROC, openFds, PROC_ONLY, tempDir } from './helpers.js';
 
 describe('listen', () => {
   it('port 0 picks a free port; a second listener on it fails with EADDRINUSE', async () => {
@@ -53,7 +53,7 @@ describe('listen', () => {
     expect(s.closed).toBe(true);
   });
 
-  it('aborting a connect in flight rejects at once and releases its fd', async () => {
+  it.skipIf(!HAS_PROC)(`aborting a connect in flight rejects at once and releases its fd ${PROC_ONLY}`, async () => {
     // A listener whose accept queue is full keeps further connects in SYN_SENT.
     const s = await listen({ host: '127.0.0.1', port: 0, backlog: 0 });
     const { port } = s.address() as { port: number };

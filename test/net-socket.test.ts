@@ -9,7 +9,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConnection, KernelSocketStream, ReadTimeoutError, type KernelSocket } from '../dist/index.js';
-import { ENGINES, openFds, tempDir } from './helpers.js';
+import { ENGINES, HAS_PROC, openFds, PROC_ONLY, tempDir } from './helpers.js';
 
 type Peer = { server: net.Server; sockets: net.Socket[]; target: { port: number; host: string } | { path: string } };
 
@@ -200,8 +200,8 @@ describe('createConnection: net.Socket shape', () => {
     expect(Buffer.concat(got).length).toBe(100_000);
   });
 
-  it.each(['tcp4', 'unix'] as const)(
-    '%s: destroy() while connecting: no connect event, close without error, no fd left open',
+  it.skipIf(!HAS_PROC).each(['tcp4', 'unix'] as const)(
+    `%s: destroy() while connecting: no connect event, close without error, no fd left open ${PROC_ONLY}`,
     async (where) => {
       const p = await peer(where);
       const before = openFds();

@@ -39,6 +39,20 @@ if (mode.startsWith('kernel-')) {
     if (mode === 'kernel-setRef-false') sock.setRef(false);
     console.log('waiting');
   });
+} else if (mode.startsWith('many')) {
+  // Three reads pending on each of two sockets (one in the kernel, two
+  // queued), ref state flipped back and forth: only the net state counts.
+  Promise.all([0, 1].map(() => connect({ host: '127.0.0.1', port: Number(port), engine }))).then(([a, b]) => {
+    for (const s of [a, b])
+      for (let i = 0; i < 3; i++) s.read().then(() => console.log('read ended'), (e) => console.log('read failed', e.code));
+    a.setRef(false);
+    b.setRef(false);
+    b.setRef(true);
+    b.setRef(true); // no change: must not count b's reads twice
+    b.setRef(false);
+    if (mode === 'many-unref-ref') a.setRef(true);
+    console.log('waiting');
+  });
 } else {
   const s = createConnection({ port: Number(port), host: '127.0.0.1', engine });
   s.on('error', (e) => console.log('error', e.code));
@@ -84,7 +98,7 @@ function run(mode: string, engine: string): Promise<{ exited: boolean; code: num
 }
 
 describe.each(ENGINES)('ref and unref (%s engine)', (engine) => {
-  it.each(['unref', 'unref-before-connect', 'kernel-unref', 'kernel-setRef-false'])(
+  it.each(['unref', 'unref-before-connect', 'kernel-unref', 'kernel-setRef-false', 'many-unref'])(
     '%s: exits on its own with a read pending',
     async (mode) => {
       const r = await run(mode, engine);
@@ -95,10 +109,13 @@ describe.each(ENGINES)('ref and unref (%s engine)', (engine) => {
     },
   );
 
-  it.each(['ref', 'unref-ref', 'kernel-ref', 'kernel-unref-ref'])('%s: stays alive while the read is pending', async (mode) => {
-    const r = await run(mode, engine);
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('waiting\n');
-    expect(r.exited).toBe(false);
-  });
+  it.each(['ref', 'unref-ref', 'kernel-ref', 'kernel-unref-ref', 'many-unref-ref'])(
+    '%s: stays alive while the read is pending',
+    async (mode) => {
+      const r = await run(mode, engine);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('waiting\n');
+      expect(r.exited).toBe(false);
+    },
+  );
 });

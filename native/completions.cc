@@ -1,0 +1,108 @@
+// Completions reach JavaScript: an op started from JavaScript is either
+// settled at once or registered (op_registry.h); the delivery queue's drain
+// (delivery.h) or the loop engine then hands each finished op to its
+// callback, and close(cb) waiters go on once their socket's fd is closed
+// and its ops are delivered.
+#include <memory>
+#include <vector>
+
+#include "addon.h"
+#include "result.h"
+#include "socket_wrap.h"
+
+namespace kts {
+
+Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::Function cb) {
+  SubmitResult started = op->handle->engine->Submit(op);
+  if (started == SubmitResult::kFinished) {
+    Napi::Object r = MakeResult(env, *this, *op);
+    delete op;
+    return r;
+  }
+  // Pending: nothing can deliver it before this tick ends (delivery runs
+  // on this thread), so these fields are set in time.
+  op->callback = Napi::Persistent(cb);
+  op->owner = Napi::Persistent(owner);
+  double id = static_cast<double>(ops.Add(op));
+  // Negative: queued behind another op of its lane (JavaScript then expires
+  // it at its deadline if it never starts); positive: in a syscall now.
+  return Napi::Number::New(env, started == SubmitResult::kQueued ? -id : id);
+}
+
+void AddonData::WaitForClose(Handle* h, SocketWrap* wrap) { close_waiters_[h] = wrap; }
+
+void AddonData::Drain(Napi::Env env, void* self) {
+  auto* data = static_cast<AddonData*>(self);
+  Napi::HandleScope scope(env);
+  bool threw = false;
+  Napi::Error first_error;
+  std::vector<Handle*> closed;
+  for (Op* raw : data->delivery.TakeAll(&closed)) {
+    auto* op = static_cast<JsOp*>(raw);
+    op->handle->engine->Delivered(op);
+    if (!data->Deliver(env, op, false, &first_error)) threw = true;
+  }
+  data->SettleCloses(env, closed);
+  if (threw) first_error.ThrowAsJavaScriptException();
+}
+
+bool AddonData::Deliver(Napi::Env env, JsOp* raw, bool from_loop, Napi::Error* error) {
+  std::unique_ptr<JsOp> op(raw);  // freed whatever happens
+  if (ops.Remove(op.get()) && op->socket->close_ready) {
+    // Its fd was closed before this op was delivered: the close(cb) waiters
+    // go on now, on the next drain, after every op of the socket.
+    delivery.FdClosed(op->handle.get());
+  }
+  // JavaScript already settled an aborted or cancelled op's promise.
+  if (op->abandoned || op->status == OpStatus::kCancelled) return true;
+  try {
+    Napi::Value result = MakeResult(env, *this, *op);
+    Napi::Function cb = op->callback.Value();
+    op.reset();  // drop our references before user code can run
+    if (from_loop) {
+      // Not inside a JavaScript call: MakeCallback runs the microtasks
+      // (the promise reactions) when it returns, as Node's own callbacks do.
+      cb.MakeCallback(env.Global(), {result}, *async_context_);
+    } else {
+      cb.Call({result});
+    }
+    return true;
+  } catch (const Napi::Error& e) {
+    // A callback threw, or this env is being torn down (a terminated
+    // Worker: Node runs a last wake-up while JavaScript can no longer
+    // run, so MakeResult fails too). Go on: every op taken must be freed,
+    // or an accepted connection in it stays open for good.
+    if (error->IsEmpty()) *error = e;
+    return false;
+  }
+}
+
+void AddonData::SettleFromLoop(void* self, Op* op) {
+  auto* data = static_cast<AddonData*>(self);
+  Napi::Env env(data->env_);
+  Napi::HandleScope scope(env);
+  Napi::Error error;
+  if (!data->Deliver(env, static_cast<JsOp*>(op), true, &error)) {
+    // As for any exception thrown by a callback Node makes from the loop.
+    napi_fatal_exception(env, error.Value());
+  }
+}
+
+void AddonData::SettleCloses(Napi::Env env, const std::vector<Handle*>& closed) {
+  for (Handle* h : closed) {
+    auto it = close_waiters_.find(h);
+    if (it == close_waiters_.end()) continue;  // closed at once, or nobody waits
+    SocketWrap* wrap = it->second;
+    // close() settles after every op of the socket is delivered: a thread
+    // can close the fd (its last Release) just before it reports the op
+    // that held it.
+    if (wrap->ops().pending > 0) {
+      wrap->ops().close_ready = true;
+      continue;
+    }
+    close_waiters_.erase(it);
+    wrap->SettleClose(env);
+  }
+}
+
+}  // namespace kts

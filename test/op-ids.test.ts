@@ -1,0 +1,96 @@
+// Op ids against the raw addon: an id names one pending op of one socket.
+// A cancel carrying another socket's id must not touch that op (it would
+// never settle and its bytes would go to the stash), and ids are never
+// handed out twice while pending, even across the wrap of the counter
+// (reached here with the setNextOpId test hook instead of 2^53 ops).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, type KernelServer, type KernelSocket } from '../dist/index.js';
+import { addon, Cancel, EngineCode, isResult, type NativeResult, type NativeSocket } from '../dist/native.js';
+import { ENGINES } from './helpers.js';
+
+const LAST_ID = 2 ** 53 - 1;
+
+describe.each(ENGINES)('op ids (%s engine)', (engine) => {
+  let server: KernelServer;
+  let port = 0;
+  const peers: KernelSocket[] = [];
+  const natives: NativeSocket[] = [];
+
+  beforeAll(async () => {
+    server = await listen({ host: '127.0.0.1', port: 0, engine });
+    port = (server.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    for (const n of natives) n.close();
+    for (const p of peers) await p.close();
+    await server.close();
+  });
+
+  /** A raw client socket, connected, and its accepted peer. */
+  async function rawPair(): Promise<{ raw: NativeSocket; peer: KernelSocket }> {
+    const opened = addon.NativeSocket.open(4, false, engine === 'loop' ? EngineCode.Loop : EngineCode.Threads);
+    if (isResult(opened)) throw new Error(`socket: ${opened.code}`);
+    const raw = opened;
+    natives.push(raw);
+    const accepted = server.accept({ timeout: 5000 });
+    const connected = await new Promise<NativeResult>((resolve) => {
+      const started = raw.connect('127.0.0.1', port, 5000, resolve);
+      if (isResult(started)) resolve(started);
+    });
+    expect(connected.status).toBe(0);
+    const peer = await accepted;
+    peers.push(peer);
+    return { raw, peer };
+  }
+
+  /** Starts a read that must stay pending; its id and its outcome. */
+  function pendingRead(raw: NativeSocket): { id: number; result: Promise<NativeResult> } {
+    let id = 0;
+    const result = new Promise<NativeResult>((resolve) => {
+      const started = raw.read(100, 0, false, resolve);
+      if (isResult(started)) throw new Error('read finished at once with nothing sent');
+      id = started;
+    });
+    return { id, result };
+  }
+
+  it("a cancel with another socket's id does nothing to that op", async () => {
+    const a = await rawPair();
+    const b = await rawPair();
+    const readA = pendingRead(a.raw);
+    expect(readA.id).toBeGreaterThan(0); // in flight
+    // b cancels a's id: not its op, so nothing happens.
+    expect(b.raw.cancel(Math.abs(readA.id), false)).toBe(Cancel.TooLate);
+    expect(b.raw.cancel(Math.abs(readA.id), true)).toBe(Cancel.TooLate);
+    // a's read is still the one that gets a's bytes.
+    await a.peer.write(Buffer.from('for a'), { timeout: 5000 });
+    const r = await readA.result;
+    expect(r.status).toBe(0);
+    expect(r.data?.toString()).toBe('for a');
+  });
+
+  it('never hands out an id that is still pending, across the wrap', async () => {
+    const a = await rawPair();
+    const b = await rawPair();
+    addon.setNextOpId(LAST_ID - 1);
+    const first = pendingRead(a.raw); // LAST_ID - 1, in flight
+    const second = pendingRead(b.raw); // LAST_ID, in flight
+    const third = pendingRead(a.raw); // wraps to 1, queued behind first
+    expect([first.id, second.id, third.id]).toEqual([LAST_ID - 1, LAST_ID, -1]);
+    // The counter comes round again while all three are pending: it skips them.
+    addon.setNextOpId(LAST_ID - 1);
+    const fourth = pendingRead(b.raw);
+    expect(fourth.id).toBe(-2);
+    // Each id still reaches its own op (a removed op's callback is never
+    // called: JavaScript settles it itself), and only from its own socket.
+    expect(b.raw.cancel(1, true)).toBe(Cancel.TooLate);
+    expect(a.raw.cancel(1, true)).toBe(Cancel.Removed);
+    expect(a.raw.cancel(2, true)).toBe(Cancel.TooLate);
+    expect(b.raw.cancel(2, true)).toBe(Cancel.Removed);
+    await a.peer.write(Buffer.from('a'), { timeout: 5000 });
+    await b.peer.write(Buffer.from('b'), { timeout: 5000 });
+    expect((await first.result).data?.toString()).toBe('a');
+    expect((await second.result).data?.toString()).toBe('b');
+  });
+});
