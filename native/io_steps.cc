@@ -30,6 +30,7 @@ std::atomic<int64_t> g_busy_poll_ns{50 * 1000};
 // Time left before op's deadline, in ns: -1 for "no deadline", 0 for
 // "expired" (never passed to the kernel), otherwise > 0.
 int64_t Remaining(const Op& op) {
+  if (op.cut_short.load(std::memory_order_relaxed)) return 0;
   int64_t deadline = EffectiveDeadline(op);
   if (deadline == 0) return -1;
   int64_t left = deadline - MonoNowNs();

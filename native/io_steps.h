@@ -12,7 +12,8 @@ namespace kts {
 class Handle;
 
 // Time left before op's deadline, in ns: -1 for "no deadline", 0 for
-// "expired" (never passed to the kernel), otherwise > 0.
+// "expired" (never passed to the kernel; also once op is cut short),
+// otherwise > 0.
 int64_t Remaining(const Op& op);
 
 // Puts the remaining time into SO_RCVTIMEO/SO_SNDTIMEO, rounded up to the

@@ -1,12 +1,16 @@
 // The lane and stash rules both engines share (lane.h).
 #include "lane.h"
 
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 
+#include "clock.h"
 #include "io.h"
+#include "wake.h"
 
 namespace kts {
 
@@ -54,7 +58,28 @@ CancelResult CancelStartedLocked(Op* op, bool only_queued) {
   if (op->state != OpState::kRunning) return CancelResult::kTooLate;
   if (only_queued) return CancelResult::kStarted;
   op->abandoned = true;
+  Direction dir = DirectionOf(op->kind);
+  if (dir == Direction::kRead) {
+    // A runner that has not read the generation yet sees cut_short in
+    // Remaining; one between its generation check and the call, or in it,
+    // is reached by WakeRunnerLocked.
+    op->cut_short.store(true);
+    op->handle->deadline_gen[static_cast<int>(dir)].fetch_add(1);
+    WakeRunnerLocked(*op->handle, dir, 0);
+  }
   return CancelResult::kAbandoned;
+}
+
+void WakeRunnerLocked(Handle& h, Direction dir, int64_t left_ns) {
+  Lane& lane = dir == Direction::kRead ? h.read_lane : h.write_lane;
+  if (lane.running == nullptr) return;  // a queued op reads its deadline when it starts
+  // The runner holds a reference (Acquire) until it clears lane.running
+  // under mu, which we hold: the fd is open and the thread alive.
+  timeval tv = TimevalFromUs(TimeoUs(left_ns));
+  // A failure (EBADF after a macOS close's dup2, say) leaves the signal to
+  // do the work: the woken thread sets the timeout itself.
+  setsockopt(h.fd_held(), SOL_SOCKET, dir == Direction::kRead ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, sizeof tv);
+  wake::Thread(lane.runner);
 }
 
 // Reads and accepts first take what an abandoned op left behind. Returns

@@ -8,6 +8,7 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -140,6 +141,10 @@ struct Op {
   // Coordination with Cancel and Close (under handle->mu).
   OpState state = OpState::kNew;
   bool abandoned = false;
+  // Set (under handle->mu) when an abandoned read or accept must give its
+  // lane up now: its runner treats the deadline as passed (Remaining), so
+  // what it took goes to the stash and the next op runs. Read without mu.
+  std::atomic<bool> cut_short{false};
 
   void Fail(OpStatus s, int e, const char* call) {
     status = s;
