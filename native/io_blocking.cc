@@ -56,7 +56,7 @@ void Blocking(Op& op, Handle& h, int fd, const char* call, Step step) {
 }
 
 void BlockingRead(Op& op, Handle& h, int fd) {
-  PrepareReadBuffer(op, ThreadScratch());
+  PrepareReadBuffer(op, ThreadScratch(), fd);
   KeepOwnBytes keep{op};
   if (BusyPollRead(op, fd)) return;
   Blocking(op, h, fd, "recv",

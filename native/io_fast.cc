@@ -18,11 +18,13 @@
 
 namespace kts {
 
-void DetachWriteData(Op& op) {
-  if (op.wptr == nullptr) return;
-  op.data.assign(op.wptr, op.wptr + op.wlen);
+bool DetachWriteData(Op& op) {
+  if (op.wptr == nullptr) return true;
+  bool copied = op.data.assign(op.wptr, op.wptr + op.wlen);
   op.wptr = nullptr;
   op.wlen = 0;
+  if (!copied) op.Fail(OpStatus::kError, ENOMEM, "send");
+  return copied;
 }
 
 bool TryAcceptNow(Op& op, int fd) {
@@ -39,7 +41,6 @@ bool ContinueNow(Op& op, int fd) {
   bool would_block = false;
   switch (op.kind) {
     case OpKind::kRead:
-      if (op.data.size() != op.size) op.data.resize(op.size);
       while (!would_block)
         if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return true;
       return false;
@@ -53,8 +54,9 @@ bool ContinueNow(Op& op, int fd) {
       size_t off = 0;
       while (!would_block)
         if (WriteStep(op, fd, MSG_DONTWAIT, op.data.data(), op.data.size(), &off, &would_block)) break;
-      // What was sent is gone from data: keep the rest for the next call.
-      op.data.assign(op.data.data() + off, op.data.data() + op.data.size());
+      // What was sent is gone from data: keep the rest for the next call
+      // (in place: no allocation).
+      if (!op.data.assign(op.data.data() + off, op.data.data() + op.data.size())) return true;
       return !would_block;
     }
     case OpKind::kEnd:
@@ -82,7 +84,7 @@ bool TryNow(Op& op, Handle& h, int fd) {
       // A result read here is copied out on this thread before the next
       // TryNow, so the scratch stays valid for it; a read that must wait
       // lets go of the scratch.
-      PrepareReadBuffer(op, ThreadScratch());
+      PrepareReadBuffer(op, ThreadScratch(), fd);
       while (!would_block)
         if (ReadStep(op, fd, MSG_DONTWAIT, &would_block)) return true;
       if (op.data.borrowed()) op.data.Clear();
@@ -94,8 +96,7 @@ bool TryNow(Op& op, Handle& h, int fd) {
       // The caller's memory is only ours during this call: keep the rest.
       op.wptr += off;
       op.wlen -= off;
-      DetachWriteData(op);
-      return false;
+      return !DetachWriteData(op);  // no memory for the copy: failed
     }
     case OpKind::kEnd:
       if (shutdown(fd, SHUT_WR) < 0) op.Fail(OpStatus::kError, errno, "shutdown");

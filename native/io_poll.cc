@@ -89,7 +89,7 @@ void Polled(Op& op, Handle& h, int fd, short events, const char* call, Step step
 }  // namespace
 
 void PolledRead(Op& op, Handle& h, int fd) {
-  PrepareReadBuffer(op, ThreadScratch());
+  PrepareReadBuffer(op, ThreadScratch(), fd);
   KeepOwnBytes keep{op};
   if (BusyPollRead(op, fd)) return;
   Polled(op, h, fd, POLLIN, "recv",

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <new>
 
 #include "clock.h"
 #include "io.h"
@@ -32,7 +34,10 @@ SubmitResult AdmitLocked(Op* op) {
     return SubmitResult::kFinished;
   }
   if (lane.busy) {
-    if (op->kind == OpKind::kWrite) DetachWriteData(*op);
+    if (op->kind == OpKind::kWrite && !DetachWriteData(*op)) {
+      op->state = OpState::kFinished;
+      return SubmitResult::kFinished;
+    }
     op->state = OpState::kQueued;
     lane.queue.push_back(op);
     return SubmitResult::kQueued;
@@ -88,8 +93,11 @@ bool TakeFromStash(Op* op) {
   Handle& h = *op->handle;
   std::lock_guard<std::mutex> lock(h.mu);
   if (op->kind == OpKind::kRead && !h.stash.empty()) {
-    if (op->data.size() != op->size) op->data.resize(op->size);
     size_t n = std::min(op->size - op->done, h.stash.size());
+    if (op->data.size() < op->done + n && !op->data.resize(op->done + n)) {
+      op->Fail(OpStatus::kError, ENOMEM, "recv");  // the stash stays for the next read
+      return true;
+    }
     std::memcpy(op->data.data() + op->done, h.stash.data(), n);
     h.stash.erase(h.stash.begin(), h.stash.begin() + static_cast<ptrdiff_t>(n));
     op->done += n;
@@ -117,9 +125,18 @@ Op* FinishAndNextLocked(Op* op) {
   op->state = OpState::kFinished;
   bool read_bytes = op->kind == OpKind::kRead && op->done > 0;
   // Bytes the caller will not receive go back in front of the stream: an
-  // abandoned read's, and a timed-out exact read's partial frame.
-  if (read_bytes && (op->abandoned || (op->exact && op->status == OpStatus::kTimeout))) {
-    h.stash.insert(h.stash.begin(), op->data.begin(), op->data.begin() + static_cast<ptrdiff_t>(op->done));
+  // abandoned read's, and a partial frame of an exact read that timed out
+  // or ran out of memory to grow into.
+  bool partial = op->exact &&
+                 (op->status == OpStatus::kTimeout || (op->status == OpStatus::kError && op->err == ENOMEM));
+  if (read_bytes && (op->abandoned || partial)) {
+    try {
+      h.stash.insert(h.stash.begin(), op->data.begin(), op->data.begin() + static_cast<ptrdiff_t>(op->done));
+    } catch (const std::bad_alloc&) {
+      // Nowhere to keep them: an error the caller sees (a lost partial
+      // frame) rather than a crash.
+      op->Fail(OpStatus::kError, ENOMEM, "recv");
+    }
     // op->done still says how many, for the error; the bytes are not sent.
   }
   if (op->abandoned && op->accepted_fd >= 0 && !h.closing()) {

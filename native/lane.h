@@ -15,7 +15,8 @@ Lane& LaneOf(Op* op);
 // Admits op into its lane, with op->handle->mu held: kFinished when the
 // handle is closing (op failed as closed), kQueued when another op holds
 // the lane (a write's bytes are copied first: it runs after the caller's
-// memory is gone), else kRunning with the lane now held by op.
+// memory is gone; kFinished with ENOMEM when they cannot be), else
+// kRunning with the lane now held by op.
 SubmitResult AdmitLocked(Op* op);
 
 // Takes a queued op out of its lane and marks it cancelled (mu held).

@@ -89,7 +89,7 @@ bool LoopEngine::Start(Op* op) {
   h.Release();
   if (finished) return true;
   if (!NeedsThread(*op)) return Wait(op);
-  if (op->kind == OpKind::kWrite) DetachWriteData(*op);
+  if (op->kind == OpKind::kWrite && !DetachWriteData(*op)) return true;
   int err = threads_->Continue(op);
   if (err == 0) return false;
   Fail(op, err, "pthread_create");
@@ -267,7 +267,7 @@ void LoopEngine::FinishHere(Op* op, bool deliver_now) {
     } else {
       // Delivered later: a read finished on the fast path may hold its bytes
       // in this thread's scratch, which the next fast-path read reuses.
-      if (op->data.borrowed()) op->data.Own(op->done);
+      KeepReadBytes(*op);
       sink_->Complete(op);
     }
     op = next != nullptr && Start(next) ? next : nullptr;
