@@ -77,6 +77,21 @@ SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket
   family_ = info[1].As<Napi::Number>().Int32Value();
 }
 
+// A socket dropped without close() is closed when collected (README). The
+// handle alone cannot do it on the loop engine: its watcher holds a
+// reference until uv_close, so the engine must close it. Nothing is pending
+// (a pending op keeps this object alive), so Close settles no op; once the
+// env's teardown has begun every live handle is closing already, so the
+// engines are never touched after they are gone.
+SocketWrap::~SocketWrap() {
+  if (!handle_) return;
+  {
+    std::lock_guard<std::mutex> lock(handle_->mu);
+    if (handle_->closing()) return;
+  }
+  handle_->engine->Close(*handle_);
+}
+
 // open(family: 4 | 6 | 0, listener: boolean, engine?: 0 threads | 1 loop): NativeSocket | ErrorResult
 Napi::Value SocketWrap::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

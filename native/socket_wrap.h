@@ -25,6 +25,8 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
   static Napi::Object NewInstance(Napi::Env env, AddonData& data, std::shared_ptr<Handle> h, int ss_family);
 
   explicit SocketWrap(const Napi::CallbackInfo& info);
+  // Collected without close(): closes the socket through its engine.
+  ~SocketWrap() override;
 
   // Calls the close(cb) waiters: the fd is really closed.
   void SettleClose(Napi::Env env);
