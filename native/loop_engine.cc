@@ -365,7 +365,7 @@ bool LoopEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
     if (op != nullptr) effective = EffectiveDeadline(*op);
   }
   // Earlier: a new entry decides it then. Later: the old entry finds the
-  // deadline moved and looks again at the new one.
+  // deadline moved and looks again at the new one (Add adds nothing).
   if (effective != 0) deadline_.Add(waiter, effective);
   if (it != watches_.end()) {
     it->second->past_deadline[static_cast<int>(dir)] = false;

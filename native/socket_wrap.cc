@@ -38,6 +38,7 @@ Napi::Function SocketWrap::Define(Napi::Env env) {
                      {
                          StaticMethod<&SocketWrap::Open>("open"),
                          StaticMethod<&SocketWrap::TimeoutReadback>("timeoutReadback"),
+                         StaticMethod<&SocketWrap::DeadlineEntries>("deadlineEntries"),
                          InstanceMethod<&SocketWrap::Connect>("connect"),
                          InstanceMethod<&SocketWrap::Listen>("listen"),
                          InstanceMethod<&SocketWrap::Accept>("accept"),
@@ -131,6 +132,12 @@ Napi::Value SocketWrap::TimeoutReadback(const Napi::CallbackInfo& info) {
   }
   close(fd);
   return out;
+}
+
+// deadlineEntries(): entries in the loop engine's deadline heap (tests).
+Napi::Value SocketWrap::DeadlineEntries(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(AddonData::Of(info.Env()).loop_engine.deadline_entries()));
 }
 
 JsOp* SocketWrap::NewOp(int kind_value, double timeout_ms) {

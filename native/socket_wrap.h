@@ -34,6 +34,7 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
  private:
   static Napi::Value Open(const Napi::CallbackInfo& info);
   static Napi::Value TimeoutReadback(const Napi::CallbackInfo& info);
+  static Napi::Value DeadlineEntries(const Napi::CallbackInfo& info);
 
   Napi::Value Connect(const Napi::CallbackInfo& info);
   Napi::Value Listen(const Napi::CallbackInfo& info);
