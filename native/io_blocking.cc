@@ -44,7 +44,7 @@ void Blocking(Op& op, Handle& h, int fd, const char* call, Step step) {
       return TimedOut(op, EAGAIN, call);
     }
     bool failed = false;
-    if (!ArmTimeo(op, h, fd, gen, left, &failed)) {
+    if (!ArmTimeo(op, h, fd, gen, wake::Slice(left), &failed)) {
       if (failed) return;
       continue;  // retimed meanwhile: recompute
     }
@@ -84,7 +84,7 @@ bool PollReady(Op& op, int fd, short events, const char* call) {
       return false;
     }
     pollfd p{fd, events, 0};
-    int r = scope.Poll(&p, left);
+    int r = scope.Poll(&p, wake::Slice(left));
     if (r > 0) return true;
     if (r == 0) {
       // poll's timeout may be whole milliseconds, rounded up: loop re-checks.
@@ -114,7 +114,7 @@ void BlockingAccept(Op& op, Handle& h, int fd) {
         return TimedOut(op, EAGAIN, "accept");
       }
       bool failed = false;
-      if (!ArmTimeo(op, h, fd, gen, left, &failed)) {
+      if (!ArmTimeo(op, h, fd, gen, wake::Slice(left), &failed)) {
         if (failed) return;
         continue;  // retimed meanwhile: recompute
       }
