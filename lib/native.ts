@@ -144,6 +144,8 @@ export interface NativeSocket {
 export interface NativeSocketClass {
   open(family: FamilyCode, listener: boolean, engine: EngineCode): NativeSocket | NativeResult;
   timeoutReadback(ms: number, which: 'recv' | 'send'): number | NativeResult;
+  /** Entries in the loop engine's deadline heap (tests watch its bound). */
+  deadlineEntries(): number;
   capabilities(): NativeCapabilities;
 }
 

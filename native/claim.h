@@ -21,6 +21,11 @@ namespace kts {
 struct Waiter {
   std::shared_ptr<Handle> handle;
   std::atomic<Op*> op{nullptr};
+  // The DeadlineThread's bookkeeping (under its mutex): the time of this
+  // waiter's one live heap entry (0: none queued), and that entry's
+  // generation (older entries are superseded, dropped when met).
+  int64_t entry_at = 0;
+  uint64_t entry_gen = 0;
 };
 
 enum class ReadyClaim {

@@ -40,8 +40,12 @@ int DeadlineThread::Add(std::shared_ptr<Waiter> w, int64_t at) {
     if (err != 0) return err;
     started_ = true;
   }
+  if (w->entry_at != 0 && w->entry_at <= at) return 0;  // its entry comes first and looks again
+  if (w->entry_at != 0) stale_.fetch_add(1, std::memory_order_relaxed);  // superseded
+  w->entry_at = at;
+  uint64_t gen = ++w->entry_gen;
   bool earliest = heap_.empty() || at < heap_.front().at;
-  heap_.push_back({at, std::move(w)});
+  heap_.push_back({at, std::move(w), gen});
   std::push_heap(heap_.begin(), heap_.end(), Later());
   if (stale_.load(std::memory_order_relaxed) > kCompactAbove &&
       stale_.load(std::memory_order_relaxed) * 2 > heap_.size())
@@ -54,7 +58,8 @@ void DeadlineThread::NoteStale() { stale_.fetch_add(1, std::memory_order_relaxed
 
 void DeadlineThread::CompactLocked() {
   heap_.erase(
-      std::remove_if(heap_.begin(), heap_.end(), [](const Entry& e) { return e.w->op.load() == nullptr; }),
+      std::remove_if(heap_.begin(), heap_.end(),
+                     [](const Entry& e) { return e.gen != e.w->entry_gen || e.w->op.load() == nullptr; }),
       heap_.end());
   std::make_heap(heap_.begin(), heap_.end(), Later());
   stale_.store(0, std::memory_order_relaxed);
@@ -109,14 +114,19 @@ void DeadlineThread::Run() {
     std::pop_heap(heap_.begin(), heap_.end(), Later());
     Entry e = std::move(heap_.back());
     heap_.pop_back();
+    if (e.gen != e.w->entry_gen) continue;  // superseded by an earlier one
+    // None queued while it is looked at: an Add meanwhile queues a new one
+    // (its deadline may have moved earlier than the again_at found here).
+    e.w->entry_at = 0;
     // Deciding takes the socket's mutex and a syscall: not under mu_, so
     // Add never waits for it.
     lock.unlock();
     int64_t again_at = 0;
     bool done = Expire(*e.w, now, &again_at);
     lock.lock();
-    if (!done) {
-      heap_.push_back({again_at, std::move(e.w)});
+    if (!done && e.gen == e.w->entry_gen) {
+      e.w->entry_at = again_at;
+      heap_.push_back({again_at, std::move(e.w), e.gen});
       std::push_heap(heap_.begin(), heap_.end(), Later());
     }
   }

@@ -36,8 +36,11 @@ class DeadlineThread {
 
   // Looks at w at time at (CLOCK_MONOTONIC ns, > 0): if its op is still
   // unclaimed then and its effective deadline (engine.h) has passed, decides
-  // it; a deadline moved later is looked at again then. Any thread. Starts
-  // the thread on first use: returns 0 or the errno of pthread_create.
+  // it; a deadline moved later is looked at again then. A waiter has one
+  // live entry: a later time than its queued one adds nothing (that entry
+  // looks again then), an earlier one supersedes it. So moving a deadline a
+  // million times does not grow the heap. Any thread. Starts the thread on
+  // first use: returns 0 or the errno of pthread_create.
   int Add(std::shared_ptr<Waiter> w, int64_t at);
 
   // An entry's op was claimed elsewhere (the JS thread): counts toward
@@ -55,6 +58,7 @@ class DeadlineThread {
   struct Entry {
     int64_t at;
     std::shared_ptr<Waiter> w;
+    uint64_t gen;  // live while it equals w->entry_gen
   };
   struct Later {
     bool operator()(const Entry& a, const Entry& b) const { return a.at > b.at; }

@@ -22,6 +22,7 @@
 #include "platform.h"
 #include "scratch.h"
 #include "waits.h"
+#include "wake.h"
 
 namespace kts {
 
@@ -43,7 +44,7 @@ bool KernelTimes(OpKind kind) {
 }  // namespace
 
 bool ContinueNow(Op& op, int fd) {
-  PrepareReadBuffer(op, nullptr);
+  PrepareReadBuffer(op, nullptr, fd);
   return StepNow(op, fd, CallMode::kNoWait);
 }
 
@@ -51,7 +52,7 @@ bool TryAcceptNow(Op& op, int fd) { return StepNow(op, fd, CallMode::kNoWait); }
 
 void DecideAtDeadline(Op& op, int fd) {
   op.status = OpStatus::kOk;
-  PrepareReadBuffer(op, nullptr);
+  PrepareReadBuffer(op, nullptr, fd);
   DecideLate(op, fd, CallMode::kNoWait, CallOf(op.kind));
 }
 
@@ -60,7 +61,7 @@ void Drive(Op& op, Handle& h, int fd) {
   if (op.kind == OpKind::kConnect && op.connect_would_block) return ConnectInSlices(op, h, fd);
   KeepOwnBytes keep{op};  // a read keeps what arrived, not the scratch
   if (op.kind == OpKind::kRead) {
-    PrepareReadBuffer(op, ThreadScratch());
+    PrepareReadBuffer(op, ThreadScratch(), fd);
     if (BusyPollRead(op, fd)) return;
   }
   bool kernel_timed = op.timer == TimerMode::kSockopt && KernelTimes(op.kind);
@@ -86,7 +87,7 @@ void Drive(Op& op, Handle& h, int fd) {
     if (left == 0 || expired) return DecideLate(op, fd, no_wait, timeout_call);
     if (kernel_timed) {
       bool failed = false;
-      if (!ArmTimeo(op, h, fd, gen, left, &failed)) {
+      if (!ArmTimeo(op, h, fd, gen, wake::Slice(left), &failed)) {
         if (failed) return;
         continue;  // retimed meanwhile: recompute
       }
@@ -104,7 +105,7 @@ void Drive(Op& op, Handle& h, int fd) {
       // taken from a blocking listener by someone else) still ends in time.
       // A Retime may leave it stale; the signal ends the wait regardless.
       bool failed = false;
-      ArmTimeo(op, h, fd, gen, left, &failed);
+      ArmTimeo(op, h, fd, gen, wake::Slice(left), &failed);
       if (failed) return;
       backstop = true;
     }

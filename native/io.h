@@ -33,9 +33,14 @@ void DecideAtDeadline(Op& op, int fd);
 // without waiting (one thread at a time); 0 turns it off. Default 50 µs.
 void SetBusyPollMicros(int us);
 
+// A read's bytes still in this thread's scratch move to storage of the op's
+// own (the read fails with ENOMEM, its bytes lost, if memory ran out).
+void KeepReadBytes(Op& op);
+
 // Copies the caller's bytes (wptr/wlen, valid only during the call that
 // started the write) into the op, for a write that will run on a thread.
-void DetachWriteData(Op& op);
+// False when memory ran out: op failed with ENOMEM.
+bool DetachWriteData(Op& op);
 
 // On an owned thread: runs op to its end, waiting in the way op.timer says.
 // kSockopt: each blocking call carries the time left into the kernel

@@ -12,12 +12,14 @@
 
 namespace kts {
 
-void DetachWriteData(Op& op) {
-  if (op.wptr == nullptr) return;
-  op.data.assign(op.wptr, op.wptr + op.wlen);
+bool DetachWriteData(Op& op) {
+  if (op.wptr == nullptr) return true;
+  bool copied = op.data.assign(op.wptr, op.wptr + op.wlen);
   op.wptr = nullptr;
   op.wlen = 0;
   op.sent = 0;
+  if (!copied) op.Fail(OpStatus::kError, ENOMEM, "send");
+  return copied;
 }
 
 namespace {
@@ -49,7 +51,7 @@ bool TryNow(Op& op, Handle& h, int fd) {
       // A result read here is copied out on this thread before the next
       // TryNow, so the scratch stays valid for it; a read that must wait
       // lets go of the scratch.
-      PrepareReadBuffer(op, ThreadScratch());
+      PrepareReadBuffer(op, ThreadScratch(), fd);
       if (StepNow(op, fd, CallMode::kNoWait)) return true;
       if (op.data.borrowed()) op.data.Clear();
       return false;
@@ -58,8 +60,7 @@ bool TryNow(Op& op, Handle& h, int fd) {
       // The caller's memory is only ours during this call: keep the rest.
       op.wptr += op.sent;
       op.wlen -= op.sent;
-      DetachWriteData(op);
-      return false;
+      return !DetachWriteData(op);  // no memory for the copy: failed
     case OpKind::kEnd: return StepNow(op, fd, CallMode::kNoWait);
     case OpKind::kAccept:
       // A blocking Linux listener has no "don't wait" accept: go to a thread.

@@ -2,15 +2,18 @@
 #include "io_steps.h"
 
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 
 #include "clock.h"
 #include "engine.h"
 #include "handle.h"
+#include "io.h"
 #include "platform.h"
 #include "scratch.h"
 
@@ -28,6 +31,7 @@ std::atomic<int64_t> g_busy_poll_ns{50 * 1000};
 // Time left before op's deadline, in ns: -1 for "no deadline", 0 for
 // "expired" (never passed to the kernel), otherwise > 0.
 int64_t Remaining(const Op& op) {
+  if (op.cut_short.load(std::memory_order_relaxed)) return 0;
   int64_t deadline = EffectiveDeadline(op);
   if (deadline == 0) return -1;
   int64_t left = deadline - MonoNowNs();
@@ -67,20 +71,60 @@ uint64_t DeadlineGen(const Op& op, const Handle& h) {
 
 bool IsWouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 
-// Points a fresh plain read at this thread's scratch (scratch.h): a pending
-// read then holds no buffer of its own. Anything else gets its own buffer.
-void PrepareReadBuffer(Op& op, uint8_t* scratch) {
-  if (op.data.size() == op.size) return;
-  if (scratch != nullptr && !op.exact && op.done == 0 && op.size <= kScratchBytes) {
-    op.data.Borrow(scratch, op.size);
-    return;
+namespace {
+
+// Bytes queued in fd's receive queue now (FIONREAD), 0 when unknown.
+size_t Queued(int fd) {
+  int n = 0;
+  if (ioctl(fd, FIONREAD, &n) < 0 || n < 0) return 0;
+  return static_cast<size_t>(n);
+}
+
+// How much buffer a read with nothing in it starts with: what is queued,
+// at least a scratch's worth, never more than the read's size.
+size_t FirstRoom(const Op& op, int fd) {
+  size_t want = op.size - op.done;
+  if (want <= kScratchBytes) return want;
+  return std::min(want, std::max(kScratchBytes, Queued(fd)));
+}
+
+// Makes room after op.done for the next recv: a first buffer sized to what
+// is queued, then doubling (an exact read's bytes arrive over many calls).
+// False (op failed with ENOMEM) when memory ran out.
+bool GrowRead(Op& op, int fd) {
+  size_t have = op.data.size();
+  size_t want = have == 0 ? op.done + FirstRoom(op, fd) : std::max(have * 2, op.done + Queued(fd));
+  if (want > op.size) want = op.size;
+  if (op.data.resize(want)) return true;
+  op.Fail(OpStatus::kError, ENOMEM, "recv");
+  return false;
+}
+
+}  // namespace
+
+// A read's buffer grows as bytes arrive (GrowRead), so a pending read of
+// 64 MiB holds no 64 MiB. A fresh plain read whose first recv fits the
+// scratch (scratch.h) borrows it: a pending one then holds no buffer of its
+// own.
+void PrepareReadBuffer(Op& op, uint8_t* scratch, int fd) {
+  if (op.data.size() > op.done) return;
+  if (scratch != nullptr && !op.exact && op.done == 0 && op.data.size() == 0) {
+    size_t room = FirstRoom(op, fd);
+    if (room <= kScratchBytes) op.data.Borrow(scratch, room);
   }
-  op.data.resize(op.size);
+}
+
+void KeepReadBytes(Op& op) {
+  if (!op.data.borrowed() || op.data.Own(op.done)) return;
+  op.data.Clear();  // the bytes cannot be kept: the read fails instead
+  op.done = 0;
+  op.Fail(OpStatus::kError, ENOMEM, "recv");
 }
 
 // One recv; returns true when the op is finished.
 bool ReadStep(Op& op, int fd, int flags, bool* would_block) {
-  ssize_t n = recv(fd, op.data.data() + op.done, op.size - op.done, flags);
+  if (op.data.size() <= op.done && !GrowRead(op, fd)) return true;
+  ssize_t n = recv(fd, op.data.data() + op.done, op.data.size() - op.done, flags);
   if (n > 0) {
     op.done += static_cast<size_t>(n);
     if (!op.exact || op.done == op.size) {

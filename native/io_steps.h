@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "io.h"
 #include "op.h"
 
 namespace kts {
@@ -13,7 +14,8 @@ namespace kts {
 class Handle;
 
 // Time left before op's deadline, in ns: -1 for "no deadline", 0 for
-// "expired" (never passed to the kernel), otherwise > 0.
+// "expired" (never passed to the kernel; also once op is cut short),
+// otherwise > 0.
 int64_t Remaining(const Op& op);
 
 // Puts the remaining time into SO_RCVTIMEO/SO_SNDTIMEO, rounded up to the
@@ -34,19 +36,22 @@ uint64_t DeadlineGen(const Op& op, const Handle& h);
 
 bool IsWouldBlock(int e);
 
-// Points a fresh plain read at this thread's scratch (scratch.h): a pending
-// read then holds no buffer of its own. Anything else gets its own buffer.
-void PrepareReadBuffer(Op& op, uint8_t* scratch);
+// A read's buffer is not allocated up front: ReadStep grows it as bytes
+// arrive (sized to what fd has queued, then doubling), and fails the op
+// with ENOMEM when memory runs out. This points a fresh plain read whose
+// first recv fits at this thread's scratch (scratch.h) instead: a pending
+// read then holds no buffer of its own.
+void PrepareReadBuffer(Op& op, uint8_t* scratch, int fd);
 
-// On every way out of a blocking read: keep what arrived, not the scratch.
+// On every way out of a blocking read: keep what arrived, not the scratch
+// (the read fails with ENOMEM if memory for it ran out).
 struct KeepOwnBytes {
   Op& op;
-  ~KeepOwnBytes() {
-    if (op.data.borrowed()) op.data.Own(op.done);
-  }
+  ~KeepOwnBytes() { KeepReadBytes(op); }
 };
 
-// One recv; returns true when the op is finished.
+// One recv (first growing the buffer if it is full, io_steps.cc); returns
+// true when the op is finished.
 bool ReadStep(Op& op, int fd, int flags, bool* would_block);
 
 // One send of what is left; returns true when the op is finished.

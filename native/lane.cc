@@ -1,12 +1,18 @@
 // The lane and stash rules both engines share (lane.h).
 #include "lane.h"
 
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <new>
 
+#include "clock.h"
 #include "io.h"
+#include "wake.h"
 
 namespace kts {
 
@@ -28,7 +34,10 @@ SubmitResult AdmitLocked(Op* op) {
     return SubmitResult::kFinished;
   }
   if (lane.busy) {
-    if (op->kind == OpKind::kWrite) DetachWriteData(*op);
+    if (op->kind == OpKind::kWrite && !DetachWriteData(*op)) {
+      op->state = OpState::kFinished;
+      return SubmitResult::kFinished;
+    }
     op->state = OpState::kQueued;
     lane.queue.push_back(op);
     return SubmitResult::kQueued;
@@ -54,7 +63,28 @@ CancelResult CancelStartedLocked(Op* op, bool only_queued) {
   if (op->state != OpState::kRunning) return CancelResult::kTooLate;
   if (only_queued) return CancelResult::kStarted;
   op->abandoned = true;
+  Direction dir = DirectionOf(op->kind);
+  if (dir == Direction::kRead) {
+    // A runner that has not read the generation yet sees cut_short in
+    // Remaining; one between its generation check and the call, or in it,
+    // is reached by WakeRunnerLocked.
+    op->cut_short.store(true);
+    op->handle->deadline_gen[static_cast<int>(dir)].fetch_add(1);
+    WakeRunnerLocked(*op->handle, dir, 0);
+  }
   return CancelResult::kAbandoned;
+}
+
+void WakeRunnerLocked(Handle& h, Direction dir, int64_t left_ns) {
+  Lane& lane = dir == Direction::kRead ? h.read_lane : h.write_lane;
+  if (lane.running == nullptr) return;  // a queued op reads its deadline when it starts
+  // The runner holds a reference (Acquire) until it clears lane.running
+  // under mu, which we hold: the fd is open and the thread alive.
+  timeval tv = TimevalFromUs(TimeoUs(left_ns));
+  // A failure (EBADF after a macOS close's dup2, say) leaves the signal to
+  // do the work: the woken thread sets the timeout itself.
+  setsockopt(h.fd_held(), SOL_SOCKET, dir == Direction::kRead ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, sizeof tv);
+  wake::Thread(lane.runner);
 }
 
 // Reads and accepts first take what an abandoned op left behind. Returns
@@ -63,8 +93,11 @@ bool TakeFromStash(Op* op) {
   Handle& h = *op->handle;
   std::lock_guard<std::mutex> lock(h.mu);
   if (op->kind == OpKind::kRead && !h.stash.empty()) {
-    if (op->data.size() != op->size) op->data.resize(op->size);
     size_t n = std::min(op->size - op->done, h.stash.size());
+    if (op->data.size() < op->done + n && !op->data.resize(op->done + n)) {
+      op->Fail(OpStatus::kError, ENOMEM, "recv");  // the stash stays for the next read
+      return true;
+    }
     std::memcpy(op->data.data() + op->done, h.stash.data(), n);
     h.stash.erase(h.stash.begin(), h.stash.begin() + static_cast<ptrdiff_t>(n));
     op->done += n;
@@ -92,9 +125,18 @@ Op* FinishAndNextLocked(Op* op) {
   op->state = OpState::kFinished;
   bool read_bytes = op->kind == OpKind::kRead && op->done > 0;
   // Bytes the caller will not receive go back in front of the stream: an
-  // abandoned read's, and a timed-out exact read's partial frame.
-  if (read_bytes && (op->abandoned || (op->exact && op->status == OpStatus::kTimeout))) {
-    h.stash.insert(h.stash.begin(), op->data.begin(), op->data.begin() + static_cast<ptrdiff_t>(op->done));
+  // abandoned read's, and a partial frame of an exact read that timed out
+  // or ran out of memory to grow into.
+  bool partial = op->exact &&
+                 (op->status == OpStatus::kTimeout || (op->status == OpStatus::kError && op->err == ENOMEM));
+  if (read_bytes && (op->abandoned || partial)) {
+    try {
+      h.stash.insert(h.stash.begin(), op->data.begin(), op->data.begin() + static_cast<ptrdiff_t>(op->done));
+    } catch (const std::bad_alloc&) {
+      // Nowhere to keep them: an error the caller sees (a lost partial
+      // frame) rather than a crash.
+      op->Fail(OpStatus::kError, ENOMEM, "recv");
+    }
     // op->done still says how many, for the error; the bytes are not sent.
   }
   if (op->abandoned && op->accepted_fd >= 0 && !h.closing()) {

@@ -104,7 +104,7 @@ bool LoopEngine::Start(Op* op) {
   h.Release();
   if (finished) return true;
   if (!NeedsThread(*op)) return Wait(op);
-  if (op->kind == OpKind::kWrite) DetachWriteData(*op);
+  if (op->kind == OpKind::kWrite && !DetachWriteData(*op)) return true;
   int err = threads_->Continue(op);
   if (err == 0) return false;
   Fail(op, err, "pthread_create");
@@ -287,7 +287,7 @@ void LoopEngine::FinishHere(Op* op, bool deliver_now) {
     } else {
       // Delivered later: a read finished on the fast path may hold its bytes
       // in this thread's scratch, which the next fast-path read reuses.
-      if (op->data.borrowed()) op->data.Own(op->done);
+      KeepReadBytes(*op);
       sink_->Complete(op);
     }
     op = next != nullptr && Start(next) ? next : nullptr;
@@ -385,7 +385,7 @@ bool LoopEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
     if (op != nullptr) effective = EffectiveDeadline(*op);
   }
   // Earlier: a new entry decides it then. Later: the old entry finds the
-  // deadline moved and looks again at the new one.
+  // deadline moved and looks again at the new one (Add adds nothing).
   if (effective != 0) deadline_.Add(waiter, effective);
   if (it != watches_.end()) {
     it->second->past_deadline[static_cast<int>(dir)] = false;

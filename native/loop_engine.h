@@ -44,6 +44,8 @@ class LoopEngine : public Engine {
   void Delivered(Op* op) override;
   void Shutdown() override;
   size_t threads() override { return deadline_.running() ? 1 : 0; }
+  // Entries in the deadline thread's heap (a test's view of its bound).
+  size_t deadline_entries() { return deadline_.entries(); }
 
   // Makes a freshly created listener non-blocking (the loop accepts
   // without waiting, then waits for readiness).

@@ -8,10 +8,12 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <vector>
 
 namespace kts {
@@ -22,6 +24,8 @@ enum class OpKind : uint8_t { kRead, kWrite, kEnd, kAccept, kConnect };
 
 // A byte buffer whose resize leaves new bytes uninitialized: a read's
 // buffer is filled by recv, so zeroing 64 KiB first would only cost time.
+// Allocation never throws: resize, assign and Own return false when memory
+// ran out (the buffer unchanged), and the op fails with ENOMEM.
 class Bytes {
  public:
   uint8_t* data() { return borrowed_ ? borrowed_ : buf_.get(); }
@@ -29,21 +33,33 @@ class Bytes {
   size_t size() const { return size_; }
   uint8_t* begin() { return data(); }
   uint8_t* end() { return data() + size_; }
-  void resize(size_t n) {
+  bool resize(size_t n) {
     if (n > cap_) {
-      std::unique_ptr<uint8_t[]> bigger(new uint8_t[n]);
+      std::unique_ptr<uint8_t[]> bigger(new (std::nothrow) uint8_t[n]);
+      if (!bigger) return false;
       if (size_ > 0) std::memcpy(bigger.get(), data(), size_);
       buf_ = std::move(bigger);
       borrowed_ = nullptr;
       cap_ = n;
     }
     size_ = n;
+    return true;
   }
-  void assign(const uint8_t* first, const uint8_t* last) {
+  // first..last must not lie in this buffer's own storage past size n.
+  bool assign(const uint8_t* first, const uint8_t* last) {
     size_t n = static_cast<size_t>(last - first);
-    size_ = 0;
-    resize(n);
-    if (n > 0) std::memcpy(data(), first, n);
+    if (n > cap_) {
+      std::unique_ptr<uint8_t[]> mine(new (std::nothrow) uint8_t[n]);
+      if (!mine) return false;
+      std::memcpy(mine.get(), first, n);
+      buf_ = std::move(mine);
+      borrowed_ = nullptr;
+      size_ = cap_ = n;
+      return true;
+    }
+    if (n > 0) std::memmove(data(), first, n);
+    size_ = n;
+    return true;
   }
 
   // Uses someone else's n bytes (a scratch buffer) until Own or Clear, so a
@@ -55,13 +71,15 @@ class Bytes {
   }
   bool borrowed() const { return borrowed_ != nullptr; }
   // Keeps the first n bytes in storage of its own, exactly n long.
-  void Own(size_t n) {
+  bool Own(size_t n) {
     uint8_t* from = data();
-    std::unique_ptr<uint8_t[]> mine(n > 0 ? new uint8_t[n] : nullptr);
+    std::unique_ptr<uint8_t[]> mine(n > 0 ? new (std::nothrow) uint8_t[n] : nullptr);
+    if (n > 0 && !mine) return false;
     if (n > 0) std::memcpy(mine.get(), from, n);
     borrowed_ = nullptr;
     buf_ = std::move(mine);
     size_ = cap_ = n;
+    return true;
   }
   void Clear() {
     buf_.reset();
@@ -140,6 +158,10 @@ struct Op {
   // Coordination with Cancel and Close (under handle->mu).
   OpState state = OpState::kNew;
   bool abandoned = false;
+  // Set (under handle->mu) when an abandoned read or accept must give its
+  // lane up now: its runner treats the deadline as passed (Remaining), so
+  // what it took goes to the stash and the next op runs. Read without mu.
+  std::atomic<bool> cut_short{false};
 
   void Fail(OpStatus s, int e, const char* call) {
     status = s;

@@ -38,6 +38,7 @@ Napi::Function SocketWrap::Define(Napi::Env env) {
                      {
                          StaticMethod<&SocketWrap::Open>("open"),
                          StaticMethod<&SocketWrap::TimeoutReadback>("timeoutReadback"),
+                         StaticMethod<&SocketWrap::DeadlineEntries>("deadlineEntries"),
                          InstanceMethod<&SocketWrap::Connect>("connect"),
                          InstanceMethod<&SocketWrap::Listen>("listen"),
                          InstanceMethod<&SocketWrap::Accept>("accept"),
@@ -75,6 +76,21 @@ SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket
   handle_ = std::move(*boxed);
   delete boxed;
   family_ = info[1].As<Napi::Number>().Int32Value();
+}
+
+// A socket dropped without close() is closed when collected (README). The
+// handle alone cannot do it on the loop engine: its watcher holds a
+// reference until uv_close, so the engine must close it. Nothing is pending
+// (a pending op keeps this object alive), so Close settles no op; once the
+// env's teardown has begun every live handle is closing already, so the
+// engines are never touched after they are gone.
+SocketWrap::~SocketWrap() {
+  if (!handle_) return;
+  {
+    std::lock_guard<std::mutex> lock(handle_->mu);
+    if (handle_->closing()) return;
+  }
+  handle_->engine->Close(*handle_);
 }
 
 // open(family: 4 | 6 | 0, listener: boolean, engine?: 0 threads | 1 loop): NativeSocket | ErrorResult
@@ -116,6 +132,12 @@ Napi::Value SocketWrap::TimeoutReadback(const Napi::CallbackInfo& info) {
   }
   close(fd);
   return out;
+}
+
+// deadlineEntries(): entries in the loop engine's deadline heap (tests).
+Napi::Value SocketWrap::DeadlineEntries(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(AddonData::Of(info.Env()).loop_engine.deadline_entries()));
 }
 
 JsOp* SocketWrap::NewOp(int kind_value, double timeout_ms) {

@@ -25,6 +25,8 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
   static Napi::Object NewInstance(Napi::Env env, AddonData& data, std::shared_ptr<Handle> h, int ss_family);
 
   explicit SocketWrap(const Napi::CallbackInfo& info);
+  // Collected without close(): closes the socket through its engine.
+  ~SocketWrap() override;
 
   // Calls the close(cb) waiters: the fd is really closed and every op of
   // this socket delivered.
@@ -35,6 +37,7 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
  private:
   static Napi::Value Open(const Napi::CallbackInfo& info);
   static Napi::Value TimeoutReadback(const Napi::CallbackInfo& info);
+  static Napi::Value DeadlineEntries(const Napi::CallbackInfo& info);
 
   Napi::Value Connect(const Napi::CallbackInfo& info);
   Napi::Value Listen(const Napi::CallbackInfo& info);

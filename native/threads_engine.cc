@@ -140,17 +140,10 @@ bool ThreadsEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
   Lane& lane = dir == Direction::kRead ? h.read_lane : h.write_lane;
   Op* op = lane.running;
   if (op == nullptr) return true;  // queued ops read the new deadline when they start
-  // The runner holds a reference (Acquire) until it clears lane.running
-  // under mu, which we hold: the fd is open and the thread alive. First the
-  // kernel timeout for any call it enters from now on, then the signal for
-  // a call already blocked (wake.h explains the order).
   int64_t deadline = EarlierDeadline(op->deadline_ns, deadline_ns);
   int64_t left = deadline == 0 ? -1 : std::max<int64_t>(deadline - MonoNowNs(), 0);
-  timeval tv = TimevalFromUs(TimeoUs(left));
-  // A failure (EBADF after a macOS close's dup2, say) leaves the signal to
-  // do the work: the woken thread sets the timeout itself.
-  setsockopt(h.fd_held(), SOL_SOCKET, dir == Direction::kRead ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, sizeof tv);
-  wake::Thread(lane.runner);
+  if (op->cut_short.load()) left = 0;
+  WakeRunnerLocked(h, dir, left);
   return true;
 }
 

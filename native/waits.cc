@@ -31,7 +31,7 @@ int WaitReady(Op& op, int fd, short events) {
   for (;;) {
     int64_t left = Remaining(op);
     if (left == 0) return 0;
-    int64_t wait = left > kShortWaitNs ? left - left / 100 : left;
+    int64_t wait = wake::Slice(left > kShortWaitNs ? left - left / 100 : left);
     pollfd p{fd, events, 0};
     int r = scope.Poll(&p, wait);
     if (r > 0) {

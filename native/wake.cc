@@ -1,5 +1,6 @@
 #include "wake.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -14,11 +15,23 @@ namespace {
 // Runs on an owned thread, interrupting its blocking call: nothing to do.
 void OnWake(int) {}
 
+// Set once the signal's disposition was found changed by someone else.
+std::atomic<bool> g_changed{false};
+
 bool Free(int sig) {
   struct sigaction cur;
   if (sigaction(sig, nullptr, &cur) != 0) return false;
   if (cur.sa_flags & SA_SIGINFO) return false;
   return cur.sa_handler == SIG_DFL;
+}
+
+bool InstallOn(int sig) {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = OnWake;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: the blocked call must return EINTR
+  return sigaction(sig, &sa, nullptr) == 0;
 }
 
 int Install() {
@@ -30,13 +43,7 @@ int Install() {
   first = last = SIGUSR2;
 #endif
   for (int sig = first; sig <= last; ++sig) {
-    if (!Free(sig)) continue;
-    struct sigaction sa;
-    std::memset(&sa, 0, sizeof sa);
-    sa.sa_handler = OnWake;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;  // no SA_RESTART: the blocked call must return EINTR
-    if (sigaction(sig, &sa, nullptr) == 0) return sig;
+    if (Free(sig) && InstallOn(sig)) return sig;
   }
   return 0;
 }
@@ -53,7 +60,22 @@ int Signal() {
 int Thread(pthread_t t) {
   int sig = Signal();
   if (sig == 0) return ENOTSUP;
+  struct sigaction cur;
+  if (sigaction(sig, nullptr, &cur) != 0) return errno;
+  if ((cur.sa_flags & SA_SIGINFO) != 0 || cur.sa_handler != OnWake) {
+    // Set to SIG_IGN (the signal would be lost) or SIG_DFL (it would kill
+    // the process) by someone else: the handler goes back for this wake-up,
+    // and waits are sliced from now on (Slice).
+    g_changed.store(true);
+    if (!InstallOn(sig)) return ENOTSUP;
+  }
   return pthread_kill(t, sig);
+}
+
+int64_t Slice(int64_t left_ns) {
+  constexpr int64_t kSliceNs = 50 * 1000 * 1000;
+  if (!g_changed.load(std::memory_order_relaxed)) return left_ns;
+  return left_ns < 0 || left_ns > kSliceNs ? kSliceNs : left_ns;
 }
 
 WaitScope::WaitScope() {

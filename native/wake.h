@@ -35,8 +35,19 @@ namespace wake {
 int Signal();
 
 // Sends the wake-up signal to t (a thread that blocks every other async
-// signal). Returns 0 or an errno.
+// signal). Returns 0 or an errno. Another library may later set SIG_IGN or
+// SIG_DFL on the signal (the signal would then be lost, or kill the
+// process), so each send first checks the disposition with sigaction; on a
+// change it puts the no-op handler back before sending (a call already
+// blocked is still woken) and marks the signal unreliable (Slice).
 int Thread(pthread_t t);
+
+// The longest an owned thread waits in one kernel call before it looks at
+// its deadline again: left_ns itself (-1: no limit) until the signal's
+// disposition was once found changed; from then on at most 50 ms, so a
+// deadline move reaches the wait even if the disposition changes again
+// between a check and a send.
+int64_t Slice(int64_t left_ns);
 
 // Blocks the wake-up signal on this thread for its lifetime, so a poll wait
 // can compute its timeout and then unblock the signal atomically in ppoll.

@@ -1,8 +1,9 @@
 // AbortSignal: aborted before = no syscall; aborted during = rejects at once,
 // and bytes the kernel delivers anyway go to the next read.
 import { describe, expect, it } from 'vitest';
-import { AbortError, TimeoutError } from '../dist/index.js';
-import { ENGINES, pair, server } from './helpers.js';
+import { AbortError, TimeoutError, type TimerMode } from '../dist/index.js';
+import { ENGINES, type EngineName, pair, server } from './helpers.js';
+import { allRead } from './kernel-wait.js';
 
 describe.each(ENGINES)('AbortSignal (%s engine)', (engine) => {
   it('an already-aborted read rejects with AbortError and leaves the data for the next read', async () => {
@@ -69,6 +70,31 @@ describe.each(ENGINES)('AbortSignal (%s engine)', (engine) => {
     const err = await pending;
     expect(err).toBeInstanceOf(AbortError);
     expect(err).not.toBeInstanceOf(TimeoutError);
+    await p.close();
+  });
+});
+
+// The loop engine continues a partly read readExactly on a thread in 'poll'.
+const LANE_CASES: [EngineName, TimerMode][] = [
+  ['threads', 'sockopt'],
+  ['threads', 'poll'],
+  ['loop', 'poll'],
+];
+
+describe.each(LANE_CASES)('an aborted readExactly frees the read lane (%s engine, %s timer)', (engine, timer) => {
+  it('the next read gets the bytes it had taken at once, then the rest, in order', async () => {
+    const p = await pair('tcp4', { timer }, engine);
+    const ac = new AbortController();
+    const pending = p.client.readExactly(1000, { timeout: 30_000, signal: ac.signal }).catch((e) => e);
+    await p.peer.write('0123456789');
+    // The aborted read has taken the 10 bytes from the kernel.
+    await allRead((p.client.address() as { port: number }).port);
+    ac.abort();
+    expect(await pending).toBeInstanceOf(AbortError);
+    // Not queued behind the aborted read until 990 more bytes come.
+    expect((await p.client.read(100, { timeout: 1000 }))!.toString()).toBe('0123456789');
+    await p.peer.write('rest');
+    expect((await p.client.read(100, { timeout: 5000 }))!.toString()).toBe('rest');
     await p.close();
   });
 });

@@ -89,4 +89,16 @@ describe.each(ENGINES)('fd lifetime (%s engine)', (engine) => {
     expect(JSON.parse(r.stdout)).toEqual({ closedByGc: true });
     expect(r.status).toBe(0);
   });
+
+  it('sockets and a listener that waited for an op are closed when collected', () => {
+    // Each waited (the loop engine: on its watcher) before being dropped;
+    // the node:net peers see end of stream and a refused connection.
+    const r = spawnSync(process.execPath, ['--expose-gc', join(__dirname, 'fixtures', 'gc-closes-polled.js'), engine], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ clientEnded: true, acceptedEnded: true, listenerClosed: true });
+    expect(r.status).toBe(0);
+  });
 });

@@ -66,3 +66,25 @@ export async function stopped(pid: number, limitMs = 5000): Promise<void> {
   }
   throw new Error(`process ${pid} not stopped within ${limitMs} ms`);
 }
+
+/**
+ * Resolves once the bytes of the loopback TCP connection whose one end has
+ * local port `port` are all read: the sender's send queue is acknowledged
+ * (tx_queue 0) and the receiver's queue holds no unread byte (rx_queue 0),
+ * per /proc/net/tcp. Rejects after limitMs.
+ */
+export async function allRead(port: number, limitMs = 5000): Promise<void> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const until = Date.now() + limitMs;
+  while (Date.now() < until) {
+    const rows = read('/proc/net/tcp')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length > 4 && (f[1]!.endsWith(`:${hex}`) || f[2]!.endsWith(`:${hex}`)));
+    // Columns: sl local remote st tx_queue:rx_queue ...
+    if (rows.length >= 2 && rows.every((f) => f[4] === '00000000:00000000')) return;
+    await tick();
+  }
+  throw new Error(`bytes on port ${port} not all read within ${limitMs} ms`);
+}

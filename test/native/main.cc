@@ -124,8 +124,9 @@ int main(int argc, char** argv) {
       RetimeStats s = RunRetimeTest(rng, budget_ns, 400);
       std::printf(
           "retime: %d rounds: %d moved into the past while blocked, %d moved later while blocked, "
-          "%d raced (%d timed out), no byte lost or doubled\n",
-          s.rounds, s.earlier, s.later, s.raced, s.raced_timeouts);
+          "%d raced (%d timed out), no byte lost or doubled; %d with the wake-up signal's disposition "
+          "changed\n",
+          s.rounds, s.earlier, s.later, s.raced, s.raced_timeouts, s.disposition);
     }
     if (want("late")) {
       dog.Phase("late");

@@ -8,11 +8,15 @@
 //  - raced: up to 8 retimes (past, near, far, none) from the "JS thread"
 //    while the peer sends one byte at a random moment: the read settles
 //    exactly once, with that byte or as a timeout, and then the byte is read
-//    by the next read (never lost, never twice).
+//    by the next read (never lost, never twice);
+//  - disposition: the wake-up signal set to SIG_IGN, then SIG_DFL, by
+//    someone else while a read is blocked: a deadline moved into the past
+//    still ends it promptly, and the process is not killed.
 // Run under TSan and ASan+UBSan by scripts/sanitizers.sh.
 #include "retime_test.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,6 +29,7 @@
 #include "../../native/clock.h"
 #include "../../native/platform.h"
 #include "../../native/threads_engine.h"
+#include "../../native/wake.h"
 #include "check.h"
 #include "counting_sink.h"
 
@@ -91,6 +96,41 @@ bool Settle(kts::ThreadsEngine& engine, CountingSink& sink, TestOp* op, long* de
 
 void SendByte(int fd, uint8_t b) {
   KTS_CHECK(send(fd, &b, 1, MSG_NOSIGNAL) == 1, "peer send: errno %d", errno);
+}
+
+// Another library sets SIG_IGN, then SIG_DFL, on the wake-up signal after
+// the engine installed it (SIG_IGN: the wake-up would be lost and a read
+// with no deadline of its own pending for good; SIG_DFL: it would kill the
+// process). A read blocked in recv whose socket deadline moves into the
+// past still times out within 2 s, and the process lives. Leaves waits
+// sliced for the rest of the run (wake::Slice): run it last.
+void RunDispositionRounds(RetimeStats* st) {
+  for (auto disposition : {SIG_IGN, SIG_DFL}) {
+    CountingSink sink;
+    kts::ThreadsEngine engine(&sink, 64 * 1024, 5000);
+    FdPair p;
+    KTS_CHECK(UnixPair(&p), "socketpair: errno %d", errno);
+    auto h = std::make_shared<kts::Handle>(p.a, false, engine.registry());
+    TestOp* op = NewRead(h, kts::TimerMode::kSockopt, 0);
+    KTS_CHECK(engine.Submit(op) != kts::SubmitResult::kFinished,
+              "a read with nothing to read finished inline");
+    KTS_CHECK(ThreadBlockedIn(SYS_recvfrom, 2000 * kMs), "read never blocked");
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_handler = disposition;
+    sigemptyset(&sa.sa_mask);
+    KTS_CHECK(sigaction(kts::wake::Signal(), &sa, nullptr) == 0, "sigaction: errno %d", errno);
+    KTS_CHECK(engine.Retime(*h, kts::Direction::kRead, 1), "Retime on an open handle");
+    KTS_CHECK(sink.WaitForTotal(1, 2000 * kMs),
+              "disposition changed: the moved deadline never reached the read");
+    KTS_CHECK(op->status == kts::OpStatus::kTimeout, "status %d, not a timeout",
+              static_cast<int>(op->status));
+    delete op;
+    CloseQuietly(&p.b);
+    engine.Close(*h);
+    engine.Shutdown();
+    ++st->disposition;
+  }
 }
 
 }  // namespace
@@ -200,6 +240,7 @@ RetimeStats RunRetimeTest(Rng& rng, int64_t budget_ns, int max_rounds) {
   }
   engine.Shutdown();
   KTS_CHECK(sink.delivered() == delivered, "%ld delivered, %ld expected", sink.delivered(), delivered);
+  RunDispositionRounds(&st);
   return st;
 }
 

@@ -15,6 +15,7 @@ struct RetimeStats {
   int later = 0;    // moved later while blocked: decided after the new deadline
   int raced = 0;    // random retimes racing a read and its byte
   int raced_timeouts = 0;
+  int disposition = 0;  // wake-up signal ignored / defaulted meanwhile: still woken
 };
 
 RetimeStats RunRetimeTest(Rng& rng, int64_t budget_ns, int max_rounds);
