@@ -168,7 +168,10 @@ export class HttpConnection extends Duplex {
 
   /** One sock.write() (none for an empty chunk, which it refuses), within the server's writeTimeout. */
   override _write(data: Buffer, _encoding: BufferEncoding, cb: Done): void {
-    if (data.length === 0) return cb();
+    if (data.length === 0) {
+      cb();
+      return;
+    }
     this.#sock.write(data, { timeout: this.#writeTimeout }).then(() => {
       this.#bytesWritten += data.length;
       // Activity restarts net's idle period; the pending read learns it.
