@@ -120,7 +120,10 @@ export class HttpConnection extends Duplex {
         this.#reading = false;
         if (this.destroyed) return;
         if (chunk === null) {
+          // As net: 'end' comes even if nobody reads (an upgraded socket with
+          // no 'data' listener), so autoDestroy closes a finished connection.
           this.push(null);
+          this.read(0);
           return;
         }
         const now = Date.now();
