@@ -23,6 +23,7 @@ const SCENARIOS = {
   bulk: () => require('./scenarios/bulk').bulk,
   scale: () => require('./scenarios/scale').scale,
   neighbours: () => require('./scenarios/neighbours').neighbours,
+  http: () => require('./scenarios/http').http,
 };
 
 function parseArgs(argv) {
