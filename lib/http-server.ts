@@ -102,8 +102,14 @@ export class KernelHttpServer extends http.Server {
     return this;
   }
 
+  /** Accepts until close(). Any other accept error is the server's 'error', and it stops listening (no retry loop). */
   async #acceptAll(server: KernelServer): Promise<void> {
-    for await (const sock of server) this.#connection(sock);
+    try {
+      for await (const sock of server) this.#connection(sock);
+    } catch (err) {
+      this.emit('error', err);
+      if (this.listening) this.close();
+    }
   }
 
   #connection(sock: KernelSocket): void {

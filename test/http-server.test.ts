@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type ServerOptions } from '../dist/index.js';
 import { tempDir } from './helpers.js';
+import { runChild } from './stress-helpers.js';
 
 type Kind = 'stock' | 'threads' | 'loop';
 const KINDS: Kind[] = ['stock', 'threads', 'loop'];
@@ -210,6 +211,13 @@ describe.each(['threads', 'loop'] as const)('createServer (%s engine) only', (en
     await new Promise((resolve) => conn.once('close', resolve));
     sock.destroy();
     expect(failed).toMatchObject({ name: 'WriteTimeoutError' });
+  });
+
+  it("emits a failed accept (EMFILE) as the server's 'error' and stops listening", async () => {
+    const script = join(__dirname, 'fixtures', 'http-emfile.js');
+    const r = await runChild('sh', ['-c', `ulimit -n 64 && exec "${process.execPath}" "${script}" ${engine}`], 20_000);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('error EMFILE accept true\nclose false\n');
   });
 
   it('rejects bad options with typed errors', () => {
