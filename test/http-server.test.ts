@@ -154,6 +154,22 @@ describe.each(KINDS)('%s', (kind) => {
     expect(r.ms).toBeLessThan(3000);
   });
 
+  it('answers 408 to a body that does not complete within requestTimeout', async () => {
+    // The handler waits for the whole body, which never comes; stock's sweep every 100 ms.
+    const { port } = await started(
+      kind,
+      { headersTimeout: 300, requestTimeout: 700, connectionsCheckingInterval: 100 },
+      (req, res) => {
+        req.resume();
+        req.on('end', () => res.end('all of it'));
+      },
+    );
+    const r = await exchange(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+    expect(statuses(r.text)).toEqual([408]);
+    expect(r.ms).toBeGreaterThanOrEqual(650);
+    expect(r.ms).toBeLessThan(3000);
+  });
+
   it('answers 400 to garbage', async () => {
     const { port } = await started(kind, {}, (_req, res) => res.end());
     const r = await exchange(port, 'NOT HTTP AT ALL\r\n\r\n');
