@@ -24,6 +24,7 @@ const SCENARIOS = {
   bulk: () => require('./scenarios/bulk').bulk,
   scale: () => require('./scenarios/scale').scale,
   neighbours: () => require('./scenarios/neighbours').neighbours,
+  http: () => require('./scenarios/http').http,
 };
 
 /** The options; an unknown flag or scenario name exits 2 with the valid ones. */

@@ -41,3 +41,4 @@ export {
 } from './tcp-options.js';
 export type { TimerMode } from './timer-mode.js';
 export type { Engine } from './engine.js';
+export { createServer, KernelHttpServer, type ServerOptions, type HttpListenOptions } from './http-server.js';

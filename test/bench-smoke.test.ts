@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 const root = join(__dirname, '..');
-const SCENARIOS = ['lateness', 'race', 'pingpong', 'bulk', 'scale', 'neighbours'];
+const SCENARIOS = ['lateness', 'race', 'pingpong', 'bulk', 'scale', 'neighbours', 'http'];
 const KILL_AFTER_MS = 60_000;
 
 function runQuick(out: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
@@ -57,6 +57,8 @@ function expectKLoopEverywhere(report: any) {
     if (cell.peer === 'child') expect(k.peerCpuUsPerRoundTrip, where).toBeGreaterThan(0);
   }
   for (const cell of s.bulk.rows) expect(names(cell.results), cell.direction).toContain('K-loop');
+  expect(s.http.rows).toHaveLength(4);
+  for (const cell of s.http.rows) expect(cell.results.find((r: Row) => r.contender === 'K-loop').ratioToHttp).toBeGreaterThan(0);
   for (const n of s.scale.sizes) {
     for (const name of ['K', 'K-loop', 'U1', 'U2', 'U3']) {
       const row = s.scale.rows.find((r: Row) => r.contender === name && r.connections === n);

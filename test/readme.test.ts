@@ -74,7 +74,7 @@ describe('code blocks in the docs', () => {
     symlinkSync(root, join(tmp.dir, 'node_modules', 'kernel-timeout-socket'));
     // The clients the README shows (devDependencies), as a user's project has them.
     mkdirSync(join(tmp.dir, 'node_modules', '@types'));
-    for (const dep of ['pg', 'ioredis', 'mysql2', 'undici', '@types/pg']) {
+    for (const dep of ['pg', 'ioredis', 'mysql2', 'undici', '@types/pg', 'fastify']) {
       symlinkSync(join(root, 'node_modules', dep), join(tmp.dir, 'node_modules', dep));
     }
     const all = docs.filter((d) => existsSync(join(root, d))).flatMap(blocks);

@@ -67,6 +67,13 @@ function scenarioTables(report) {
       rows: s.bulk.rows.map((c) => [c.direction, ...c.results.map((r) => `${f(r.mibPerSec, 0)} (${x(r.ratioToNet)})`)]),
     });
   }
+  if (s.http && s.http.rows) {
+    out.push({
+      title: '7. HTTP keep-alive GETs per second (client in a child process; best of the rounds; ratio to stock http.createServer)',
+      head: ['connections', 'body bytes', ...s.http.rows[0].results.map((r) => r.contender)],
+      rows: s.http.rows.map((c) => [c.connections, c.bodyBytes, ...c.results.map((r) => `${f(r.requestsPerSec, 0)} (${x(r.ratioToHttp)})`)]),
+    });
+  }
   if (s.scale && s.scale.rows) {
     out.push({
       title: `5. Scale (N pending reads, ${s.scale.timeoutMs} ms timeout, all issued in one tick; lateness p50 / p99 / max ms)`,

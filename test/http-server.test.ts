@@ -1,0 +1,245 @@
+// createServer() behaves as http.createServer(): each case runs against
+// stock http too, in the same run, and expects the same outcome. Real
+// sockets on loopback and Unix paths; no timers decide anything here but
+// the servers' own (each bounded well under the test's time).
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type ServerOptions } from '../dist/index.js';
+import { tempDir } from './helpers.js';
+import { runChild } from './stress-helpers.js';
+
+type Kind = 'stock' | 'threads' | 'loop';
+const KINDS: Kind[] = ['stock', 'threads', 'loop'];
+
+const open: http.Server[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) {
+    s.closeAllConnections();
+    if (s.listening) await new Promise((resolve) => s.close(resolve));
+  }
+});
+
+function make(kind: Kind, options: ServerOptions, listener?: http.RequestListener): http.Server {
+  const s = kind === 'stock' ? http.createServer(options, listener) : createServer({ ...options, engine: kind }, listener);
+  open.push(s);
+  return s;
+}
+
+async function started(kind: Kind, options: ServerOptions, listener?: http.RequestListener) {
+  const s = make(kind, options, listener);
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  return { server: s, port: (s.address() as net.AddressInfo).port };
+}
+
+/** Writes `data` on a raw connection and collects what comes back until the server closes it or `until` matches. */
+function exchange(port: number, data: string | string[], until?: RegExp): Promise<{ text: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    let text = '';
+    const sock = net.connect(port, '127.0.0.1');
+    const parts = Array.isArray(data) ? data : [data];
+    sock.on('connect', () => {
+      for (const p of parts) sock.write(p);
+    });
+    sock.setEncoding('latin1');
+    sock.on('data', (d: string) => {
+      text += d;
+      if (until?.test(text)) sock.destroy();
+    });
+    sock.on('close', () => resolve({ text, ms: Date.now() - t0 }));
+    sock.on('error', reject);
+    sock.setTimeout(15_000, () => sock.destroy(new Error(`no end; got ${JSON.stringify(text)}`)));
+  });
+}
+
+function get(port: number, options: http.RequestOptions = {}, body?: Buffer) {
+  return new Promise<{ status: number; body: Buffer; res: http.IncomingMessage }>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, ...options }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks), res }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const statuses = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+
+describe.each(KINDS)('%s', (kind) => {
+  it('is an http.Server that listens with net signatures and closes as net', async () => {
+    const s = make(kind, {}, (req, res) => res.end(`${req.socket.remoteAddress}`));
+    expect(s).toBeInstanceOf(http.Server);
+    expect(s.listening).toBe(false);
+    expect(s.address()).toBe(null);
+    await new Promise<void>((resolve) => s.listen({ port: 0, host: '127.0.0.1' }, resolve));
+    expect(s.listening).toBe(true);
+    const address = s.address() as net.AddressInfo;
+    expect(address).toMatchObject({ address: '127.0.0.1', family: 'IPv4' });
+    expect((await get(address.port)).body.toString()).toBe('127.0.0.1');
+    const closed = once(s, 'close');
+    s.close();
+    await closed;
+    expect(s.listening).toBe(false);
+    const err = await new Promise((resolve) => s.close(resolve));
+    expect(err).toMatchObject({ code: 'ERR_SERVER_NOT_RUNNING' });
+  });
+
+  it('listens on a Unix path; address() is the path', async () => {
+    const t = tempDir();
+    try {
+      const path = join(t.dir, 'http.sock');
+      const s = make(kind, {}, (_req, res) => res.end('unix'));
+      await new Promise<void>((resolve) => s.listen(path, resolve));
+      expect(s.address()).toBe(path);
+      const r = await get(0, { socketPath: path });
+      expect(r.body.toString()).toBe('unix');
+      await new Promise((resolve) => s.close(resolve));
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('serves pipelined requests on one connection, in order', async () => {
+    const { port } = await started(kind, {}, (req, res) => res.end(req.url));
+    const req = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const r = await exchange(port, req('/a') + req('/b') + req('/c'), /\/a[\s\S]*\/b[\s\S]*\/c$/);
+    expect(statuses(r.text)).toEqual([200, 200, 200]);
+  });
+
+  it('takes and returns a 4 MiB body', async () => {
+    const { port } = await started(kind, {}, (req, res) => req.pipe(res));
+    const body = Buffer.alloc(4 * 1024 * 1024, 'x');
+    const r = await get(port, { method: 'POST' }, body);
+    expect(r.status).toBe(200);
+    expect(r.body.equals(body)).toBe(true);
+  });
+
+  it('answers Expect: 100-continue before the body', async () => {
+    const { port } = await started(kind, {}, (req, res) => req.pipe(res));
+    const r = await new Promise<string>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', headers: { expect: '100-continue' } });
+      req.on('continue', () => req.end('after continue'));
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+    });
+    expect(r).toBe('after continue');
+  });
+
+  it("hands an upgrade's socket to 'upgrade'", async () => {
+    const { server, port } = await started(kind, {});
+    server.on('upgrade', (_req, socket, head: Buffer) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+      // The bytes after the headers: those read with them (head), else the next.
+      if (head.length > 0) socket.end(head);
+      else socket.once('data', (d: Buffer) => socket.end(d));
+    });
+    const r = await exchange(port, ['GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n', 'ping']);
+    expect(r.text).toMatch(/^HTTP\/1\.1 101[\s\S]*\r\n\r\nping$/);
+  });
+
+  it('answers 408 to headers that do not complete within headersTimeout', async () => {
+    // Stock's sweep every 100 ms, so its 408 is within the same bounds.
+    const { port } = await started(kind, { headersTimeout: 500, requestTimeout: 1000, connectionsCheckingInterval: 100 });
+    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+    expect(statuses(r.text)).toEqual([408]);
+    expect(r.ms).toBeGreaterThanOrEqual(450);
+    expect(r.ms).toBeLessThan(3000);
+  });
+
+  it('answers 408 to a body that does not complete within requestTimeout', async () => {
+    // The handler waits for the whole body, which never comes; stock's sweep every 100 ms.
+    const { port } = await started(
+      kind,
+      { headersTimeout: 300, requestTimeout: 700, connectionsCheckingInterval: 100 },
+      (req, res) => {
+        req.resume();
+        req.on('end', () => res.end('all of it'));
+      },
+    );
+    const r = await exchange(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+    expect(statuses(r.text)).toEqual([408]);
+    expect(r.ms).toBeGreaterThanOrEqual(650);
+    expect(r.ms).toBeLessThan(3000);
+  });
+
+  it('answers 400 to garbage', async () => {
+    const { port } = await started(kind, {}, (_req, res) => res.end());
+    const r = await exchange(port, 'NOT HTTP AT ALL\r\n\r\n');
+    expect(statuses(r.text)).toEqual([400]);
+  });
+
+  it('closes a keep-alive connection idle for keepAliveTimeout', async () => {
+    const { port } = await started(kind, { keepAliveTimeout: 300 }, (_req, res) => res.end('ok'));
+    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(statuses(r.text)).toEqual([200]);
+    // keepAliveTimeout plus the buffer some Node versions add (up to 1000 ms).
+    expect(r.ms).toBeGreaterThanOrEqual(250);
+    expect(r.ms).toBeLessThan(4000);
+  });
+
+  it("close() ends idle keep-alive connections and 'close' follows", async () => {
+    const { server, port } = await started(kind, { keepAliveTimeout: 20_000 }, (_req, res) => res.end('ok'));
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      expect((await get(port, { agent })).status).toBe(200);
+      const t0 = Date.now();
+      const closed = once(server, 'close');
+      server.close();
+      await closed;
+      expect(Date.now() - t0).toBeLessThan(3000);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('closeAllConnections() ends a connection with a request in flight', async () => {
+    const { server, port } = await started(kind, {}, () => {
+      server.closeAllConnections();
+    });
+    await expect(get(port)).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+});
+
+describe.each(['threads', 'loop'] as const)('createServer (%s engine) only', (engine) => {
+  it('destroys a response whose writes stay out of the kernel past writeTimeout', async () => {
+    let failed: Error | undefined;
+    const s = make(engine, { writeTimeout: 300 }, (req, res) => {
+      req.socket.on('error', (err) => {
+        failed = err;
+      });
+      res.end(Buffer.alloc(64 * 1024 * 1024));
+    });
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    // A client that sends a request and never reads.
+    const sock = net.connect((s.address() as net.AddressInfo).port, '127.0.0.1');
+    sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    sock.pause();
+    const [conn] = (await once(s, 'connection')) as [net.Socket];
+    // (events.once would reject on the 'error' this test waits for.)
+    await new Promise((resolve) => conn.once('close', resolve));
+    sock.destroy();
+    expect(failed).toMatchObject({ name: 'WriteTimeoutError' });
+  });
+
+  it("emits a failed accept (EMFILE) as the server's 'error' and stops listening", async () => {
+    const script = join(__dirname, 'fixtures', 'http-emfile.js');
+    const r = await runChild('sh', ['-c', `ulimit -n 64 && exec "${process.execPath}" "${script}" ${engine}`], 20_000);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('error EMFILE accept true\nclose false\n');
+  });
+
+  it('rejects bad options with typed errors', () => {
+    expect(() => createServer({ engine, writeTimeout: -1 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => createServer(42 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    const s = createServer({ engine });
+    expect(() => s.listen(Symbol('x') as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+});
