@@ -7,7 +7,7 @@
 // order"): an op that took the synchronous fast path must not settle before
 // an earlier one whose outcome is still on its way from a thread.
 import { debug } from './debug.js';
-import { abortError } from './errors.js';
+import { abortError, withoutStack } from './errors.js';
 import { Cancel, isResult, Status, type Callback, type NativeResult, type NativeSocket, type Started } from './native.js';
 import type { Timeouts } from './timeouts.js';
 
@@ -90,7 +90,9 @@ export function run<T>(op: Operation<T>): Promise<T> {
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       try {
-        resolve(outcome());
+        // Settlement errors carry no stack (errors.ts withoutStack); an
+        // abort's error is built before, in onAbort, and keeps its own.
+        resolve(withoutStack(outcome));
         if (logging) debug('%s -> ok after %s ms', tag, took());
       } catch (err) {
         if (logging) debug('%s -> %s after %s ms', tag, (err as { code?: string }).code ?? err, took());
@@ -110,8 +112,9 @@ export function run<T>(op: Operation<T>): Promise<T> {
       // Too late: the op finished in the kernel before the abort, and its
       // outcome is on the way. Settling with it loses nothing.
       if (c === Cancel.TooLate) return;
+      const err = abortError(signal!);
       finish(() => {
-        throw abortError(signal!);
+        throw err;
       });
       if (c === Cancel.Abandoned) op.abandoned?.();
     };
