@@ -8,7 +8,16 @@
 // an earlier one whose outcome is still on its way from a thread.
 import { debug } from './debug.js';
 import { abortError, withoutStack } from './errors.js';
-import { Cancel, isResult, Status, type Callback, type NativeResult, type NativeSocket, type Started } from './native.js';
+import {
+  Cancel,
+  isResult,
+  resultOf,
+  Status,
+  type Callback,
+  type NativeResult,
+  type NativeSocket,
+  type Started,
+} from './native.js';
 import type { Timeouts } from './timeouts.js';
 
 /** setTimeout's largest delay: longer ones fire after 1 ms (TimeoutOverflowWarning). */
@@ -107,6 +116,8 @@ export function run<T>(op: Operation<T>): Promise<T> {
       }
     };
     const deliver = (r: NativeResult) => finish(() => op.settle(r), true);
+    const delivered: Callback = (status, bytes, decidedAt, errno, code, syscall, data, socket, peer) =>
+      deliver(resultOf(status, bytes, decidedAt, errno, code, syscall, data, socket, peer));
     const onAbort = () => {
       const c = op.native.cancel(id, false);
       // Too late: the op finished in the kernel before the abort, and its
@@ -119,7 +130,7 @@ export function run<T>(op: Operation<T>): Promise<T> {
       if (c === Cancel.Abandoned) op.abandoned?.();
     };
 
-    const started = op.start(deliver);
+    const started = op.start(delivered);
     if (isResult(started)) {
       if (logging) debug('%s done without blocking (timeout %d ms)', tag, op.timeout);
       // A failure settles on a later turn: a loop retrying an op that fails
