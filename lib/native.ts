@@ -33,7 +33,36 @@ export type NativeAddress = { address: string; port: number; family: 'IPv4' | 'I
 
 /** A started op: a result when it finished at once, else its id (negative while queued). */
 export type Started = NativeResult | number;
-export type Callback = (result: NativeResult) => void;
+/**
+ * A delivered op's outcome, as plain arguments in NativeResult's order
+ * (native/result.h ResultArgs): the addon builds no object for it.
+ */
+export type Callback = (
+  status: Status,
+  bytes: number,
+  decidedAt: number | undefined,
+  errno: number | undefined,
+  code: string | undefined,
+  syscall: string | undefined,
+  data: Buffer | undefined,
+  socket: NativeSocket | undefined,
+  peer: NativeAddress | undefined,
+) => void;
+
+/** A Callback's arguments as a NativeResult (an object literal: ~15 ns, against ~300 ns per property set in the addon). */
+export function resultOf(
+  status: Status,
+  bytes: number,
+  decidedAt?: number,
+  errno?: number,
+  code?: string,
+  syscall?: string,
+  data?: Buffer,
+  socket?: NativeSocket,
+  peer?: NativeAddress,
+): NativeResult {
+  return { status, bytes, decidedAt, errno, code, syscall, data, socket, peer };
+}
 
 /** Cancel outcomes (CancelResult in native/engine.h). */
 export enum Cancel {

@@ -7,8 +7,17 @@
 // order"): an op that took the synchronous fast path must not settle before
 // an earlier one whose outcome is still on its way from a thread.
 import { debug } from './debug.js';
-import { abortError } from './errors.js';
-import { Cancel, isResult, Status, type Callback, type NativeResult, type NativeSocket, type Started } from './native.js';
+import { abortError, withoutStack } from './errors.js';
+import {
+  Cancel,
+  isResult,
+  resultOf,
+  Status,
+  type Callback,
+  type NativeResult,
+  type NativeSocket,
+  type Started,
+} from './native.js';
 import type { Timeouts } from './timeouts.js';
 
 /** setTimeout's largest delay: longer ones fire after 1 ms (TimeoutOverflowWarning). */
@@ -90,7 +99,9 @@ export function run<T>(op: Operation<T>): Promise<T> {
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       try {
-        resolve(outcome());
+        // Settlement errors carry no stack (errors.ts withoutStack); an
+        // abort's error is built before, in onAbort, and keeps its own.
+        resolve(withoutStack(outcome));
         if (logging) debug('%s -> ok after %s ms', tag, took());
       } catch (err) {
         if (logging) debug('%s -> %s after %s ms', tag, (err as { code?: string }).code ?? err, took());
@@ -105,18 +116,21 @@ export function run<T>(op: Operation<T>): Promise<T> {
       }
     };
     const deliver = (r: NativeResult) => finish(() => op.settle(r), true);
+    const delivered: Callback = (status, bytes, decidedAt, errno, code, syscall, data, socket, peer) =>
+      deliver(resultOf(status, bytes, decidedAt, errno, code, syscall, data, socket, peer));
     const onAbort = () => {
       const c = op.native.cancel(id, false);
       // Too late: the op finished in the kernel before the abort, and its
       // outcome is on the way. Settling with it loses nothing.
       if (c === Cancel.TooLate) return;
+      const err = abortError(signal!);
       finish(() => {
-        throw abortError(signal!);
+        throw err;
       });
       if (c === Cancel.Abandoned) op.abandoned?.();
     };
 
-    const started = op.start(deliver);
+    const started = op.start(delivered);
     if (isResult(started)) {
       if (logging) debug('%s done without blocking (timeout %d ms)', tag, op.timeout);
       // A failure settles on a later turn: a loop retrying an op that fails

@@ -56,15 +56,16 @@ bool AddonData::Deliver(Napi::Env env, JsOp* raw, bool from_loop, Napi::Error* e
   // JavaScript already settled an aborted or cancelled op's promise.
   if (op->abandoned || op->status == OpStatus::kCancelled) return true;
   try {
-    Napi::Value result = MakeResult(env, *this, *op);
+    napi_value args[kResultArgs];
+    ResultArgs(env, *this, *op, args);
     Napi::Function cb = op->callback.Value();
     op.reset();  // drop our references before user code can run
     if (from_loop) {
       // Not inside a JavaScript call: MakeCallback runs the microtasks
       // (the promise reactions) when it returns, as Node's own callbacks do.
-      cb.MakeCallback(env.Global(), {result}, *async_context_);
+      cb.MakeCallback(env.Global(), kResultArgs, args, *async_context_);
     } else {
-      cb.Call({result});
+      cb.Call(kResultArgs, args);
     }
     return true;
   } catch (const Napi::Error& e) {

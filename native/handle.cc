@@ -61,7 +61,7 @@ void Handle::CloseFdLocked(int* to_close) {
 
 bool Handle::BeginClose(std::vector<Op*>* unstarted) {
   int to_close = -1;
-  std::deque<StashedConnection> stashed;
+  std::list<StashedConnection> stashed;
   {
     std::lock_guard<std::mutex> lock(mu);
     if (closing_) return false;

@@ -11,7 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <unordered_set>
@@ -58,7 +58,10 @@ inline Direction DirectionOf(OpKind kind) {
 // Operations of one direction run one at a time, in call order.
 struct Lane {
   bool busy = false;
-  std::deque<Op*> queue;
+  // Ops waiting behind the running one. A list, not a deque: an empty
+  // libstdc++ deque allocates ~576 B at construction, and every socket has
+  // two lanes and a stash, nearly always empty (a waiting op costs a node).
+  std::list<Op*> queue;
   // The op running on an owned thread and that thread, between its Acquire
   // and Release (so the thread cannot have exited, nor the fd closed, while
   // Engine::Retime holds mu and signals it). Under mu.
@@ -109,7 +112,7 @@ class Handle {
   // aborted read, a timed-out exact read): the next read gets them first.
   std::vector<uint8_t> stash;  // under mu
   // Connections accepted for an aborted accept: the next accept gets them.
-  std::deque<StashedConnection> stashed_connections;  // under mu
+  std::list<StashedConnection> stashed_connections;  // under mu (a list: see Lane::queue)
 
   // The SO_RCVTIMEO / SO_SNDTIMEO last set on the fd, in microseconds (-1:
   // unknown). Touched only by the holder of the matching lane.

@@ -17,26 +17,38 @@ Napi::Object ErrorResult(Napi::Env env, int err, const char* syscall) {
   return r;
 }
 
-Napi::Object MakeResult(Napi::Env env, AddonData& data, Op& op) {
-  Napi::Object r = Napi::Object::New(env);
-  r.Set("status", static_cast<int>(op.status));
-  r.Set("bytes", static_cast<double>(op.done));
-  if (op.decided_ns != 0) r.Set("decidedAt", static_cast<double>(op.decided_ns) / 1e6);
+void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value (&out)[kResultArgs]) {
+  napi_value undefined = env.Undefined();
+  for (napi_value& v : out) v = undefined;
+  out[0] = Napi::Number::New(env, static_cast<int>(op.status));
+  out[1] = Napi::Number::New(env, static_cast<double>(op.done));
+  if (op.decided_ns != 0) out[2] = Napi::Number::New(env, static_cast<double>(op.decided_ns) / 1e6);
   if (op.err != 0) {
-    r.Set("errno", op.err);
-    r.Set("code", ErrnoName(op.err));
+    out[3] = Napi::Number::New(env, op.err);
+    out[4] = Napi::String::New(env, ErrnoName(op.err));
   }
-  if (op.syscall[0] != '\0') r.Set("syscall", op.syscall);
+  if (op.syscall[0] != '\0') out[5] = Napi::String::New(env, op.syscall);
   if (op.kind == OpKind::kRead && op.done > 0 &&
       (op.status == OpStatus::kOk || op.status == OpStatus::kEof)) {
-    r.Set("data", Napi::Buffer<uint8_t>::Copy(env, op.data.data(), op.done));
+    out[6] = Napi::Buffer<uint8_t>::Copy(env, op.data.data(), op.done);
   }
   if (op.kind == OpKind::kAccept && op.status == OpStatus::kOk && op.accepted_fd >= 0) {
     auto h = std::make_shared<Handle>(op.accepted_fd, false, data.engine.registry());
     h->engine = op.handle->engine;  // accepted sockets take their server's engine
     op.accepted_fd = -1;            // the new handle owns it now
-    r.Set("socket", SocketWrap::NewInstance(env, data, std::move(h), op.peer.ss_family));
-    r.Set("peer", FormatAddress(env, op.peer, op.peer_len));
+    out[7] = SocketWrap::NewInstance(env, data, std::move(h), op.peer.ss_family);
+    out[8] = FormatAddress(env, op.peer, op.peer_len);
+  }
+}
+
+Napi::Object MakeResult(Napi::Env env, AddonData& data, Op& op) {
+  static constexpr const char* kNames[kResultArgs] = {"status",  "bytes", "decidedAt", "errno", "code",
+                                                      "syscall", "data",  "socket",    "peer"};
+  napi_value args[kResultArgs];
+  ResultArgs(env, data, op, args);
+  Napi::Object r = Napi::Object::New(env);
+  for (size_t i = 0; i < kResultArgs; ++i) {
+    if (i < 2 || !Napi::Value(env, args[i]).IsUndefined()) r.Set(kNames[i], args[i]);
   }
   return r;
 }

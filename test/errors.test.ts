@@ -82,6 +82,26 @@ describe.each(ENGINES)('errno as Node gives it (%s engine)', (engine) => {
   });
 });
 
+describe.each(ENGINES)('stacks (%s engine)', (engine) => {
+  it("an error built at settlement has no stack frames; an argument error keeps the caller's", async () => {
+    const p = await pair('tcp4', {}, engine);
+    const limit = Error.stackTraceLimit;
+    const err = await p.peer.read(10, { timeout: 30 }).catch((e) => e);
+    expect(err).toBeInstanceOf(kts.ReadTimeoutError);
+    expect(err.stack).toBe(`ReadTimeoutError: ${err.message}`);
+    expect(Error.stackTraceLimit).toBe(limit); // restored
+    let argErr: Error | undefined;
+    try {
+      p.peer.read(-1);
+    } catch (e) {
+      argErr = e as Error;
+    }
+    expect(argErr).toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    expect(argErr!.stack).toContain('errors.test');
+    await p.close();
+  });
+});
+
 describe.each(ENGINES)('an op ended by a socket deadline says so (%s engine)', (engine) => {
   it('a read with no timeout ended by setReadDeadline reports the deadline and the time it had', async () => {
     const p = await pair('tcp4', {}, engine);

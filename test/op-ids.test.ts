@@ -5,7 +5,7 @@
 // (reached here with the setNextOpId test hook instead of 2^53 ops).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type KernelServer, type KernelSocket } from '../dist/index.js';
-import { addon, Cancel, EngineCode, isResult, type NativeResult, type NativeSocket } from '../dist/native.js';
+import { addon, Cancel, EngineCode, isResult, resultOf, type NativeResult, type NativeSocket } from '../dist/native.js';
 import { ENGINES } from './helpers.js';
 
 const LAST_ID = 2 ** 53 - 1;
@@ -35,7 +35,7 @@ describe.each(ENGINES)('op ids (%s engine)', (engine) => {
     natives.push(raw);
     const accepted = server.accept({ timeout: 5000 });
     const connected = await new Promise<NativeResult>((resolve) => {
-      const started = raw.connect('127.0.0.1', port, 5000, resolve);
+      const started = raw.connect('127.0.0.1', port, 5000, (...a) => resolve(resultOf(...a)));
       if (isResult(started)) resolve(started);
     });
     expect(connected.status).toBe(0);
@@ -48,7 +48,7 @@ describe.each(ENGINES)('op ids (%s engine)', (engine) => {
   function pendingRead(raw: NativeSocket): { id: number; result: Promise<NativeResult> } {
     let id = 0;
     const result = new Promise<NativeResult>((resolve) => {
-      const started = raw.read(100, 0, false, resolve);
+      const started = raw.read(100, 0, false, (...a) => resolve(resultOf(...a)));
       if (isResult(started)) throw new Error('read finished at once with nothing sent');
       id = started;
     });

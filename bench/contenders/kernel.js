@@ -4,6 +4,7 @@
 // deadline thread); a timeout consumes nothing and leaves the socket usable.
 const kts = require('../../dist/index.js');
 const { nowMs } = require('../lib/clock');
+const { SOCKET_OPTIONS } = require('../lib/socket-options');
 
 const HOST = '127.0.0.1';
 
@@ -72,7 +73,7 @@ function kernelContender(name) {
   return {
     name,
     kind: 'kernel',
-    open: (port, options = {}) => kts.connect({ host: HOST, port, timeout: 10_000, ...extra, ...options }),
+    open: (port, options = {}) => kts.connect({ host: HOST, port, timeout: 10_000, ...SOCKET_OPTIONS, ...extra, ...options }),
     request(sock, buf) {
       sock.write(buf).catch(() => {});
     },

@@ -8,12 +8,13 @@
 const net = require('node:net');
 const events = require('node:events');
 const { nowMs } = require('../lib/clock');
+const { SOCKET_OPTIONS } = require('../lib/socket-options');
 
 const HOST = '127.0.0.1';
 
 function open(port) {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ host: HOST, port, noDelay: true });
+    const s = net.connect({ host: HOST, port, ...SOCKET_OPTIONS });
     s.once('connect', () => {
       s.removeListener('error', reject);
       s.on('error', () => {}); // a reset after our own destroy is expected
