@@ -230,7 +230,6 @@ export function errorFor(op: keyof typeof TIMEOUT_CLASSES, timeout: number, r: N
     case Status.Timeout:
       return timeoutError(op, timeout, r);
     case Status.Closed:
-    case Status.Cancelled:
       return closedError(op, r.syscall);
     default:
       return systemError(op, r);

@@ -10,6 +10,7 @@ export enum Status {
   Timeout = 2,
   Error = 3,
   Closed = 4,
+  /** Never reaches JavaScript: the addon drops a cancelled op, whose promise is already settled. */
   Cancelled = 5,
 }
 

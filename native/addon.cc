@@ -17,7 +17,7 @@ void MarkProcessExiting() { g_process_exiting.store(true, std::memory_order_rele
 Napi::Value Threads(const Napi::CallbackInfo& info) {
   AddonData& data = AddonData::Of(info.Env());
   return Napi::Number::New(info.Env(),
-                           static_cast<double>(data.engine.threads() + data.loop_engine.threads()));
+                           static_cast<double>(data.threads_engine.threads() + data.loop_engine.threads()));
 }
 
 Napi::Value Pending(const Napi::CallbackInfo& info) {

@@ -37,8 +37,8 @@ class AddonData {
 
   Delivery delivery;
   OpRegistry ops{&delivery};
-  ThreadsEngine engine;    // 'threads' (default); owns the registry of every handle
-  LoopEngine loop_engine;  // 'loop'
+  ThreadsEngine threads_engine;  // 'threads' (default); owns the registry of every handle
+  LoopEngine loop_engine;        // 'loop'
   // close(cb) waiters keep the loop alive until their fd is closed.
   void CloseSettled() { delivery.Drop(true); }
   Napi::FunctionReference socket_ctor;

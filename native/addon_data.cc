@@ -41,8 +41,8 @@ uv_loop_t* LoopOf(Napi::Env env) {
 
 AddonData::AddonData(Napi::Env env)
     : delivery(env, &AddonData::Drain, this),
-      engine(&delivery, 256 * 1024, ThreadIdleMs(), SpinMicros()),
-      loop_engine(LoopOf(env), &delivery, &AddonData::SettleFromLoop, this, &engine),
+      threads_engine(&delivery, 256 * 1024, ThreadIdleMs(), SpinMicros()),
+      loop_engine(LoopOf(env), &delivery, &AddonData::SettleFromLoop, this, &threads_engine),
       env_(env) {
   SetBusyPollMicros(SpinMicros());
   async_context_ = std::make_unique<Napi::AsyncContext>(env, "kernel-timeout-socket");
@@ -53,7 +53,7 @@ void AddonData::Teardown() {
   torn_down_ = true;
   // Wake every blocked call and join every owned thread before the env goes.
   loop_engine.Shutdown();
-  engine.Shutdown();
+  threads_engine.Shutdown();
   for (Op* op : delivery.TakeAll()) delete static_cast<JsOp*>(op);
   ops.Clear();
   delivery.Release();

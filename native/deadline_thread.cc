@@ -5,7 +5,6 @@
 #include <chrono>
 
 #include "clock.h"
-#include "lane.h"
 #include "owned_thread.h"
 
 namespace kts {
@@ -26,7 +25,7 @@ std::chrono::steady_clock::time_point AtMono(int64_t ns) {
 
 }  // namespace
 
-DeadlineThread::DeadlineThread(CompletionSink* sink, std::function<int(Op*)> next_in_lane)
+DeadlineThread::DeadlineThread(CompletionSink* sink, std::function<void(Op*)> next_in_lane)
     : sink_(sink), next_in_lane_(std::move(next_in_lane)) {}
 
 DeadlineThread::~DeadlineThread() { Stop(); }
@@ -141,25 +140,9 @@ bool DeadlineThread::Expire(Waiter& w, int64_t now, int64_t* again_at) {
     case DeadlineClaim::kLater: return false;
     case DeadlineClaim::kDecided: break;
   }
+  if (next != nullptr) next_in_lane_(next);
   sink_->Complete(op);
-  if (next != nullptr) RunRest(next);
   return true;
-}
-
-void DeadlineThread::RunRest(Op* next) {
-  int err = next_in_lane_(next);
-  if (err == 0) return;
-  // No thread could be started: this op and the rest of its lane fail.
-  Handle& h = *next->handle;
-  while (next != nullptr) {
-    next->Fail(OpStatus::kError, err, "pthread_create");
-    Op* cur = next;
-    {
-      std::lock_guard<std::mutex> lock(h.mu);
-      next = FinishAndNextLocked(cur);
-    }
-    sink_->Complete(cur);
-  }
 }
 
 }  // namespace kts

@@ -28,10 +28,11 @@ namespace kts {
 
 class DeadlineThread {
  public:
-  // sink receives every op this thread decides. next_in_lane runs the op
-  // that was queued behind a decided one (already kRunning, its lane held);
-  // it returns 0 or an errno (the op is then failed and sent to the sink).
-  DeadlineThread(CompletionSink* sink, std::function<int(Op*)> next_in_lane);
+  // sink receives every op this thread decides. next_in_lane takes the op
+  // that was queued behind a decided one (already kRunning, its lane held)
+  // and starts it elsewhere; it is called before the decided op goes to the
+  // sink, so whoever receives that one finds the next already handed over.
+  DeadlineThread(CompletionSink* sink, std::function<void(Op*)> next_in_lane);
   ~DeadlineThread();
 
   // Looks at w at time at (CLOCK_MONOTONIC ns, > 0): if its op is still
@@ -68,12 +69,10 @@ class DeadlineThread {
   // Returns true when w is done with (decided or stale); false to look
   // again at *again_at.
   bool Expire(Waiter& w, int64_t now, int64_t* again_at);
-  // The ops queued behind a decided one, from next on.
-  void RunRest(Op* next);
   void CompactLocked();
 
   CompletionSink* const sink_;
-  std::function<int(Op*)> next_in_lane_;
+  std::function<void(Op*)> next_in_lane_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Entry> heap_;  // under mu_

@@ -34,7 +34,7 @@ LoopEngine::LoopEngine(uv_loop_t* loop, CompletionSink* sink, SettleNow settle_n
       settle_now_(settle_now),
       owner_(owner),
       threads_(threads),
-      deadline_(sink, [threads](Op* op) { return threads->Continue(op); }),
+      deadline_(sink, [this](Op* op) { HandOff(op); }),
       skip_read_attempt_(SkipReadAttempt()) {}
 
 LoopEngine::~LoopEngine() { deadline_.Stop(); }
@@ -410,7 +410,40 @@ void LoopEngine::SetRef(Handle& h, bool ref) {
   }
 }
 
+void LoopEngine::HandOff(Op* next) {
+  std::lock_guard<std::mutex> lock(handoff_mu_);
+  handed_off_.push_back(next);
+  any_handed_off_.store(true, std::memory_order_release);
+}
+
+std::vector<Op*> LoopEngine::TakeHandedOff() {
+  std::vector<Op*> ops;
+  std::lock_guard<std::mutex> lock(handoff_mu_);
+  ops.swap(handed_off_);
+  any_handed_off_.store(false, std::memory_order_relaxed);
+  return ops;
+}
+
+void LoopEngine::StartHandedOff() {
+  for (Op* op : TakeHandedOff()) {
+    bool finished;
+    {
+      // Aborted while it waited for this thread (Cancel, on this thread,
+      // marked it abandoned): it never starts, and takes no byte.
+      std::lock_guard<std::mutex> lock(op->handle->mu);
+      finished = op->abandoned;
+    }
+    if (finished) {
+      op->Fail(OpStatus::kCancelled, 0, "");
+    } else {
+      finished = Start(op);
+    }
+    if (finished) FinishHere(op, false);
+  }
+}
+
 void LoopEngine::Delivered(Op* op) {
+  if (any_handed_off_.load(std::memory_order_acquire)) StartHandedOff();
   auto it = watches_.find(op->handle.get());
   if (it != watches_.end()) Rearm(it->second);
 }
@@ -422,6 +455,13 @@ void LoopEngine::Shutdown() {
   std::vector<Handle*> open;
   for (auto& entry : watches_) open.push_back(entry.first);
   for (Handle* h : open) Close(*h);
+  // Handed over by the deadline thread (stopped now) and not started yet:
+  // closed like the rest of their socket's ops.
+  for (Op* op : TakeHandedOff()) {
+    Close(*op->handle);
+    op->Fail(OpStatus::kClosed, 0, "");
+    FinishHere(op, false);  // the socket is closing: nothing behind it starts
+  }
   // The env is going away: give libuv the turns it needs to run the close
   // callbacks (which close the fds), without waiting for anything else.
   for (int i = 0; i < 100 && closing_ > 0; ++i) uv_run(loop_, UV_RUN_NOWAIT);

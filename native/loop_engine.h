@@ -4,7 +4,9 @@
 // loop reports the fd ready and the op's deadline has not passed, the JS
 // thread claims the op, makes the non-blocking call with the socket's mutex
 // held and settles it at once (no thread hop). The env's DeadlineThread
-// decides every op still waiting at its deadline. An op that needs more
+// decides every op still waiting at its deadline; an op queued behind one it
+// decided is handed back to the JS thread, where it starts and waits on the
+// loop like any other (no owned thread per queued op). An op that needs more
 // than one syscall (a write bigger than the send buffer's free room, an
 // exact read longer than what is queued) goes on to an owned thread of the
 // threads engine in timer mode kPoll (ppoll), so a stalled event loop never
@@ -13,8 +15,11 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "deadline_thread.h"
 #include "engine.h"
@@ -70,6 +75,13 @@ class LoopEngine : public Engine {
   // it; deliver_now: settle through settle_now, else through the sink.
   void FinishHere(Op* op, bool deliver_now);
   void Fail(Op* op, int err, const char* call);
+  // The deadline thread decided an op with next queued behind it: next
+  // (kRunning, its lane held) is kept for the JS thread, which the decided
+  // op's delivery wakes (Delivered).
+  void HandOff(Op* next);
+  // JS thread: starts the ops handed over, each on the loop's path.
+  void StartHandedOff();
+  std::vector<Op*> TakeHandedOff();
   static void OnPoll(uv_poll_t* poll, int status, int events);
   static void OnClosed(uv_handle_t* handle);
   static bool SkipReadAttempt();
@@ -81,7 +93,10 @@ class LoopEngine : public Engine {
   ThreadsEngine* threads_;
   DeadlineThread deadline_;
   std::unordered_map<Handle*, Watch*> watches_;  // JS thread only
-  int closing_ = 0;                              // watchers whose uv_close callback has not run
+  std::mutex handoff_mu_;
+  std::vector<Op*> handed_off_;              // under handoff_mu_
+  std::atomic<bool> any_handed_off_{false};  // set with handed_off_ non-empty
+  int closing_ = 0;                          // watchers whose uv_close callback has not run
   bool shut_down_ = false;
   const bool skip_read_attempt_;  // the test hook of SkipReadAttempt
 };

@@ -33,7 +33,7 @@ void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value (&out)[kResul
     out[6] = Napi::Buffer<uint8_t>::Copy(env, op.data.data(), op.done);
   }
   if (op.kind == OpKind::kAccept && op.status == OpStatus::kOk && op.accepted_fd >= 0) {
-    auto h = std::make_shared<Handle>(op.accepted_fd, false, data.engine.registry());
+    auto h = std::make_shared<Handle>(op.accepted_fd, false, data.threads_engine.registry());
     h->engine = op.handle->engine;  // accepted sockets take their server's engine
     op.accepted_fd = -1;            // the new handle owns it now
     out[7] = SocketWrap::NewInstance(env, data, std::move(h), op.peer.ss_family);

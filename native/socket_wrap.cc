@@ -105,8 +105,8 @@ Napi::Value SocketWrap::Open(const Napi::CallbackInfo& info) {
   int fd = platform::OpenSocket(af);
   if (fd < 0) return ErrorResult(env, errno, "socket");
   AddonData& data = AddonData::Of(env);
-  auto h = std::make_shared<Handle>(fd, listener, data.engine.registry());
-  h->engine = engine == 1 ? static_cast<Engine*>(&data.loop_engine) : &data.engine;
+  auto h = std::make_shared<Handle>(fd, listener, data.threads_engine.registry());
+  h->engine = engine == 1 ? static_cast<Engine*>(&data.loop_engine) : &data.threads_engine;
   return NewInstance(env, data, std::move(h), af);
 }
 

@@ -3,7 +3,7 @@
 // each test.
 import { afterEach } from 'vitest';
 import type { TimerMode } from '../dist/index.js';
-import { pair, type Transport } from './helpers.js';
+import { type EngineName, pair, type Transport } from './helpers.js';
 
 export const MODES: TimerMode[] = ['sockopt', 'poll'];
 export const MODE_TRANSPORTS: Transport[] = ['tcp4', 'unix'];
@@ -12,15 +12,16 @@ export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /**
  * Call at a test file's top level: `cleanups` run after each test, and
- * openPair makes a connected pair in a timer mode that is closed then.
+ * openPair makes a connected pair in a timer mode (on an engine, 'threads'
+ * unless given) that is closed then.
  */
 export function perTestCleanup() {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0)) await c();
   });
-  const openPair = async (transport: Transport, timer: TimerMode) => {
-    const p = await pair(transport, { timer });
+  const openPair = async (transport: Transport, timer: TimerMode, engine: EngineName = 'threads') => {
+    const p = await pair(transport, { timer }, engine);
     cleanups.push(p.close);
     return p;
   };

@@ -50,7 +50,7 @@ struct Waiting {
   ~Waiting() { CloseQuietly(&pair.b); }
 };
 
-int NoNext(kts::Op*) { return 0; }
+void NoNext(kts::Op*) {}
 
 // Hands w to the deadline thread at `at` and waits for its one decision.
 bool Decided(CountingSink& sink, kts::DeadlineThread& dt, Waiting& w, int64_t at) {
