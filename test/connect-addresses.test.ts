@@ -24,6 +24,8 @@ function lookupOf(list: Address[]): LookupFunction {
 interface Outcome {
   events: unknown[][];
   error?: Record<string, unknown>;
+  /** autoSelectFamilyAttemptedAddresses once connected. */
+  attempted?: string[];
 }
 
 function describeError(e: unknown): Record<string, unknown> {
@@ -61,7 +63,10 @@ async function record(sock: net.Socket | ReturnType<typeof createConnection>): P
   });
   // (events.once would reject on 'error'.)
   await new Promise<void>((resolve) => {
-    sock.once('connect', resolve);
+    sock.once('connect', () => {
+      out.attempted = sock.autoSelectFamilyAttemptedAddresses;
+      resolve();
+    });
     sock.once('close', () => resolve());
   });
   sock.destroy();
@@ -105,6 +110,9 @@ describe.each(ENGINES)('connecting to every address, as net (%s engine)', (engin
     expect(theirs.error).toBeUndefined();
     expect(ours).toEqual(theirs);
     expect(ours.events.at(-1)).toEqual(['connect']);
+    // Every address tried, in order: the refused one too.
+    const tried = order[0] === at ? [at] : [...order];
+    expect(ours.attempted).toEqual(tried.map((a) => `${a.address}:${port}`));
     await server.close();
   });
 
