@@ -200,6 +200,8 @@ export class KernelSocketStream extends Duplex {
     this.#touch();
     this.#settleWaiting(sock);
     if (this.#readWanted > 0) this.#read(this.#readWanted);
+    // As net's afterConnect: start reading, unless paused, whether or not anyone consumes yet.
+    else if (!this.isPaused()) this.read(0);
   }
 
   #settleWaiting(outcome: KernelSocket | Error): void {
@@ -239,6 +241,9 @@ export class KernelSocketStream extends Duplex {
         if (chunk === null) {
           this.#eof = true;
           this.push(null);
+          // As net's onStreamRead: 'end' comes even if nobody reads, so a
+          // finished stream (allowHalfOpen off) ends and autoDestroy closes it.
+          this.read(0);
           return;
         }
         this.#bytesRead += chunk.length;
