@@ -137,7 +137,9 @@ export async function attemptAll(plan: Plan, attempt: Attempt): Promise<KernelSo
           continue;
         }
         err = withHostPort(raw, target.address, port);
-        if (target.family !== 0) emit?.('connectionAttemptFailed', target.address, port, target.family, err);
+        // A Unix path's too, with neither port nor family (as net's for a pipe).
+        if (target.family === 0) emit?.('connectionAttemptFailed', target.address, undefined, undefined, err);
+        else emit?.('connectionAttemptFailed', target.address, port, target.family, err);
       }
       if (channels.connectAttemptFailed.hasSubscribers) {
         channels.connectAttemptFailed.publish({ ...target, port, error: err });

@@ -19,6 +19,7 @@ import { channels } from './diagnostics.js';
 import { abortError, ConnectTimeoutError, errorFor, timeoutError } from './errors.js';
 import type { FamilyCode, NativeSocket } from './native.js';
 import { openSocket } from './open.js';
+import { publishTimeout } from './publish.js';
 import { run } from './operation.js';
 import { literal, lookupHost } from './resolve.js';
 import { internal, KernelSocket } from './socket.js';
@@ -62,6 +63,7 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
   const o = validateObject<ConnectOptions>(options, 'options');
   rejectUnsupported(o);
   const timeout = validateTimeout(o.timeout, 'options.timeout', 0);
+  const at = Date.now();
   const engine = validateEngine(o.engine, 'options.engine');
   const timeouts = {
     readTimeout: validateTimeout(o.readTimeout, 'options.readTimeout', 0),
@@ -83,7 +85,7 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
     }
     const path = validateString(o.path, 'options.path');
     started(o);
-    return published(attemptAll({ ...single({ address: path, family: 0 }, 0, timeout, signal), emit }, attempt));
+    return published(attemptAll({ ...single({ address: path, family: 0 }, 0, timeout, signal), emit }, attempt), at);
   }
   const host = o.host === undefined ? 'localhost' : validateString(o.host, 'options.host');
   const port = validatePort(o.port);
@@ -98,7 +100,7 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
 
   // An IP address is used as it is, whatever `family` says (as net).
   const lit = literal(host);
-  if (lit) return published(attemptAll({ ...single(lit, port, timeout, signal), emit }, tcpAttempt));
+  if (lit) return published(attemptAll({ ...single(lit, port, timeout, signal), emit }, tcpAttempt), at);
   const multiple = net.family === 0 && net.autoSelectFamily && net.localAddress === undefined;
   const lookup = lookupHost({
     host,
@@ -124,6 +126,7 @@ export function connect(options: ConnectOptions): Promise<KernelSocket> {
         throw err;
       },
     ),
+    at,
   );
 }
 
@@ -138,16 +141,19 @@ function started(options: ConnectOptions): void {
   if (channels.connectStart.hasSubscribers) channels.connectStart.publish({ options });
 }
 
-/** Publishes the outcome on the diagnostics channels. */
-function published(p: Promise<KernelSocket>): Promise<KernelSocket> {
-  if (!channels.connectDone.hasSubscribers && !channels.connectError.hasSubscribers) return p;
+/** Publishes the outcome of a connect called at `at` (epoch ms) on the diagnostics channels. */
+function published(p: Promise<KernelSocket>, at: number): Promise<KernelSocket> {
+  const { connectDone, connectError, timeout } = channels;
+  if (!connectDone.hasSubscribers && !connectError.hasSubscribers && !timeout.hasSubscribers) return p;
   return p.then(
     (socket) => {
-      if (channels.connectDone.hasSubscribers) channels.connectDone.publish({ socket });
+      if (connectDone.hasSubscribers) connectDone.publish({ socket });
       return socket;
     },
     (error: unknown) => {
-      if (channels.connectError.hasSubscribers) channels.connectError.publish({ error });
+      // The whole connect's timeout; an address's own bound (autoSelectFamilyAttemptTimeout) is net's ETIMEDOUT, not this.
+      if (error instanceof ConnectTimeoutError && timeout.hasSubscribers) publishTimeout(undefined, 'connect', { at }, error);
+      if (connectError.hasSubscribers) connectError.publish({ error });
       throw error;
     },
   );

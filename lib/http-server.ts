@@ -102,7 +102,12 @@ export class KernelHttpServer extends http.Server {
     return this;
   }
 
-  /** Accepts until close(). Any other accept error is the server's 'error', and it stops listening (no retry loop). */
+  /**
+   * Accepts until close(). A transient accept error (EMFILE, ECONNABORTED,
+   * ...) is retried after a back-off by the server's iterator, so the server
+   * keeps listening as net's does; any other is the server's 'error', and it
+   * stops listening (an error that says the listener is broken would repeat).
+   */
   async #acceptAll(server: KernelServer): Promise<void> {
     try {
       for await (const sock of server) this.#connection(sock);

@@ -5,13 +5,17 @@ import { channels } from './diagnostics.js';
 import type { TimeoutError } from './errors.js';
 import type { CallTime } from './timeouts.js';
 
+/** The ops whose timeouts are published. */
+export type TimedOp = 'read' | 'write' | 'accept' | 'connect';
+
 /** The timeout channel's message. */
 export interface TimeoutMessage {
-  socket: object;
-  op: 'read' | 'write';
+  /** The KernelSocket; for 'accept' the KernelServer; for 'connect' undefined (no socket came of it). */
+  socket: object | undefined;
+  op: TimedOp;
   /** ms the op had (its own timeout, or call to deadline), as the error's `timeout`. */
   timeout: number;
-  /** The socket deadline that ended it (epoch ms), or undefined when its own timeout did. */
+  /** The socket's (or server's accept) deadline that ended it (epoch ms), or undefined when its own timeout did. */
   deadline: number | undefined;
   /** When the native thread saw the kernel's verdict (ms on process.hrtime()'s clock); undefined: no syscall was made. */
   decidedAt: number | undefined;
@@ -22,7 +26,8 @@ export interface TimeoutMessage {
   error: TimeoutError;
 }
 
-export function publishTimeout(socket: object, op: 'read' | 'write', call: CallTime, error: TimeoutError): void {
+/** `call.at`: when the op was called (epoch ms); for a connect, when connect() was. */
+export function publishTimeout(socket: object | undefined, op: TimedOp, call: Pick<CallTime, 'at'>, error: TimeoutError): void {
   const hrNow = Number(process.hrtime.bigint()) / 1e6;
   const epochNow = performance.timeOrigin + performance.now();
   const due = error.deadline ?? call.at + error.timeout;

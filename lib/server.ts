@@ -2,15 +2,16 @@
 // timeout into the kernel.
 import { unlink } from 'node:fs';
 import { closeOnAsyncDispose } from './dispose.js';
-import { closedError, errorFor, SocketClosedError, timeoutError } from './errors.js';
-import type { NativeSocket } from './native.js';
+import { closedError, errorFor, SocketClosedError, type TimeoutError, timeoutError } from './errors.js';
+import { type NativeResult, type NativeSocket, Status } from './native.js';
+import { publishTimeout } from './publish.js';
 import { run } from './operation.js';
 import { addressOf, internal, KernelSocket, type SocketAddress, type SocketTimeouts } from './socket.js';
 import { applyTcpSettings, type TcpSettings } from './tcp-options.js';
 import { DEFAULT_ENGINE, type Engine } from './engine.js';
 import { channels } from './diagnostics.js';
 import { DEFAULT_TIMER, timerCode, validateTimerFor, type TimerMode } from './timer-mode.js';
-import { Timeouts } from './timeouts.js';
+import { type CallTime, Timeouts } from './timeouts.js';
 import { validateObject, validateSignal } from './validate.js';
 
 /**
@@ -81,12 +82,13 @@ export class KernelServer {
    */
   accept(options?: AcceptOptions): Promise<KernelSocket> {
     const o = validateObject<AcceptOptions>(options, 'options');
-    const { timeout: own, budget: timeout } = this.#accept.forCall(o.timeout, 'options.timeout');
+    const call = this.#accept.forCall(o.timeout, 'options.timeout');
+    const { timeout: own, budget: timeout } = call;
     const signal = validateSignal(o.signal);
     const defaults = this.#socketDefaults;
     const timer = timerCode(validateTimerFor(this.engine, o.timer, 'options.timer', defaults.timer ?? DEFAULT_TIMER));
     if (this.#closing) return Promise.reject(closedError('accept'));
-    if (timeout < 0) return Promise.reject(timeoutError('accept', 0));
+    if (timeout < 0) return Promise.reject(this.#timedOut(call));
     const native = this.#native;
     return run({
       name: 'accept',
@@ -96,8 +98,9 @@ export class KernelServer {
       deadline: this.#accept,
       signal,
       start: (cb) => native.accept(own, cb, timer),
-      expired: () => timeoutError('accept', timeout),
+      expired: () => this.#timedOut(call),
       settle: (r) => {
+        if (r.status === Status.Timeout) throw this.#timedOut(call, r);
         const err = errorFor('accept', timeout, r);
         if (err) throw err;
         try {
@@ -111,12 +114,24 @@ export class KernelServer {
     });
   }
 
-  /** The default accept timeout as the kernel stores it (0 = none). */
+  /**
+   * The error of an accept, called as `call`, whose time ran out: the native
+   * result `r`, or none when it never reached the kernel. Published on the
+   * timeout channel when it has subscribers.
+   */
+  #timedOut(call: CallTime, r?: NativeResult): TimeoutError {
+    const v = this.#accept.verdict(call);
+    const err = timeoutError('accept', v.timeout, r, v.deadline);
+    if (channels.timeout.hasSubscribers) publishTimeout(this, 'accept', call, err);
+    return err;
+  }
+
   /** The engine of this server's accepts and of the sockets it accepts. */
   get engine(): Engine {
     return this.#socketDefaults.engine ?? DEFAULT_ENGINE;
   }
 
+  /** The default accept timeout as the kernel stores it (0 = none). */
   get acceptTimeout(): number {
     return this.#accept.readback;
   }

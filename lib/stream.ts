@@ -7,7 +7,7 @@
 // itself in the background (createConnection(), connect()).
 import type { SocketConnectOpts } from 'node:net';
 import { Duplex } from 'node:stream';
-import { eventsOf, kConnectEvents } from './connect-attempts.js';
+import { type ConnectEvents, eventsOf, kConnectEvents } from './connect-attempts.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { ReadTimeoutError, retimed } from './errors.js';
 import { ReplyClock, type WatchedRead } from './reply-clock.js';
@@ -90,6 +90,8 @@ export class KernelSocketStream extends Duplex {
   #idle: NodeJS.Timeout | undefined;
   #hadError = false;
   #remote: SocketAddress | undefined;
+  /** "address:port" of each TCP address the last connect() tried, in order (net's autoSelectFamilyAttemptedAddresses). */
+  #attempted: string[] = [];
   #local: SocketAddress | undefined;
   /** ms of inactivity before 'timeout' (setTimeout); 0 = none. */
   timeout = 0;
@@ -152,7 +154,14 @@ export class KernelSocketStream extends Duplex {
     // net's 'lookup' and 'connectionAttempt*' events, emitted here; those
     // of this very call on the next tick, once listeners can be on (as net).
     const events = eventsOf(this);
-    const connecting = connect({ ...toConnectOptions(netOptions), signal, [kConnectEvents]: events.emit } as ConnectOptions);
+    const attempted: string[] = [];
+    this.#attempted = attempted;
+    const emit: ConnectEvents = (event, ...args) => {
+      // A TCP attempt names its port; a Unix path's has none.
+      if (event === 'connectionAttempt' && args[1] !== undefined) attempted.push(`${args[0]}:${args[1]}`);
+      events.emit(event, ...args);
+    };
+    const connecting = connect({ ...toConnectOptions(netOptions), signal, [kConnectEvents]: emit } as ConnectOptions);
     events.release();
     this.#connecting = abort;
     if (listener) this.once('connect', listener);
@@ -191,6 +200,8 @@ export class KernelSocketStream extends Duplex {
     this.#touch();
     this.#settleWaiting(sock);
     if (this.#readWanted > 0) this.#read(this.#readWanted);
+    // As net's afterConnect: start reading, unless paused, whether or not anyone consumes yet.
+    else if (!this.isPaused()) this.read(0);
   }
 
   #settleWaiting(outcome: KernelSocket | Error): void {
@@ -230,6 +241,9 @@ export class KernelSocketStream extends Duplex {
         if (chunk === null) {
           this.#eof = true;
           this.push(null);
+          // As net's onStreamRead: 'end' comes even if nobody reads, so a
+          // finished stream (allowHalfOpen off) ends and autoDestroy closes it.
+          this.read(0);
           return;
         }
         this.#bytesRead += chunk.length;
@@ -383,13 +397,13 @@ export class KernelSocketStream extends Duplex {
   }
 
   /**
-   * net's list of the `address:port` its connect tried: here the address it
-   * connected to (TCP), empty before the connect or on a Unix path. Present
-   * so the stream types where a net.Socket is expected.
+   * net's list of the `address:port` its connect tried, in order (each
+   * attempt, refused or timed out or connected). Where net leaves it
+   * undefined (a connect to a single address) it holds that one address;
+   * empty before a connect or on a Unix path.
    */
   get autoSelectFamilyAttemptedAddresses(): string[] {
-    const r = this.#remote;
-    return r && 'address' in r ? [`${r.address}:${r.port}`] : [];
+    return [...this.#attempted];
   }
 
   /** { address, port, family } of the local end (TCP); {} for a Unix path or before connecting, as net. */

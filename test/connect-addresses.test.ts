@@ -6,8 +6,9 @@ import { once } from 'node:events';
 import type { LookupFunction } from 'node:net';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ENGINES, fillBacklog } from './helpers.js';
-import { connect, createConnection, listen } from '../dist/index.js';
+import { join } from 'node:path';
+import { ENGINES, fillBacklog, tempDir } from './helpers.js';
+import { connect, createConnection, KernelSocketStream, listen } from '../dist/index.js';
 
 type Address = { address: string; family: 4 | 6 };
 const V6: Address = { address: '::1', family: 6 };
@@ -24,6 +25,8 @@ function lookupOf(list: Address[]): LookupFunction {
 interface Outcome {
   events: unknown[][];
   error?: Record<string, unknown>;
+  /** autoSelectFamilyAttemptedAddresses once connected. */
+  attempted?: string[];
 }
 
 function describeError(e: unknown): Record<string, unknown> {
@@ -61,7 +64,10 @@ async function record(sock: net.Socket | ReturnType<typeof createConnection>): P
   });
   // (events.once would reject on 'error'.)
   await new Promise<void>((resolve) => {
-    sock.once('connect', resolve);
+    sock.once('connect', () => {
+      out.attempted = sock.autoSelectFamilyAttemptedAddresses;
+      resolve();
+    });
     sock.once('close', () => resolve());
   });
   sock.destroy();
@@ -105,7 +111,29 @@ describe.each(ENGINES)('connecting to every address, as net (%s engine)', (engin
     expect(theirs.error).toBeUndefined();
     expect(ours).toEqual(theirs);
     expect(ours.events.at(-1)).toEqual(['connect']);
+    // Every address tried, in order: the refused one too.
+    const tried = order[0] === at ? [at] : [...order];
+    expect(ours.attempted).toEqual(tried.map((a) => `${a.address}:${port}`));
     await server.close();
+  });
+
+  it('a Unix path nobody listens on: the same attempt events and error as net', async () => {
+    const t = tempDir();
+    const path = join(t.dir, 'nobody.sock');
+    // Fresh sockets, so listeners are on before connect(): net emits a pipe's 'connectionAttempt' synchronously.
+    const run = async (sock: net.Socket | KernelSocketStream, options: object) => {
+      const recording = record(sock);
+      sock.connect({ path, ...options });
+      return recording;
+    };
+    const theirs = await run(new net.Socket(), {});
+    const ours = await run(new KernelSocketStream(), { engine });
+    t.cleanup();
+    expect(theirs.events).toEqual([
+      ['connectionAttempt', path, undefined, undefined],
+      ['connectionAttemptFailed', path, undefined, undefined, 'ENOENT'],
+    ]);
+    expect(ours).toEqual(theirs);
   });
 
   it('nothing listening: the same AggregateError as net, each error with address and port', async () => {

@@ -142,7 +142,7 @@ describe('createConnection: net.Socket shape', () => {
     const ours = track(createConnection(port, '127.0.0.1'));
     const theirs = net.connect(port, '127.0.0.1');
     cleanups.push(() => void theirs.destroy());
-    expect(ours.autoSelectFamilyAttemptedAddresses).toEqual([]);
+    expect(new KernelSocketStream().autoSelectFamilyAttemptedAddresses).toEqual([]);
     await Promise.all([once(ours, 'connect'), once(theirs, 'connect')]);
     expect(ours.autoSelectFamilyAttemptedAddresses).toEqual([`127.0.0.1:${port}`]);
     expect(ours.bufferSize).toBe(theirs.bufferSize);
@@ -153,6 +153,22 @@ describe('createConnection: net.Socket shape', () => {
     expect(ours.bufferSize).toBe(ours.writableLength);
     expect(theirs.bufferSize).toBeGreaterThan(0);
     expect(ours.bufferSize).toBeGreaterThan(0);
+  });
+
+  it.each(ENGINES)("%s: a peer's end closes a stream nobody reads, as net's", async (engine) => {
+    const p = await peer('tcp4', (s) => s.end());
+    const { port } = p.target as { port: number };
+    const run = async (sock: net.Socket | KernelSocketStream) => {
+      const events: string[] = [];
+      for (const e of ['connect', 'end', 'finish', 'close']) sock.on(e, () => events.push(e));
+      // No 'data' listener, no read(), no resume(): only the peer's FIN can end it.
+      await once(sock, 'close');
+      return { events, destroyed: sock.destroyed };
+    };
+    const theirs = await run(net.connect(port, '127.0.0.1'));
+    const ours = await run(track(createConnection({ port, host: '127.0.0.1', engine })));
+    expect(theirs).toEqual({ events: ['connect', 'end', 'finish', 'close'], destroyed: true });
+    expect(ours).toEqual(theirs);
   });
 
   it('on a Unix path setNoDelay and setKeepAlive are no-ops, as net', async () => {

@@ -1,10 +1,10 @@
 // The timeout and close diagnostics_channel channels: a subscriber gets one
-// message per read/write timeout (own timeout or socket deadline), with how
-// late the kernel decided it, and one per close. Both engines.
+// message per read/write/accept/connect timeout (own timeout or deadline),
+// with how late the kernel decided it, and one per close. Both engines.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
-import { ReadTimeoutError } from '../dist/index.js';
-import { ENGINES, pair } from './helpers.js';
+import { AcceptTimeoutError, connect, ConnectTimeoutError, listen, ReadTimeoutError } from '../dist/index.js';
+import { ENGINES, fillBacklog, pair } from './helpers.js';
 
 const TIMEOUT = 'kernel-timeout-socket:timeout';
 const CLOSE = 'kernel-timeout-socket:close';
@@ -56,6 +56,45 @@ describe.each(ENGINES)('diagnostics_channel (%s engine)', (engine) => {
     expect(got[0]!.lateMs as number).toBeGreaterThan(-2);
     expect(got[1]).toMatchObject({ op: 'read', deadline, timeout: 0, decidedAt: undefined, deliveredAfterMs: 0 });
     await p.close();
+  });
+
+  it('an accept timeout publishes with the server as `socket`; a deadline verdict carries the deadline', async () => {
+    const server = await listen({ engine, host: '127.0.0.1', port: 0 });
+    const deadline = Date.now() + 60;
+    const errors: unknown[] = [];
+    const got = await collect(TIMEOUT, async () => {
+      errors.push(await server.accept({ timeout: 40 }).catch((e) => e));
+      server.setAcceptDeadline(deadline);
+      errors.push(await server.accept().catch((e) => e));
+    });
+    expect(errors[0]).toBeInstanceOf(AcceptTimeoutError);
+    expect(errors[1]).toBeInstanceOf(AcceptTimeoutError);
+    expect(errors[1]).toMatchObject({ deadline });
+    expect(got).toHaveLength(2);
+    expect(got[0]).toMatchObject({ socket: server, op: 'accept', timeout: 40, deadline: undefined, error: errors[0] });
+    expect(got[1]).toMatchObject({ socket: server, op: 'accept', deadline, error: errors[1] });
+    for (const m of got) {
+      expect(m.lateMs as number).toBeGreaterThan(-2);
+      expect(m.lateMs as number).toBeLessThan(5000);
+    }
+    await server.close();
+  });
+
+  it('a connect timeout publishes with no socket', async () => {
+    const server = await listen({ engine, host: '127.0.0.1', port: 0, backlog: 1 });
+    const { port } = server.address() as { port: number };
+    const held = await fillBacklog(engine, '127.0.0.1', port);
+    let err: unknown;
+    const got = await collect(TIMEOUT, async () => {
+      err = await connect({ engine, host: '127.0.0.1', port, timeout: 50 }).catch((e) => e);
+    });
+    expect(err).toBeInstanceOf(ConnectTimeoutError);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ socket: undefined, op: 'connect', timeout: 50, deadline: undefined, error: err });
+    expect(got[0]!.lateMs as number).toBeGreaterThan(-2);
+    expect(got[0]!.lateMs as number).toBeLessThan(5000);
+    for (const s of held) await s.close();
+    await server.close();
   });
 
   it('close publishes once per socket, however often close() is called', async () => {
