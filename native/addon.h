@@ -42,6 +42,11 @@ class AddonData {
   // close(cb) waiters keep the loop alive until their fd is closed.
   void CloseSettled() { delivery.Drop(true); }
   Napi::FunctionReference socket_ctor;
+  // A test hook (KTS_TEST_ACCEPT_RESULT_THROWS=1): building the outcome of
+  // an accept that took a connection throws, as every call into a Worker's
+  // env does once its termination began, so a test can see that the
+  // connection is closed and not leaked.
+  const bool accept_result_throws;
 
  private:
   static void Drain(Napi::Env env, void* self);

@@ -1,6 +1,7 @@
 // Per-env state of the addon: its construction (engines, delivery, the
 // owned threads' tuning knobs) and its teardown (env cleanup hook).
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "addon.h"
@@ -30,6 +31,11 @@ int SpinMicros() {
   return us >= 0 && us <= 10000 ? static_cast<int>(us) : 50;
 }
 
+bool AcceptResultThrows() {
+  const char* v = std::getenv("KTS_TEST_ACCEPT_RESULT_THROWS");
+  return v != nullptr && std::strcmp(v, "1") == 0;
+}
+
 }  // namespace
 
 uv_loop_t* LoopOf(Napi::Env env) {
@@ -43,6 +49,7 @@ AddonData::AddonData(Napi::Env env)
     : delivery(env, &AddonData::Drain, this),
       threads_engine(&delivery, 256 * 1024, ThreadIdleMs(), SpinMicros()),
       loop_engine(LoopOf(env), &delivery, &AddonData::SettleFromLoop, this, &threads_engine),
+      accept_result_throws(AcceptResultThrows()),
       env_(env) {
   SetBusyPollMicros(SpinMicros());
   async_context_ = std::make_unique<Napi::AsyncContext>(env, "kernel-timeout-socket");

@@ -15,9 +15,11 @@ namespace kts {
 Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::Function cb) {
   SubmitResult started = op->handle->engine->Submit(op);
   if (started == SubmitResult::kFinished) {
-    Napi::Object r = MakeResult(env, *this, *op);
-    delete op;
-    return r;
+    // Freed whatever happens: MakeResult throws when the env is being torn
+    // down (a Worker terminated in this call), and the op may hold an
+    // accepted connection that only its destructor closes.
+    std::unique_ptr<JsOp> finished(op);
+    return MakeResult(env, *this, *op);
   }
   // Pending: nothing can deliver it before this tick ends (delivery runs
   // on this thread), so these fields are set in time.

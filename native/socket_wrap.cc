@@ -63,18 +63,19 @@ Napi::Function SocketWrap::Define(Napi::Env env) {
 
 Napi::Object SocketWrap::NewInstance(Napi::Env env, AddonData& data, std::shared_ptr<Handle> h,
                                      int ss_family) {
-  auto* boxed = new std::shared_ptr<Handle>(std::move(h));
-  Napi::Object obj = data.socket_ctor.New({Napi::External<std::shared_ptr<Handle>>::New(env, boxed),
-                                           Napi::Number::New(env, FacadeFamily(ss_family))});
-  return obj;
+  // The constructor moves the handle out; should the construction fail (a
+  // terminating env fails every call), the handle is freed here and its fd
+  // closed, not left to the env's teardown.
+  auto boxed = std::make_unique<std::shared_ptr<Handle>>(std::move(h));
+  return data.socket_ctor.New({Napi::External<std::shared_ptr<Handle>>::New(env, boxed.get()),
+                               Napi::Number::New(env, FacadeFamily(ss_family))});
 }
 
 SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SocketWrap>(info) {
   if (info.Length() < 2 || !info[0].IsExternal())
     throw Napi::TypeError::New(info.Env(), "NativeSocket is created by NativeSocket.open()");
-  auto* boxed = info[0].As<Napi::External<std::shared_ptr<Handle>>>().Data();
-  handle_ = std::move(*boxed);
-  delete boxed;
+  // NewInstance owns the box and frees it.
+  handle_ = std::move(*info[0].As<Napi::External<std::shared_ptr<Handle>>>().Data());
   family_ = info[1].As<Napi::Number>().Int32Value();
 }
 

@@ -83,6 +83,24 @@ describe.each(ENGINES)('lifetimes (%s engine)', (engine) => {
     },
   );
 
+  it('a connection accepted as the env dies (its outcome cannot be built) is closed, not leaked', async () => {
+    // The hook makes building an accept's outcome throw, as every call into a
+    // terminated Worker's env does; the peer must read the end. Before the
+    // fix the loop engine's accept that finished inside the call kept the
+    // connection open for good (the Worker churn's CLOSE_WAIT leak).
+    const r = await runChild(
+      process.execPath,
+      ['--force-node-api-uncaught-exceptions-policy=true', fixture('accept-result-throws.js')],
+      KILL_MS,
+      undefined,
+      { ...env, KTS_TEST_ACCEPT_RESULT_THROWS: '1' },
+    );
+    expect(r.killedByTimer).toBe(false);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('at once: end\nwaited: end\n');
+    expect(r.code).toBe(0);
+  });
+
   it('loads in several Workers at once', async () => {
     const r = await runChild(process.execPath, [fixture('workers-load.js'), '4'], KILL_MS, undefined, env);
     expect(r.killedByTimer).toBe(false);
