@@ -6,7 +6,7 @@
 // the same options with the same values. Ours are also read back with
 // tcpOptions().
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENGINES, tempDir } from './helpers.js';
@@ -59,10 +59,14 @@ function keepaliveCalls(trace: string): Map<number, string[]> {
 
 function traced(engine: string, delay: number) {
   const t = tempDir();
-  const log = join(t.dir, 'strace.log');
+  // -ff: one file per thread, so a call that another thread's call
+  // interrupts is never split into "<unfinished ...>" and "resumed" lines
+  // (the stream's reader thread arms SO_RCVTIMEO while the JS thread sets
+  // keepalive).
+  const log = join(t.dir, 'strace');
   const r = spawnSync(
     'strace',
-    ['-f', '-qq', '-e', 'trace=setsockopt', '-o', log, process.execPath, '-e', CHILD, engine, String(delay)],
+    ['-ff', '-qq', '-e', 'trace=setsockopt', '-o', log, process.execPath, '-e', CHILD, engine, String(delay)],
     {
       encoding: 'utf8',
       timeout: 30_000,
@@ -71,7 +75,11 @@ function traced(engine: string, delay: number) {
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   const fds = JSON.parse(r.stdout) as Record<'netLate' | 'netOpt' | 'ktsLate' | 'ktsOpt', number> & { readback: unknown };
-  const calls = keepaliveCalls(readFileSync(log, 'utf8'));
+  const trace = readdirSync(t.dir)
+    .filter((f) => f.startsWith('strace.'))
+    .map((f) => readFileSync(join(t.dir, f), 'utf8'))
+    .join('\n');
+  const calls = keepaliveCalls(trace);
   t.cleanup();
   return { fds, calls };
 }
