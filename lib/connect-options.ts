@@ -19,7 +19,7 @@ export interface NetAddressOptions {
    * (default: net.getDefaultAutoSelectFamily()).
    */
   autoSelectFamily?: boolean;
-  /** ms for each address but the last when autoSelectFamily is on (default: net's, 250). At least 10. */
+  /** ms for each address but the last when autoSelectFamily is on (default: net's, `net.getDefaultAutoSelectFamilyAttemptTimeout()`). At least 10. */
   autoSelectFamilyAttemptTimeout?: number;
   /** The IP address to connect from (bind(2) before connect); turns autoSelectFamily off, as net. */
   localAddress?: string;

@@ -2,7 +2,7 @@
 // each address tried (with the timeout the kernel was given for it), each
 // failure, and the outcome.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { LookupFunction } from 'node:net';
+import { getDefaultAutoSelectFamilyAttemptTimeout, type LookupFunction } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENGINES } from './helpers.js';
 import { connect, listen } from '../dist/index.js';
@@ -40,7 +40,8 @@ describe.each(ENGINES)('connect diagnostics channels (%s engine)', (engine) => {
     expect(seen.map(([event]) => event)).toEqual(['start', 'attempt', 'attemptFailed', 'attempt', 'done']);
     expect(seen[0]![1]).toMatchObject({ options: { host: 'both.test', port } });
     // The first of two addresses gets net's attempt timeout; the last, what is left of the 5 s.
-    expect(seen[1]![1]).toEqual({ address: '::1', family: 6, port, timeout: 250 });
+    // net's default attempt timeout: 250 ms up to Node 24, 500 ms from Node 26.
+    expect(seen[1]![1]).toEqual({ address: '::1', family: 6, port, timeout: getDefaultAutoSelectFamilyAttemptTimeout() });
     expect(seen[2]![1]).toMatchObject({ address: '::1', family: 6, port, error: { code: 'ECONNREFUSED' } });
     expect(seen[3]![1]).toMatchObject({ address: '127.0.0.1', family: 4, port });
     expect(seen[3]![1].timeout).toBeGreaterThan(4000);
