@@ -5,23 +5,25 @@
 // queued) on SOCKETS idle connections; then one more socket's setRef is
 // flipped SAMPLES times. Per engine, on loopback.
 //
-//   node bench/ref-cost.js [--pending N] [--samples N] [package-dir]
+//   node bench/ref-cost.js [--pending=N] [--samples=N] [package-dir]
 //
 // package-dir (default: this package) lets the same run measure another
 // build. Standalone: needs only the built package (npm ci). Plain JavaScript.
 'use strict';
 
 const { resolve } = require('node:path');
+const { cli, positiveInt } = require('./lib/args');
 
-const flag = (name, dflt) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const PENDING = flag('--pending', 8000);
-const SAMPLES = flag('--samples', 2000);
+const USAGE = 'usage: node bench/ref-cost.js [--pending=8000] [--samples=2000] [package-dir]';
+const { values, positionals } = cli(
+  USAGE,
+  { pending: { type: 'string', default: '8000' }, samples: { type: 'string', default: '2000' } },
+  { positionals: 1 },
+);
+const PENDING = positiveInt(values.pending, '--pending', USAGE);
+const SAMPLES = positiveInt(values.samples, '--samples', USAGE);
 const SOCKETS = 40;
-const last = process.argv[process.argv.length - 1];
-const dir = process.argv.length > 2 && !last.startsWith('-') && Number.isNaN(Number(last)) ? last : resolve(__dirname, '..');
+const dir = positionals.length > 0 ? resolve(positionals[0]) : resolve(__dirname, '..');
 const { connect, listen } = require(resolve(dir, 'dist', 'index.js'));
 
 const now = () => Number(process.hrtime.bigint()) / 1e3; // µs
