@@ -10,7 +10,7 @@ const { cli, fail, positiveInt } = require('../lib/args');
 const { kernelContender, kernelNames } = require('../contenders/kernel');
 const { firings } = require('../lib/early');
 const { ownFdLimit } = require('../lib/fd-limit');
-const { userlandContenders } = require('../contenders/userland');
+const { scaleOnlyContenders, userlandContenders } = require('../contenders/userland');
 const { nowMs } = require('../lib/clock');
 const { summarize } = require('../lib/stats');
 
@@ -26,7 +26,7 @@ const CONNECT_BATCH = 250;
 
 function contender() {
   if (kernelNames({ poll: true, loop: true }).includes(name)) return kernelContender(name);
-  return userlandContenders().find((c) => c.name === name);
+  return [...userlandContenders(), ...scaleOnlyContenders()].find((c) => c.name === name);
 }
 
 /** { threads, rssMB }: the entries of /proc/self/task, VmRSS from /proc/self/status. */
@@ -41,7 +41,7 @@ function sample() {
 async function main() {
   const c = contender();
   if (!c) {
-    const valid = [...kernelNames({ poll: true, loop: true }), ...userlandContenders().map((u) => u.name)];
+    const valid = [...kernelNames({ poll: true, loop: true }), ...[...userlandContenders(), ...scaleOnlyContenders()].map((u) => u.name)];
     fail(`unknown contender: ${name}; valid: ${valid.join(', ')}`, USAGE);
   }
   const fdLimit = ownFdLimit();
@@ -68,7 +68,8 @@ async function main() {
     const deadline = nowMs() + TIMEOUT;
     return c.readOnce(s, TIMEOUT).then((r) => ({ ...r, deadline }));
   });
-  const issueMs = nowMs() - wall0;
+  const issuedAt = nowMs();
+  const issueMs = issuedAt - wall0;
   const results = await Promise.all(pending);
   const waitedMs = nowMs() - wall0;
   const cpu = process.cpuUsage(cpu0);
@@ -84,6 +85,10 @@ async function main() {
     timedOut: timedOut.length,
     lateJs: summarize(timedOut.map((r) => r.at - r.deadline)),
     lateKernel: c.kind === 'kernel' ? summarize(timedOut.map((r) => r.decidedAt - r.deadline)) : null,
+    // Split by whether the deadline fell while this tick was still issuing
+    // reads (the JS thread busy, competing for the 2 cores) or after.
+    lateKernelDuringIssue: c.kind === 'kernel' ? summarize(timedOut.filter((r) => r.deadline < issuedAt).map((r) => r.decidedAt - r.deadline)) : null,
+    lateKernelAfterIssue: c.kind === 'kernel' ? summarize(timedOut.filter((r) => r.deadline >= issuedAt).map((r) => r.decidedAt - r.deadline)) : null,
     firings: firings(timedOut, TIMEOUT),
     spreadJsMs: timedOut.length ? Math.round((Math.max(...timedOut.map((r) => r.at)) - Math.min(...timedOut.map((r) => r.at))) * 100) / 100 : null,
     rssBeforeMB: Math.round(before.rssMB),

@@ -7,6 +7,7 @@
 const { fork, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { scaleOnlyContenders } = require('../contenders/userland');
 const { fdLimits } = require('../lib/fd-limit');
 const { ratio } = require('../lib/stats');
 
@@ -17,8 +18,9 @@ const FD_SPARE = 1000;
 // Threads left free for everything else on the machine when a contender
 // holds one thread per pending read.
 const THREAD_SPARE = 4000;
-// The userland reference for the RSS target: net.Socket + setTimeout.
-const RSS_REFERENCE = 'U2';
+// The userland reference for the RSS target: net.Socket + setTimeout
+// rejecting with an Error (contenders/userland.js), the fair baseline.
+const RSS_REFERENCE = 'U2-reject';
 // Left out at the largest N to keep the run short: K-poll holds one thread
 // per read as K does (measured at the smaller N, within 1 MB of K's RSS).
 const NOT_AT_TOP = ['K-poll'];
@@ -85,7 +87,7 @@ async function scale(ctx) {
   const rows = [];
   for (const n of sizes) {
     const atN = [];
-    for (const c of ctx.contenders) {
+    for (const c of [...ctx.contenders, ...scaleOnlyContenders()]) {
       if (n === top && n > 5000 && NOT_AT_TOP.includes(c.name)) {
         atN.push({ contender: c.name, connections: n, skipped: 'left out at the largest N to keep the run short (one thread per read, as K)' });
         continue;
