@@ -52,13 +52,18 @@ function bulkTargets(bulk) {
   );
 }
 
-// Why a decided p99 is what it is: the deadlines that fell while the JS
-// thread was still issuing reads against those after (scale/holder.js).
-function issueSplit(r) {
+// Why a decided p99 is what it is (scale/holder.js): how long the
+// holder's threads waited for a CPU meanwhile, and, when the first
+// deadlines fell while the JS thread was still issuing reads, the p99 of
+// those against the rest.
+function whyLate(r) {
+  const parts = [];
+  const w = r.waitedForCpu;
+  if (w) parts.push(`its threads waited ${w.totalMs} ms for a CPU meanwhile: the JS thread ${w.jsThreadMs} ms, another up to ${w.maxOtherThreadMs} ms`);
   const during = r.lateKernelDuringIssue;
   const after = r.lateKernelAfterIssue;
-  if (!during || !after || !during.n) return '';
-  return ` (p99 ${during.p99} ms for the ${during.n} deadlines met while reads were still being issued; ${after.n ? `${after.p99} ms for the ${after.n} after` : 'none after'})`;
+  if (during && after && during.n) parts.push(`p99 ${during.p99} ms for the ${during.n} deadlines met while reads were still being issued, ${after.n ? `${after.p99} ms for the ${after.n} after` : 'none after'}`);
+  return parts.length ? ` (${parts.join('; ')})` : '';
 }
 
 function scaleTargets(scale) {
@@ -73,7 +78,7 @@ function scaleTargets(scale) {
     const checks = [
       [`<= ${SCALE.threads} threads`, failed ? null : r.peakThreads, (v) => `${v} threads`, SCALE.threads],
       [`RSS <= ${SCALE.rssRatio}x ${scale.rssReference} (net.Socket + setTimeout rejecting)`, failed ? null : r.rssRatioToReference, (v) => `${fx(v)} (${r.peakRssMB} MB)`, SCALE.rssRatio],
-      [`decided p99 <= ${SCALE.kernelP99Ms} ms late`, failed ? null : p99(r.lateKernel), (v) => `${v} ms${issueSplit(r)}`, SCALE.kernelP99Ms],
+      [`decided p99 <= ${SCALE.kernelP99Ms} ms late`, failed ? null : p99(r.lateKernel), (v) => `${v} ms${whyLate(r)}`, SCALE.kernelP99Ms],
       [`seen by JS p99 no later than ${scale.rssReference}'s (${refP99 ?? '-'} ms)`, failed || refP99 === null ? null : p99(r.lateJs), (v) => `${v} ms`, refP99],
     ];
     for (const [target, value, text, limit] of checks) {

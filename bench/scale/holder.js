@@ -38,6 +38,40 @@ function sample() {
   };
 }
 
+/**
+ * ms each thread of this process has spent runnable but waiting for a CPU
+ * (run_delay, /proc/self/task/TID/schedstat), by thread id; empty where
+ * the kernel keeps no schedstat.
+ */
+function runDelays() {
+  const out = new Map();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      out.set(tid, Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')[1]) / 1e6);
+    } catch {
+      // the thread ended meanwhile, or no schedstat
+    }
+  }
+  return out;
+}
+
+/**
+ * Waiting for a CPU between two runDelays(): the JS thread's, the most any
+ * other thread waited (the deadline thread is one of them), all together.
+ */
+function cpuWait(before, after) {
+  const main = String(process.pid);
+  const r1 = (x) => Math.round(x * 10) / 10;
+  let other = 0;
+  let total = 0;
+  for (const [tid, ms] of after) {
+    const d = ms - (before.get(tid) ?? 0);
+    if (tid !== main) other = Math.max(other, d);
+    total += d;
+  }
+  return { jsThreadMs: r1((after.get(main) ?? 0) - (before.get(main) ?? 0)), maxOtherThreadMs: r1(other), totalMs: Math.round(total) };
+}
+
 async function main() {
   const c = contender();
   if (!c) {
@@ -61,6 +95,7 @@ async function main() {
     peak = { threads: Math.max(peak.threads, s.threads), rssMB: Math.max(peak.rssMB, s.rssMB) };
   }, 25);
   const cpu0 = process.cpuUsage();
+  const delays0 = runDelays();
   const wall0 = nowMs();
   // Every read is issued in this one tick, as a server with N idle
   // connections arms N timers at once.
@@ -73,6 +108,7 @@ async function main() {
   const results = await Promise.all(pending);
   const waitedMs = nowMs() - wall0;
   const cpu = process.cpuUsage(cpu0);
+  const waitedForCpu = cpuWait(delays0, runDelays());
   clearInterval(sampler);
   const s = sample();
   peak = { threads: Math.max(peak.threads, s.threads), rssMB: Math.max(peak.rssMB, s.rssMB) };
@@ -97,6 +133,9 @@ async function main() {
     threadsBefore: before.threads,
     peakThreads: peak.threads,
     cpuWhileWaitingMs: Math.round((cpu.user + cpu.system) / 1000),
+    // A late native decision on a loaded machine is a thread waiting for a
+    // CPU: this says how long this process's threads waited while reads did.
+    waitedForCpu,
     waitedMs: Math.round(waitedMs),
     connectMs: Math.round(connectMs),
     issueMs: Math.round(issueMs),
