@@ -1,6 +1,7 @@
 'use strict';
 // Scenario 5: N connections, each with a pending read and a 1 s timeout,
-// all left to time out, for every timeout contender. N = 1000, 5000 and the
+// all left to time out, for every timeout contender and U2-reject (the
+// fair baseline, run here only: contenders/userland.js). N = 1000, 5000 and the
 // largest N the fd limit allows; one child process per contender and N (see
 // scale/holder.js), so RSS and threads are that contender's alone; the peer
 // child holds the other ends.
