@@ -60,7 +60,7 @@ function expectKLoopEverywhere(report: any) {
   expect(s.http.rows).toHaveLength(4);
   for (const cell of s.http.rows) expect(cell.results.find((r: Row) => r.contender === 'K-loop').ratioToHttp).toBeGreaterThan(0);
   for (const n of s.scale.sizes) {
-    for (const name of ['K', 'K-loop', 'U1', 'U2', 'U3']) {
+    for (const name of ['K', 'K-loop', 'U1', 'U2', 'U3', 'U2-reject']) {
       const row = s.scale.rows.find((r: Row) => r.contender === name && r.connections === n);
       expect(row, `scale ${name} N=${n}`).toBeDefined();
       expect(row.error, `scale ${name} N=${n}`).toBeUndefined();
@@ -144,6 +144,7 @@ describe('bench command lines', () => {
       ['pooled-requests.js', '--help'],
       ['stream-throughput.js', '--help'],
       ['scale/holder.js', '--help'],
+      ['bulk-cost.js', '--mib=... --rounds=... --only=... --measure=... --port=... --direction=... --help'],
     ] as const) {
       const r = bench(script, ['--qiuck']);
       expect(r.status, `${script}: ${r.stderr}`).toBe(2);

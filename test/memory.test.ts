@@ -1,6 +1,7 @@
 // A read's memory follows the bytes that came, not the size asked for, and
-// running out of memory is a typed error, never a crash: children under a
-// real address-space limit (RLIMIT_AS: bash's ulimit -v, util-linux prlimit).
+// running out of memory is a typed error, never a crash, on reads and on
+// writes: children under a real address-space limit (RLIMIT_AS: bash's
+// ulimit -v, util-linux prlimit).
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ENGINES } from './helpers.js';
 
 const fixture = join(__dirname, 'fixtures', 'big-reads.js');
+const writeFixture = join(__dirname, 'fixtures', 'big-write.js');
 
 describe.each(ENGINES)('read memory (%s engine)', (engine) => {
   it('60 pending read(MAX_READ_SIZE) under ulimit -v 3000000 hold no 64 MiB each', () => {
@@ -53,6 +55,41 @@ describe.each(ENGINES)('read memory (%s engine)', (engine) => {
     }
     expect(await verdict).toMatchObject({ name: 'SocketError', code: 'ENOMEM', syscall: 'recv' });
     peer.destroy();
+    const [status] = await exited;
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+  });
+});
+
+describe.each(ENGINES)('write memory (%s engine)', (engine) => {
+  // A write copies the part the kernel did not take at once (the caller may
+  // reuse its Buffer when write() returns): under the limit that copy fails.
+  it('a write whose unsent rest cannot be copied fails with ENOMEM; the peer gets a clean prefix, the socket goes on', {
+    timeout: 60_000,
+  }, async () => {
+    const child = spawn(process.execPath, [writeFixture, engine], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = once(child, 'exit');
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const next = async () => {
+      const line = await lines.next();
+      if (line.done) throw new Error(`the child ended early; stderr: ${stderr}`);
+      return JSON.parse(line.value as string);
+    };
+    const { vmKb } = await next();
+    // 64 MiB of address space left: far less than the 256 MiB write's rest.
+    const lim = spawnSync('prlimit', [`--pid=${child.pid}`, `--as=${(vmKb + 64 * 1024) * 1024}`], { encoding: 'utf8' });
+    expect(lim.stderr).toBe('');
+    child.stdin.end('go\n');
+    expect(await next()).toEqual({ name: 'SocketError', code: 'ENOMEM', syscall: 'send' });
+    const peer = await next();
+    // What the kernel took before the copy failed, in order, then the marker.
+    expect(peer).toMatchObject({ inOrder: true, markerLast: true });
+    expect(peer.prefix).toBeGreaterThan(0);
+    expect(peer.prefix).toBeLessThan(256 * 1024 * 1024);
     const [status] = await exited;
     expect(stderr).toBe('');
     expect(status).toBe(0);

@@ -1,5 +1,7 @@
 // Writes: every byte into the kernel or a WriteTimeoutError that says how
 // many went; large transfers byte-exact both ways.
+import { once } from 'node:events';
+import { connect as netConnect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { TimeoutError, WriteTimeoutError } from '../dist/index.js';
 import { CASES, pair, pattern } from './helpers.js';
@@ -64,6 +66,23 @@ describe.each(CASES)('write over %s, %s engine', (transport, engine) => {
     await p.close();
   });
 
+  it('the caller may change its Buffers as soon as write() returns, running or queued', async () => {
+    const p = await pair(transport, {}, engine);
+    // Far more than the socket buffers hold: most of the first write must
+    // wait, and the second waits in the queue behind it.
+    const first = pattern(8 * 1024 * 1024, 11);
+    const second = pattern(1024 * 1024, 12);
+    const want = Buffer.concat([first, second]);
+    const writes = [p.client.write(first, { timeout: 10_000 }), p.client.write(second, { timeout: 10_000 })];
+    first.fill(0);
+    second.fill(0);
+    const got = await readAll(p.peer, want.length);
+    await Promise.all(writes);
+    expect(got.length).toBe(want.length);
+    expect(got.equals(want)).toBe(true);
+    await p.close();
+  });
+
   it('writes settle in call order and their bytes arrive in call order', async () => {
     const p = await pair(transport, {}, engine);
     const chunks = Array.from({ length: 50 }, (_, i) => pattern(100_000, i + 1));
@@ -72,6 +91,32 @@ describe.each(CASES)('write over %s, %s engine', (transport, engine) => {
     const got = await readAll(p.peer, all.length);
     await Promise.all(writes);
     expect(got.equals(all)).toBe(true);
+    await p.close();
+  });
+});
+
+// The contrast the API documents: net.Socket keeps a reference to a Buffer
+// it could not write at once, so a change before the write's callback is
+// sent; this package copies the rest at the call (test above).
+describe('write buffer ownership beside node:net', () => {
+  it('net.Socket sends a Buffer changed after write() returned', async () => {
+    const p = await pair('tcp4');
+    const addr = p.server.address() as { port: number };
+    const accepted = p.server.accept({ timeout: 5000 });
+    const s = netConnect({ host: '127.0.0.1', port: addr.port });
+    await once(s, 'connect');
+    const peer = await accepted;
+    const data = pattern(8 * 1024 * 1024, 13);
+    const want = Buffer.from(data);
+    const written = new Promise<void>((resolve, reject) => s.write(data, (err) => (err ? reject(err) : resolve())));
+    expect(s.writableLength).toBeGreaterThan(0); // net kept the rest, by reference
+    data.fill(0);
+    const got = await readAll(peer, data.length);
+    await written;
+    expect(got.length).toBe(data.length);
+    expect(got.equals(want)).toBe(false);
+    s.destroy();
+    await peer.close();
     await p.close();
   });
 });

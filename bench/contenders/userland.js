@@ -71,6 +71,35 @@ function readU2(socket, timeout) {
   });
 }
 
+/**
+ * U2-reject: U2 written as a promise API would be (scale scenario only):
+ * the timer rejects the read with an Error built when it fires, stack and
+ * all, as a userland timeout would; the caller's catch sees it, then
+ * destroys the socket as U2 does. The fair baseline for K's settlement cost,
+ * which also builds an Error and rejects a promise per timeout.
+ */
+async function readU2Reject(socket, timeout) {
+  const armedAt = nowMs();
+  try {
+    const data = await new Promise((resolve, reject) => {
+      const onData = (d) => {
+        clearTimeout(timer);
+        socket.pause();
+        resolve(d);
+      };
+      const timer = setTimeout(() => {
+        socket.removeListener('data', onData);
+        reject(new Error(`read timed out after ${timeout} ms`));
+      }, timeout);
+      socket.once('data', onData);
+    });
+    return { ok: true, at: nowMs(), data };
+  } catch (err) {
+    if (!(err instanceof Error)) throw err;
+    return timedOut(socket, armedAt);
+  }
+}
+
 /** U3: events.once(socket, 'data', { signal: AbortSignal.timeout(ms) }). */
 async function readU3(socket, timeout) {
   const armedAt = nowMs();
@@ -106,4 +135,7 @@ const userlandContenders = () => [
   userlandContender('U3', readU3),
 ];
 
-module.exports = { userlandContenders, openNet: open };
+/** Contenders only the scale scenario runs (its fair baseline for K-loop). */
+const scaleOnlyContenders = () => [userlandContender('U2-reject', readU2Reject)];
+
+module.exports = { userlandContenders, scaleOnlyContenders, openNet: open };

@@ -77,7 +77,7 @@ function scenarioTables(report) {
   if (s.scale && s.scale.rows) {
     out.push({
       title: `5. Scale (N pending reads, ${s.scale.timeoutMs} ms timeout, all issued in one tick; lateness p50 / p99 / max ms)`,
-      note: `${s.scale.note ? `${s.scale.note}. ` : ''}RSS ratio to ${s.scale.rssReference} (net.Socket + setTimeout) at the same N. EARLY: fired before its own deadline.`,
+      note: `${s.scale.note ? `${s.scale.note}. ` : ''}RSS ratio to ${s.scale.rssReference} (net.Socket + setTimeout rejecting with an Error) at the same N. EARLY: fired before its own deadline.`,
       head: ['N', 'contender', 'timed out', 'EARLY', 'seen by JS', 'decided by kernel', `peak RSS MB (x ${s.scale.rssReference})`, 'peak threads', 'CPU ms while waiting'],
       rows: s.scale.rows.map((r) =>
         r.error || r.skipped

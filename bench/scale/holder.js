@@ -10,7 +10,7 @@ const { cli, fail, positiveInt } = require('../lib/args');
 const { kernelContender, kernelNames } = require('../contenders/kernel');
 const { firings } = require('../lib/early');
 const { ownFdLimit } = require('../lib/fd-limit');
-const { userlandContenders } = require('../contenders/userland');
+const { scaleOnlyContenders, userlandContenders } = require('../contenders/userland');
 const { nowMs } = require('../lib/clock');
 const { summarize } = require('../lib/stats');
 
@@ -26,7 +26,7 @@ const CONNECT_BATCH = 250;
 
 function contender() {
   if (kernelNames({ poll: true, loop: true }).includes(name)) return kernelContender(name);
-  return userlandContenders().find((c) => c.name === name);
+  return [...userlandContenders(), ...scaleOnlyContenders()].find((c) => c.name === name);
 }
 
 /** { threads, rssMB }: the entries of /proc/self/task, VmRSS from /proc/self/status. */
@@ -38,10 +38,44 @@ function sample() {
   };
 }
 
+/**
+ * ms each thread of this process has spent runnable but waiting for a CPU
+ * (run_delay, /proc/self/task/TID/schedstat), by thread id; empty where
+ * the kernel keeps no schedstat.
+ */
+function runDelays() {
+  const out = new Map();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      out.set(tid, Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')[1]) / 1e6);
+    } catch {
+      // the thread ended meanwhile, or no schedstat
+    }
+  }
+  return out;
+}
+
+/**
+ * Waiting for a CPU between two runDelays(): the JS thread's, the most any
+ * other thread waited (the deadline thread is one of them), all together.
+ */
+function cpuWait(before, after) {
+  const main = String(process.pid);
+  const r1 = (x) => Math.round(x * 10) / 10;
+  let other = 0;
+  let total = 0;
+  for (const [tid, ms] of after) {
+    const d = ms - (before.get(tid) ?? 0);
+    if (tid !== main) other = Math.max(other, d);
+    total += d;
+  }
+  return { jsThreadMs: r1((after.get(main) ?? 0) - (before.get(main) ?? 0)), maxOtherThreadMs: r1(other), totalMs: Math.round(total) };
+}
+
 async function main() {
   const c = contender();
   if (!c) {
-    const valid = [...kernelNames({ poll: true, loop: true }), ...userlandContenders().map((u) => u.name)];
+    const valid = [...kernelNames({ poll: true, loop: true }), ...[...userlandContenders(), ...scaleOnlyContenders()].map((u) => u.name)];
     fail(`unknown contender: ${name}; valid: ${valid.join(', ')}`, USAGE);
   }
   const fdLimit = ownFdLimit();
@@ -61,6 +95,7 @@ async function main() {
     peak = { threads: Math.max(peak.threads, s.threads), rssMB: Math.max(peak.rssMB, s.rssMB) };
   }, 25);
   const cpu0 = process.cpuUsage();
+  const delays0 = runDelays();
   const wall0 = nowMs();
   // Every read is issued in this one tick, as a server with N idle
   // connections arms N timers at once.
@@ -68,10 +103,12 @@ async function main() {
     const deadline = nowMs() + TIMEOUT;
     return c.readOnce(s, TIMEOUT).then((r) => ({ ...r, deadline }));
   });
-  const issueMs = nowMs() - wall0;
+  const issuedAt = nowMs();
+  const issueMs = issuedAt - wall0;
   const results = await Promise.all(pending);
   const waitedMs = nowMs() - wall0;
   const cpu = process.cpuUsage(cpu0);
+  const waitedForCpu = cpuWait(delays0, runDelays());
   clearInterval(sampler);
   const s = sample();
   peak = { threads: Math.max(peak.threads, s.threads), rssMB: Math.max(peak.rssMB, s.rssMB) };
@@ -84,6 +121,10 @@ async function main() {
     timedOut: timedOut.length,
     lateJs: summarize(timedOut.map((r) => r.at - r.deadline)),
     lateKernel: c.kind === 'kernel' ? summarize(timedOut.map((r) => r.decidedAt - r.deadline)) : null,
+    // Split by whether the deadline fell while this tick was still issuing
+    // reads (the JS thread busy, competing for the 2 cores) or after.
+    lateKernelDuringIssue: c.kind === 'kernel' ? summarize(timedOut.filter((r) => r.deadline < issuedAt).map((r) => r.decidedAt - r.deadline)) : null,
+    lateKernelAfterIssue: c.kind === 'kernel' ? summarize(timedOut.filter((r) => r.deadline >= issuedAt).map((r) => r.decidedAt - r.deadline)) : null,
     firings: firings(timedOut, TIMEOUT),
     spreadJsMs: timedOut.length ? Math.round((Math.max(...timedOut.map((r) => r.at)) - Math.min(...timedOut.map((r) => r.at))) * 100) / 100 : null,
     rssBeforeMB: Math.round(before.rssMB),
@@ -92,6 +133,9 @@ async function main() {
     threadsBefore: before.threads,
     peakThreads: peak.threads,
     cpuWhileWaitingMs: Math.round((cpu.user + cpu.system) / 1000),
+    // A late native decision on a loaded machine is a thread waiting for a
+    // CPU: this says how long this process's threads waited while reads did.
+    waitedForCpu,
     waitedMs: Math.round(waitedMs),
     connectMs: Math.round(connectMs),
     issueMs: Math.round(issueMs),

@@ -1,12 +1,14 @@
 'use strict';
 // Scenario 5: N connections, each with a pending read and a 1 s timeout,
-// all left to time out, for every timeout contender. N = 1000, 5000 and the
+// all left to time out, for every timeout contender and U2-reject (the
+// fair baseline, run here only: contenders/userland.js). N = 1000, 5000 and the
 // largest N the fd limit allows; one child process per contender and N (see
 // scale/holder.js), so RSS and threads are that contender's alone; the peer
 // child holds the other ends.
 const { fork, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { scaleOnlyContenders } = require('../contenders/userland');
 const { fdLimits } = require('../lib/fd-limit');
 const { ratio } = require('../lib/stats');
 
@@ -17,8 +19,9 @@ const FD_SPARE = 1000;
 // Threads left free for everything else on the machine when a contender
 // holds one thread per pending read.
 const THREAD_SPARE = 4000;
-// The userland reference for the RSS target: net.Socket + setTimeout.
-const RSS_REFERENCE = 'U2';
+// The userland reference for the RSS target: net.Socket + setTimeout
+// rejecting with an Error (contenders/userland.js), the fair baseline.
+const RSS_REFERENCE = 'U2-reject';
 // Left out at the largest N to keep the run short: K-poll holds one thread
 // per read as K does (measured at the smaller N, within 1 MB of K's RSS).
 const NOT_AT_TOP = ['K-poll'];
@@ -85,7 +88,7 @@ async function scale(ctx) {
   const rows = [];
   for (const n of sizes) {
     const atN = [];
-    for (const c of ctx.contenders) {
+    for (const c of [...ctx.contenders, ...scaleOnlyContenders()]) {
       if (n === top && n > 5000 && NOT_AT_TOP.includes(c.name)) {
         atN.push({ contender: c.name, connections: n, skipped: 'left out at the largest N to keep the run short (one thread per read, as K)' });
         continue;
