@@ -42,3 +42,8 @@ export {
 export type { TimerMode } from './timer-mode.js';
 export type { Engine } from './engine.js';
 export { createServer, KernelHttpServer, type ServerOptions, type HttpListenOptions } from './http-server.js';
+export {
+  createSecureServer,
+  KernelHttpsServer,
+  type SecureServerOptions,
+} from './https-server.js';
