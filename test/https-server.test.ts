@@ -10,7 +10,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSecureServer, type SecureServerOptions } from '../dist/index.js';
+import { createSecureServer, type KernelSocket, type SecureServerOptions } from '../dist/index.js';
 import { tempDir } from './helpers.js';
 import { openssl, selfSigned } from './tls-cert.js';
 
@@ -250,5 +250,24 @@ describe.skipIf(!openssl).each(['threads', 'loop'] as const)('createSecureServer
       expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
     );
     expect(() => createSecureServer(42 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+
+  it("the TLS socket's setNoDelay() and setKeepAlive() reach the kernel socket", async () => {
+    const { server, port } = await started(engine, {}, (req, res) => {
+      req.socket.setNoDelay(false);
+      req.socket.setKeepAlive(true, 3000);
+      res.end('ok');
+    });
+    const [conn] = (await Promise.all([
+      once(server, 'connection'),
+      secure(port).then(async (sock) => {
+        sock.write(GET);
+        await response(sock);
+        sock.destroy();
+      }),
+    ])) as unknown as [[{ socket: KernelSocket }]];
+    const options = conn[0].socket.tcpOptions();
+    expect(options.noDelay).toBe(false);
+    expect(options.keepAlive).toMatchObject({ enabled: true, idle: 3000 });
   });
 });
