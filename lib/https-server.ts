@@ -3,12 +3,13 @@
 // handshake's limit, keep-alive, server.timeout, headersTimeout and
 // requestTimeout are all decided by the kernel. Everything else (tls and its
 // options, 'secureConnection', 'tlsClientError', ALPN, SNI, http's parser,
-// close(), closeIdleConnections()) is https's own.
+// close(), closeIdleConnections()) is https's own. Loaded only when
+// createSecureServer() (lib/secure-server.ts) is first called.
 import type http from 'node:http';
 import https from 'node:https';
 import { KernelListener, listeningByKernel, NO_SWEEP, type KernelHttpOptions } from './http-listener.js';
 import { TlsConnection } from './tls-connection.js';
-import { invalidArgType, validateObject, validateTimeout } from './validate.js';
+import { invalidArgType, validateTimeout } from './validate.js';
 
 export interface SecureServerOptions extends https.ServerOptions, KernelHttpOptions {}
 
@@ -43,19 +44,4 @@ export class KernelHttpsServer extends listeningByKernel(https.Server) {
     else if (event === 'tlsClientError') TlsConnection.of(args[1]);
     return super.emit(event, ...args);
   }
-}
-
-/**
- * As https.createServer(options[, requestListener]): a real https.Server
- * whose listen() listens with a kernel listener and whose timeouts, the TLS
- * handshake's included, are the kernel's (see docs/http-server.md).
- */
-export function createSecureServer(requestListener?: http.RequestListener): KernelHttpsServer;
-export function createSecureServer(options: SecureServerOptions, requestListener?: http.RequestListener): KernelHttpsServer;
-export function createSecureServer(
-  options?: SecureServerOptions | http.RequestListener,
-  requestListener?: http.RequestListener,
-): KernelHttpsServer {
-  if (typeof options === 'function') return new KernelHttpsServer({}, options);
-  return new KernelHttpsServer(validateObject<SecureServerOptions>(options, 'options'), requestListener);
 }
