@@ -93,6 +93,16 @@ function request(options: https.RequestOptions, body?: Buffer) {
   });
 }
 
+/** The next 'clientError': its code and the socket's address, read as a server that logs its failing clients does, then destroy(). */
+function clientError(server: https.Server): Promise<object> {
+  return new Promise((resolve) =>
+    server.once('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
+      resolve({ code: err.code, address: socket.remoteAddress, port: socket.remotePort });
+      socket.destroy();
+    }),
+  );
+}
+
 const statuses = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
 
 describe.skipIf(!openssl).each(KINDS)('%s', (kind) => {
@@ -224,17 +234,20 @@ describe.skipIf(!openssl).each(KINDS)('%s', (kind) => {
     const raw = net.connect(port, '127.0.0.1');
     await once(raw, 'connect');
     const t0 = Date.now();
-    // As a server that logs its failing clients does: the address, then destroy().
-    const [seen] = await new Promise<[object]>((resolve) =>
-      server.once('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
-        resolve([{ code: err.code, address: socket.remoteAddress, port: socket.remotePort }]);
-        socket.destroy();
-      }),
-    );
+    const seen = await clientError(server);
     expect(seen).toEqual({ code: 'ERR_TLS_HANDSHAKE_TIMEOUT', address: '127.0.0.1', port: raw.localPort });
     await once(raw, 'close');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
     expect(Date.now() - t0).toBeLessThan(3000);
+  });
+
+  it("a client that speaks plain http: 'clientError' ERR_SSL_HTTP_REQUEST with its address", async () => {
+    const { server, port } = await started(kind, {});
+    const raw = net.connect(port, '127.0.0.1', () => raw.write(GET));
+    raw.on('error', () => {});
+    const seen = await clientError(server);
+    expect(seen).toEqual({ code: 'ERR_SSL_HTTP_REQUEST', address: '127.0.0.1', port: raw.localPort });
+    raw.destroy();
   });
 
   it('rejects a bad handshakeTimeout with a typed error', () => {
