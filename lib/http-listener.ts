@@ -54,11 +54,23 @@ export type ConnectionOf = (socket: unknown) => HttpConnection | undefined;
 type ServerClass = new (...args: any[]) => http.Server;
 
 /**
+ * What listeningByKernel() returns, spelled out so the shipped types name it
+ * rather than inline all of http.Server's members.
+ */
+export type KernelListening<B extends ServerClass> = new (
+  // biome-ignore lint/suspicious/noExplicitAny: as ServerClass
+  ...args: any[]
+) => InstanceType<B> & {
+  /** The KernelServer underneath once listening (its accept timeout, fd). */
+  readonly kernelServer: KernelServer | undefined;
+};
+
+/**
  * `Base` (http.Server or https.Server) whose listen() is a kernel listener's
  * and whose requests tell their connections when their headers and bodies
  * are in: the subclass's constructor makes its KernelListener.
  */
-export function listeningByKernel<B extends ServerClass>(Base: B) {
+export function listeningByKernel<B extends ServerClass>(Base: B): KernelListening<B> {
   return class extends Base {
     /** The KernelServer underneath once listening (its accept timeout, fd). */
     get kernelServer(): KernelServer | undefined {
@@ -76,7 +88,7 @@ export function listeningByKernel<B extends ServerClass>(Base: B) {
       listeners.get(this)?.beforeEmit(event, args);
       return super.emit(event as string, ...args);
     }
-  };
+  } as unknown as KernelListening<B>;
 }
 
 export class KernelListener {

@@ -42,6 +42,6 @@ export class KernelHttpsServer extends listeningByKernel(https.Server) {
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'secureConnection') TlsConnection.of(args[0])?.secured();
     else if (event === 'tlsClientError') TlsConnection.of(args[1]);
-    return super.emit(event, ...args);
+    return super.emit(event as string, ...args);
   }
 }
