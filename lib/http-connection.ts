@@ -15,6 +15,8 @@ import { invalidArgType, MAX_READ_SIZE, outOfRange, validateTimeout } from './va
 export interface RequestLimits {
   headersTimeout: number;
   requestTimeout: number;
+  /** The error for an expired request clock (default: http's, which it answers with 408). */
+  timeoutError?(): Error | undefined;
 }
 
 type Done = (err?: Error | null) => void;
@@ -60,6 +62,15 @@ export class HttpConnection extends Duplex {
     }
     // The first request's clocks start at the accept, as Node's parser's do.
     this.#requestFrom = Date.now();
+  }
+
+  /** Starts the next request's clocks now, as at the accept (over TLS: once the handshake is done). */
+  startRequest(): void {
+    this.#requestFrom = Date.now();
+    this.#headersIn = false;
+    this.#bodyIn = false;
+    this.#request = undefined;
+    this.#retime();
   }
 
   /** http's parser has `req`'s headers (the server emitted 'request', 'upgrade', ...). */
@@ -154,7 +165,7 @@ export class HttpConnection extends Duplex {
     if (due !== null && due.at <= Date.now()) {
       if (due.request) {
         // http's socketOnError answers 408 (or 'clientError') and destroys.
-        this.emit('error', requestTimeoutError());
+        this.emit('error', this.#limits.timeoutError?.() ?? requestTimeoutError());
         return;
       }
       // net's idle timer fires once per idle period.

@@ -42,3 +42,5 @@ export {
 export type { TimerMode } from './timer-mode.js';
 export type { Engine } from './engine.js';
 export { createServer, KernelHttpServer, type ServerOptions, type HttpListenOptions } from './http-server.js';
+export { createSecureServer } from './secure-server.js';
+export type { KernelHttpsServer, SecureServerOptions } from './https-server.js';

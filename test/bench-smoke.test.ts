@@ -59,6 +59,11 @@ function expectKLoopEverywhere(report: any) {
   for (const cell of s.bulk.rows) expect(names(cell.results), cell.direction).toContain('K-loop');
   expect(s.http.rows).toHaveLength(4);
   for (const cell of s.http.rows) expect(cell.results.find((r: Row) => r.contender === 'K-loop').ratioToHttp).toBeGreaterThan(0);
+  // Over TLS too, where the openssl CLI can make the run's certificate (.ci/run installs it).
+  if (spawnSync('openssl', ['version']).status === 0) {
+    expect(s.http.tlsRows).toHaveLength(4);
+    for (const cell of s.http.tlsRows) expect(names(cell.results)).toEqual(['https', 'K', 'K-loop']);
+  } else expect(s.http.tlsSkipped).toBeDefined();
   for (const n of s.scale.sizes) {
     for (const name of ['K', 'K-loop', 'U1', 'U2', 'U3', 'U2-reject']) {
       const row = s.scale.rows.find((r: Row) => r.contender === name && r.connections === n);

@@ -1,105 +1,38 @@
-// The two races of an HTTP server's timeouts, with stock http in the same
-// file as the control. The server's event loop stalls (in setImmediate: a
-// stall inside a timer callback does not trigger the race, see
-// HTTP-SERVER.md) while the client, in a child process, puts the bytes that
-// should win into the kernel before their deadline. Stock http's JS timers
-// run before the poll after the stall and lose them; createServer()'s
-// deadlines are the kernel's and serve them.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// The two races of an HTTP server's timeouts (test/http-race.ts), with stock
+// http in the same file as the control. Stock http's JS timers run before
+// the poll after the stall and lose the bytes that arrived in time;
+// createServer()'s deadlines are the kernel's and serve them.
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createServer } from '../dist/index.js';
-import { runChild } from './stress-helpers.js';
+import { race, type Serve } from './http-race.js';
 
-type Kind = 'stock' | 'threads' | 'loop';
-
-const KEEP_ALIVE_MS = 1000;
-/** Past every Node's keep-alive timer (keepAliveTimeout + a buffer of up to 1000 ms). */
-const KEEP_ALIVE_STALL_MS = KEEP_ALIVE_MS + 1000 + 700;
-const HEADERS_MS = 1000;
-const HEADERS_STALL_MS = HEADERS_MS + 1500;
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-/**
- * Blocks the event loop: tells the client (dir/stalling), then runs until the
- * client has put its bytes into the kernel (dir/sent, bounded) and `ms` have passed.
- */
-function stall(dir: string, ms: number): void {
-  const until = Date.now() + ms;
-  const giveUp = Date.now() + 10_000;
-  writeFileSync(join(dir, 'stalling'), '');
-  while ((!existsSync(join(dir, 'sent')) || Date.now() < until) && Date.now() < giveUp) {
-    // a synchronous stall, as a slow handler or a GC pause
-  }
-}
-
-function serverOf(kind: Kind, options: http.ServerOptions, listener: http.RequestListener): http.Server {
-  return kind === 'stock' ? http.createServer(options, listener) : createServer({ ...options, engine: kind }, listener);
-}
-
-async function race(kind: Kind, scenario: 'keepalive' | 'headers'): Promise<{ statuses: number[]; error: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'kts-http-'));
-  dirs.push(dir);
-  const options: http.ServerOptions =
-    scenario === 'keepalive'
-      ? { keepAliveTimeout: KEEP_ALIVE_MS }
-      : // Stock's sweep every 100 ms, so its verdict comes right after the stall.
-        { headersTimeout: HEADERS_MS, requestTimeout: 5000, connectionsCheckingInterval: 100 };
-  let finished = 0;
-  const server = serverOf(kind, options, (_req, res) => {
-    res.end('ok');
-    // The first response is out: stall while the next request arrives in time.
-    if (scenario === 'keepalive' && ++finished === 1) {
-      res.on('finish', () => setImmediate(() => stall(dir, KEEP_ALIVE_STALL_MS)));
-    }
-  });
-  if (scenario === 'headers') {
-    // Stall from the accept on, while the headers arrive in time.
-    server.on('connection', () => setImmediate(() => stall(dir, HEADERS_STALL_MS)));
-  }
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  try {
-    const child = await runChild(
-      process.execPath,
-      [join(__dirname, 'fixtures', 'http-race-client.js'), String(port), scenario, dir],
-      20_000,
-    );
-    expect(child.stderr).toBe('');
-    expect(existsSync(join(dir, 'sent'))).toBe(true);
-    return JSON.parse(child.stdout);
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-}
+const stock: Serve = (options, listener) => http.createServer(options, listener);
+const kernel =
+  (engine: 'threads' | 'loop'): Serve =>
+  (options, listener) =>
+    createServer({ ...options, engine }, listener);
 
 describe('keep-alive: the next request reached the kernel before the idle deadline, the server stalled', () => {
   it('stock http resets it (the control)', async () => {
-    const r = await race('stock', 'keepalive');
+    const r = await race(stock, 'keepalive');
     expect(r.statuses).toEqual([200]);
   });
 
   it.each(['threads', 'loop'] as const)('createServer (%s engine) serves it', async (engine) => {
-    const r = await race(engine, 'keepalive');
+    const r = await race(kernel(engine), 'keepalive');
     expect(r).toEqual({ statuses: [200, 200], error: null });
   });
 });
 
 describe('headersTimeout: the headers completed in time, the server stalled', () => {
   it('stock http answers 408 (the control)', async () => {
-    const r = await race('stock', 'headers');
+    const r = await race(stock, 'headers');
     expect(r.statuses).not.toContain(200);
   });
 
   it.each(['threads', 'loop'] as const)('createServer (%s engine) serves it', async (engine) => {
-    const r = await race(engine, 'headers');
+    const r = await race(kernel(engine), 'headers');
     expect(r).toEqual({ statuses: [200], error: null });
   });
 });

@@ -3,56 +3,15 @@
 // https.createServer on loopback with a certificate made at test time by the
 // openssl CLI: single requests, and a keep-alive https.Agent whose pooled
 // TLS connections sit on kernel sockets.
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, createConnection, ReadTimeoutError, type KernelSocketStream } from '../dist/index.js';
 import { expectExitedOnItsOwn, runClientScript } from './client-child.js';
-import { tempDir, ENGINES, type EngineName } from './helpers.js';
-
-const openssl = spawnSync('openssl', ['version']).status === 0;
-if (!openssl) {
-  if (process.env.CI) throw new Error('CI: the openssl CLI is missing; the https tests need it');
-  console.warn('SKIPPED: the openssl CLI is missing; the https tests need it to make a certificate');
-}
-
-function selfSigned(): { key: Buffer; cert: Buffer } {
-  const t = tempDir();
-  try {
-    const r = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-keyout',
-        join(t.dir, 'key.pem'),
-        '-out',
-        join(t.dir, 'cert.pem'),
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost',
-      ],
-      { encoding: 'utf8', timeout: 20_000 },
-    );
-    if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
-    return { key: readFileSync(join(t.dir, 'key.pem')), cert: readFileSync(join(t.dir, 'cert.pem')) };
-  } finally {
-    t.cleanup();
-  }
-}
+import { ENGINES, type EngineName } from './helpers.js';
+import { openssl, selfSigned } from './tls-cert.js';
 
 const REPLY_MS = 300;
 let server: https.Server;

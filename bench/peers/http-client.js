@@ -1,21 +1,24 @@
 'use strict';
 // Child process HTTP client for the http scenario (forked with IPC): for each
-// message { port, path, conns, windowMs } it runs `conns` keep-alive
-// connections, each sending one GET and waiting for its whole response
+// message { port, path, conns, windowMs, tls } it runs `conns` keep-alive
+// connections (over TLS if `tls`, the server's certificate unchecked), each sending one GET and waiting for its whole response
 // before the next, until windowMs has passed, and replies { requests }.
 // Raw sockets rather than http.request, so the client costs little and the
 // server is what is measured.
 const net = require('node:net');
+const tls = require('node:tls');
 
-function connection(port, path, until) {
+function connection(port, path, until, secure) {
   return new Promise((resolve, reject) => {
     const request = `GET ${path} HTTP/1.1\r\nHost: bench\r\n\r\n`;
-    const sock = net.connect(port, '127.0.0.1');
+    const sock = secure
+      ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })
+      : net.connect(port, '127.0.0.1');
     let requests = 0;
     let buffered = '';
     sock.setNoDelay(true);
     sock.setEncoding('latin1');
-    sock.on('connect', () => sock.write(request));
+    sock.on(secure ? 'secureConnect' : 'connect', () => sock.write(request));
     sock.on('data', (d) => {
       buffered += d;
       const head = buffered.indexOf('\r\n\r\n');
@@ -32,9 +35,9 @@ function connection(port, path, until) {
   });
 }
 
-process.on('message', async ({ port, path, conns, windowMs }) => {
+process.on('message', async ({ port, path, conns, windowMs, tls: secure }) => {
   const until = Date.now() + windowMs;
-  const counts = await Promise.all(Array.from({ length: conns }, () => connection(port, path, until)));
+  const counts = await Promise.all(Array.from({ length: conns }, () => connection(port, path, until, secure)));
   process.send({ requests: counts.reduce((a, b) => a + b, 0) });
 });
 process.on('disconnect', () => process.exit(0));

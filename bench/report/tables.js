@@ -74,6 +74,13 @@ function scenarioTables(report) {
       rows: s.http.rows.map((c) => [c.connections, c.bodyBytes, ...c.results.map((r) => `${f(r.requestsPerSec, 0)} (${x(r.ratioToHttp)})`)]),
     });
   }
+  if (s.http && s.http.tlsRows) {
+    out.push({
+      title: '7b. HTTPS keep-alive GETs per second (the same over TLS; ratio to stock https.createServer)',
+      head: ['connections', 'body bytes', ...s.http.tlsRows[0].results.map((r) => r.contender)],
+      rows: s.http.tlsRows.map((c) => [c.connections, c.bodyBytes, ...c.results.map((r) => `${f(r.requestsPerSec, 0)} (${x(r.ratioToHttp)})`)]),
+    });
+  }
   if (s.scale && s.scale.rows) {
     out.push({
       title: `5. Scale (N pending reads, ${s.scale.timeoutMs} ms timeout, all issued in one tick; lateness p50 / p99 / max ms)`,
