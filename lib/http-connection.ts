@@ -41,6 +41,11 @@ export class HttpConnection extends Duplex {
   #bodyIn = false;
   /** The request whose headers are in: its `complete` says the parser has its body too. */
   #request: { readonly complete: boolean } | undefined;
+  /** Whether http's parser has begun a request on this connection yet. */
+  #begun = false;
+  /** When each chunk pushed was read (epoch ms), and that of the chunk http's parser last took. */
+  readonly #readAt = new WeakMap<Buffer, number>();
+  #parsingFrom: number | undefined;
   #bytesRead = 0;
   #bytesWritten = 0;
   /** The deadline last given to the kernel (epoch ms), or null. */
@@ -69,8 +74,29 @@ export class HttpConnection extends Duplex {
     this.#retime();
   }
 
-  /** The request's body is in (its 'end'): the next byte starts the next request's clocks. */
-  requestReceived(): void {
+  /**
+   * http's parser began a request (it met its first byte). Its clocks start
+   * when the read that brought that byte completed: for a pipelined request,
+   * already in a chunk that also held the one before, that read, not the
+   * previous request's first byte nor its end. The first request's clocks
+   * keep the accept as their start.
+   */
+  messageBegan(): void {
+    if (this.#begun) this.#requestFrom = this.#parsingFrom ?? Date.now();
+    this.#begun = true;
+    this.#headersIn = false;
+    this.#bodyIn = false;
+    this.#request = undefined;
+    this.#retime();
+  }
+
+  /**
+   * `req`'s body is in (its 'end'): until the next request begins, no
+   * request clock runs. A pipelined request may have begun already; then
+   * this late 'end' of the one before changes nothing.
+   */
+  requestReceived(req: { readonly complete: boolean }): void {
+    if (req !== this.#request) return;
     this.#bodyIn = true;
     this.#requestFrom = undefined;
     this.#retime();
@@ -137,6 +163,7 @@ export class HttpConnection extends Duplex {
         }
         if (this.#idleMs > 0) this.#idleFrom = now;
         this.#retime();
+        this.#readAt.set(chunk, now);
         this.push(chunk);
       },
       (err: unknown) => {
@@ -163,6 +190,12 @@ export class HttpConnection extends Duplex {
     }
     // A read or write moved the deadline later, or 'timeout' kept the connection: read on.
     if (!this.destroyed) this.#read();
+  }
+
+  /** Notes when the chunk http's parser takes next ('data') was read, for messageBegan(). */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'data') this.#parsingFrom = this.#readAt.get(args[0] as Buffer);
+    return super.emit(event, ...args);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: Done): void {

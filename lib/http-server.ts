@@ -133,6 +133,7 @@ export class KernelHttpServer extends http.Server {
       net._emitCloseIfDrained();
     });
     this.emit('connection', conn);
+    watchMessageBegin(conn);
   }
 
   /** Tells each request's connection when its headers (then its body) are in. */
@@ -143,12 +144,33 @@ export class KernelHttpServer extends http.Server {
       if (conn instanceof HttpConnection) {
         conn.headersReceived(req);
         // An upgrade's or CONNECT's bytes after the headers are the user's, not a body.
-        if (event === 'upgrade' || event === 'connect') conn.requestReceived();
-        else req.once('end', () => conn.requestReceived());
+        if (event === 'upgrade' || event === 'connect') conn.requestReceived(req);
+        else req.once('end', () => conn.requestReceived(req));
       }
     }
     return super.emit(event as string, ...args);
   }
+}
+
+/** The part of http's parser (an HTTPParser, `socket.parser`) used here. */
+interface Parser {
+  constructor: { kOnMessageBegin?: unknown };
+  [slot: number]: unknown;
+}
+
+/**
+ * Tells conn each time http's parser begins a request, from the parser's
+ * own message-begin callback (the instant Node's headersTimeout counts
+ * from). http set the parser up in its 'connection' listener and clears the
+ * callback when it frees the parser, so a reused parser keeps none. Where
+ * the parser has no such slot, a request's clocks start with the first read
+ * after the previous request's body (HttpConnection).
+ */
+function watchMessageBegin(conn: HttpConnection): void {
+  const parser = (conn as unknown as { parser?: Parser | null }).parser;
+  const slot = parser?.constructor.kOnMessageBegin;
+  if (!parser || typeof slot !== 'number') return;
+  parser[slot] = () => conn.messageBegan();
 }
 
 /** What net.Server's close(), address() and listening use of a handle. */

@@ -158,6 +158,33 @@ describe.each(KINDS)('%s', (kind) => {
     expect(r.ms).toBeLessThan(3000);
   });
 
+  it("times a pipelined request's headers from its own first byte", async () => {
+    // The first request stays unanswered, so the second is parsed while the
+    // first is in flight. 400 ms pass between them: a clock carried over from
+    // the first would answer 408 about 100 ms after the second's first byte,
+    // and none would close the connection for good. Stock's sweep every 100 ms.
+    let gotFirst!: () => void;
+    const first = new Promise<void>((resolve) => (gotFirst = resolve));
+    const { port } = await started(kind, { headersTimeout: 500, requestTimeout: 1000, connectionsCheckingInterval: 100 }, () =>
+      gotFirst(),
+    );
+    const sock = net.connect(port, '127.0.0.1');
+    let text = '';
+    sock.setEncoding('latin1').on('data', (d: string) => (text += d));
+    sock.setTimeout(5000, () => sock.destroy());
+    const closed = once(sock, 'close');
+    sock.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\n');
+    await first;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const sent = Date.now();
+    sock.write('GET /b HTTP/1.1\r\nHost: x\r\n');
+    await closed;
+    const ms = Date.now() - sent;
+    expect(statuses(text)).toEqual([408]);
+    expect(ms).toBeGreaterThanOrEqual(450);
+    expect(ms).toBeLessThan(3000);
+  });
+
   it('answers 408 to a body that does not complete within requestTimeout', async () => {
     // The handler waits for the whole body, which never comes; stock's sweep every 100 ms.
     const { port } = await started(
