@@ -7,7 +7,8 @@
 // kernel's verdict that nothing came in time.
 import { Duplex } from 'node:stream';
 import { ReadTimeoutError } from './errors.js';
-import type { KernelSocket, SocketAddress } from './socket.js';
+import { kSettled } from './operation.js';
+import type { KernelSocket, SocketAddress, WriteOptions } from './socket.js';
 import { netKeepAlive } from './tcp-options.js';
 import { invalidArgType, MAX_READ_SIZE, outOfRange, validateTimeout } from './validate.js';
 
@@ -202,13 +203,26 @@ export class HttpConnection extends Duplex {
     this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'binary', cb);
   }
 
-  /** One sock.write() (none for an empty chunk, which it refuses), within the server's writeTimeout. */
+  /**
+   * One sock.write() (none for an empty chunk, which it refuses), within
+   * the server's writeTimeout. It completes as net.Socket's write does:
+   * within this call when the kernel takes every byte at once. http relies
+   * on that: a response whose write() said false emits 'drain' only if the
+   * socket is empty right after http handed it the bytes, or once the
+   * socket emits its own 'drain' (Node 24/26); a socket that reports a
+   * write the kernel already took a tick later, below its highWaterMark,
+   * gets neither, and a piped request body stalls for good.
+   */
   override _write(data: Buffer, _encoding: BufferEncoding, cb: Done): void {
     if (data.length === 0) {
       cb();
       return;
     }
-    this.#sock.write(data, { timeout: this.#writeTimeout }).then(() => {
+    const written = (err: Error | undefined) => {
+      if (err) {
+        cb(err);
+        return;
+      }
       this.#bytesWritten += data.length;
       // Activity restarts net's idle period; the pending read learns it.
       if (this.#idleMs > 0 && this.#idleFrom !== undefined) {
@@ -216,7 +230,9 @@ export class HttpConnection extends Duplex {
         this.#retime();
       }
       cb();
-    }, cb);
+    };
+    // The outcome reaches cb through kSettled; the promise carries it too.
+    this.#sock.write(data, { timeout: this.#writeTimeout, [kSettled]: written } as WriteOptions).catch(() => {});
   }
 
   override _final(cb: Done): void {
