@@ -7,7 +7,8 @@
 // kernel's verdict that nothing came in time.
 import { Duplex } from 'node:stream';
 import { ReadTimeoutError } from './errors.js';
-import type { KernelSocket, SocketAddress } from './socket.js';
+import { kSettled } from './operation.js';
+import type { KernelSocket, SocketAddress, WriteOptions } from './socket.js';
 import { netKeepAlive } from './tcp-options.js';
 import { invalidArgType, MAX_READ_SIZE, outOfRange, validateTimeout } from './validate.js';
 
@@ -43,6 +44,11 @@ export class HttpConnection extends Duplex {
   #bodyIn = false;
   /** The request whose headers are in: its `complete` says the parser has its body too. */
   #request: { readonly complete: boolean } | undefined;
+  /** Whether http's parser has begun a request on this connection yet. */
+  #begun = false;
+  /** When each chunk pushed was read (epoch ms), and that of the chunk http's parser last took. */
+  readonly #readAt = new WeakMap<Buffer, number>();
+  #parsingFrom: number | undefined;
   #bytesRead = 0;
   #bytesWritten = 0;
   /** The deadline last given to the kernel (epoch ms), or null. */
@@ -80,8 +86,29 @@ export class HttpConnection extends Duplex {
     this.#retime();
   }
 
-  /** The request's body is in (its 'end'): the next byte starts the next request's clocks. */
-  requestReceived(): void {
+  /**
+   * http's parser began a request (it met its first byte). Its clocks start
+   * when the read that brought that byte completed: for a pipelined request,
+   * already in a chunk that also held the one before, that read, not the
+   * previous request's first byte nor its end. The first request's clocks
+   * keep the accept as their start.
+   */
+  messageBegan(): void {
+    if (this.#begun) this.#requestFrom = this.#parsingFrom ?? Date.now();
+    this.#begun = true;
+    this.#headersIn = false;
+    this.#bodyIn = false;
+    this.#request = undefined;
+    this.#retime();
+  }
+
+  /**
+   * `req`'s body is in (its 'end'): until the next request begins, no
+   * request clock runs. A pipelined request may have begun already; then
+   * this late 'end' of the one before changes nothing.
+   */
+  requestReceived(req: { readonly complete: boolean }): void {
+    if (req !== this.#request) return;
     this.#bodyIn = true;
     this.#requestFrom = undefined;
     this.#retime();
@@ -148,6 +175,7 @@ export class HttpConnection extends Duplex {
         }
         if (this.#idleMs > 0) this.#idleFrom = now;
         this.#retime();
+        this.#readAt.set(chunk, now);
         this.push(chunk);
       },
       (err: unknown) => {
@@ -176,17 +204,36 @@ export class HttpConnection extends Duplex {
     if (!this.destroyed) this.#read();
   }
 
+  /** Notes when the chunk http's parser takes next ('data') was read, for messageBegan(). */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'data') this.#parsingFrom = this.#readAt.get(args[0] as Buffer);
+    return super.emit(event, ...args);
+  }
+
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: Done): void {
     this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'binary', cb);
   }
 
-  /** One sock.write() (none for an empty chunk, which it refuses), within the server's writeTimeout. */
+  /**
+   * One sock.write() (none for an empty chunk, which it refuses), within
+   * the server's writeTimeout. It completes as net.Socket's write does:
+   * within this call when the kernel takes every byte at once. http relies
+   * on that: a response whose write() said false emits 'drain' only if the
+   * socket is empty right after http handed it the bytes, or once the
+   * socket emits its own 'drain' (Node 24/26); a socket that reports a
+   * write the kernel already took a tick later, below its highWaterMark,
+   * gets neither, and a piped request body stalls for good.
+   */
   override _write(data: Buffer, _encoding: BufferEncoding, cb: Done): void {
     if (data.length === 0) {
       cb();
       return;
     }
-    this.#sock.write(data, { timeout: this.#writeTimeout }).then(() => {
+    const written = (err: Error | undefined) => {
+      if (err) {
+        cb(err);
+        return;
+      }
       this.#bytesWritten += data.length;
       // Activity restarts net's idle period; the pending read learns it.
       if (this.#idleMs > 0 && this.#idleFrom !== undefined) {
@@ -194,7 +241,9 @@ export class HttpConnection extends Duplex {
         this.#retime();
       }
       cb();
-    }, cb);
+    };
+    // The outcome reaches cb through kSettled; the promise carries it too.
+    this.#sock.write(data, { timeout: this.#writeTimeout, [kSettled]: written } as WriteOptions).catch(() => {});
   }
 
   override _final(cb: Done): void {

@@ -192,6 +192,7 @@ export class KernelListener {
       net._emitCloseIfDrained();
     });
     this.#server.emit('connection', conn);
+    watchMessageBegin(conn, conn);
   }
 
   /**
@@ -206,9 +207,31 @@ export class KernelListener {
     if (conn === undefined) return;
     conn.headersReceived(req);
     // An upgrade's or CONNECT's bytes after the headers are the user's, not a body.
-    if (event === 'upgrade' || event === 'connect') conn.requestReceived();
-    else req.once('end', () => conn.requestReceived());
+    if (event === 'upgrade' || event === 'connect') conn.requestReceived(req);
+    else req.once('end', () => conn.requestReceived(req));
   }
+}
+
+/** The part of http's parser (an HTTPParser, `socket.parser`) used here. */
+interface Parser {
+  constructor: { kOnMessageBegin?: unknown };
+  [slot: number]: unknown;
+}
+
+/**
+ * Tells conn each time http's parser of `socket` (conn itself, or the
+ * TLSSocket over it) begins a request, from the parser's own message-begin
+ * callback (the instant Node's headersTimeout counts from). http set the
+ * parser up in its 'connection' ('secureConnection') listener and clears the
+ * callback when it frees the parser, so a reused parser keeps none. Where
+ * the parser has no such slot, a request's clocks start with the first read
+ * after the previous request's body (HttpConnection).
+ */
+export function watchMessageBegin(socket: object, conn: HttpConnection): void {
+  const parser = (socket as { parser?: Parser | null }).parser;
+  const slot = parser?.constructor.kOnMessageBegin;
+  if (!parser || typeof slot !== 'number') return;
+  parser[slot] = () => conn.messageBegan();
 }
 
 /** What net.Server's close(), address() and listening use of a handle. */

@@ -7,7 +7,7 @@
 // createSecureServer() (lib/secure-server.ts) is first called.
 import type http from 'node:http';
 import https from 'node:https';
-import { KernelListener, listeningByKernel, NO_SWEEP, type KernelHttpOptions } from './http-listener.js';
+import { KernelListener, listeningByKernel, NO_SWEEP, watchMessageBegin, type KernelHttpOptions } from './http-listener.js';
 import { TlsConnection } from './tls-connection.js';
 import { invalidArgType, validateTimeout } from './validate.js';
 
@@ -40,8 +40,15 @@ export class KernelHttpsServer extends listeningByKernel(https.Server) {
    * gives way to the first request's.
    */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'secureConnection') TlsConnection.of(args[0])?.secured();
-    else if (event === 'tlsClientError') TlsConnection.of(args[1]);
+    if (event === 'secureConnection') {
+      const conn = TlsConnection.of(args[0]);
+      conn?.secured();
+      const delivered = super.emit(event, ...args);
+      // https's own listener has set the TLSSocket's parser up by now.
+      if (conn !== undefined) watchMessageBegin(args[0] as object, conn);
+      return delivered;
+    }
+    if (event === 'tlsClientError') TlsConnection.of(args[1]);
     return super.emit(event as string, ...args);
   }
 }

@@ -64,7 +64,22 @@ export interface Operation<T> {
   expired(): Error;
   /** Called when an abort leaves the op in flight (connect closes its socket). */
   abandoned?(): void;
+  /** Called as the op settles, synchronously: within start() for an op done without blocking (see kSettled). */
+  settled?: Settled;
 }
+
+/** A settlement callback: the op's error, or undefined when it succeeded. */
+export type Settled = (err: Error | undefined) => void;
+
+/**
+ * An internal option of KernelSocket#write: a callback told of the outcome
+ * synchronously, before the promise's reactions run; for a write the kernel
+ * takes at once, before write() returns. Stream adapters use it to complete
+ * a stream write as net.Socket does (its callback runs within write() when
+ * the kernel takes every byte): Node's http decides whether a response has
+ * drained from the socket's writableLength right after handing it bytes.
+ */
+export const kSettled = Symbol('kernel-timeout-socket.settled');
 
 export function run<T>(op: Operation<T>): Promise<T> {
   const signal = op.signal;
@@ -98,6 +113,7 @@ export function run<T>(op: Operation<T>): Promise<T> {
       settled = true;
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      let error: Error | undefined;
       try {
         // Settlement errors carry no stack (errors.ts withoutStack); an
         // abort's error is built before, in onAbort, and keeps its own.
@@ -106,7 +122,10 @@ export function run<T>(op: Operation<T>): Promise<T> {
       } catch (err) {
         if (logging) debug('%s -> %s after %s ms', tag, (err as { code?: string }).code ?? err, took());
         reject(err);
+        error = err as Error;
       }
+      // Before the lane moves on, so later ops' callbacks follow this one's.
+      op.settled?.(error);
       if (turns === undefined || fromFlush) return; // flush() took it off the lane
       if (turns[0] === turn) {
         turns.shift();

@@ -6,7 +6,7 @@ import { closeOnAsyncDispose } from './dispose.js';
 import { channels } from './diagnostics.js';
 import { closedError, EndOfStreamError, errorFor, systemError, timeoutError, type TimeoutError } from './errors.js';
 import { isResult, Status, type NativeAddress, type NativeResult, type NativeSocket } from './native.js';
-import { run } from './operation.js';
+import { kSettled, run, type Settled } from './operation.js';
 import { KernelSocketStream, type StreamOptions } from './stream.js';
 import {
   applyTcpSettings,
@@ -165,6 +165,7 @@ export class KernelSocket {
       deadline: this.#write,
       signal,
       start: (cb) => native.write(bytes, own, cb, timer),
+      settled: (o as { [kSettled]?: Settled })[kSettled],
       expired: () => this.#timedOut('write', call),
       settle: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut('write', call, r);

@@ -11,7 +11,8 @@ import { type ConnectEvents, eventsOf, kConnectEvents } from './connect-attempts
 import { connect, type ConnectOptions } from './connect.js';
 import { ReadTimeoutError, retimed } from './errors.js';
 import { ReplyClock, type WatchedRead } from './reply-clock.js';
-import { KernelSocket, type SocketAddress } from './socket.js';
+import { kSettled } from './operation.js';
+import { KernelSocket, type SocketAddress, type WriteOptions } from './socket.js';
 import { netKeepAlive } from './tcp-options.js';
 import { connectArgs, type ConnectArgs, type NetConnectOptions } from './net-args.js';
 import {
@@ -299,12 +300,20 @@ export class KernelSocketStream extends Duplex {
     }
     this.#withSocket(cb, (sock) => {
       const write = this.#reply.writing();
-      sock.write(data).then(() => {
+      // Completes within this call when the kernel takes every byte at
+      // once, as net.Socket's write does (see HttpConnection#_write for
+      // why http needs it); the promise carries the outcome too.
+      const written = (err: Error | undefined) => {
+        if (err) {
+          cb(err);
+          return;
+        }
         this.#bytesWritten += data.length;
         if (this.#reply.wrote(write)) this.#arm();
         this.#touch();
         cb();
-      }, cb);
+      };
+      sock.write(data, { [kSettled]: written } as WriteOptions).catch(() => {});
     });
   }
 
