@@ -122,37 +122,44 @@ describe.each(KINDS)('%s', (kind) => {
     expect(r.body.equals(body)).toBe(true);
   });
 
-  it("emits 'drain' on a response whose write() said false", async () => {
-    // Two 40 KiB writes: the first reaches the socket on the next tick; the
-    // second, corked on that tick, is counted against the first while the
-    // socket still holds it, so write() says false; it reaches the socket on
-    // uncork(), after the first is done. Each socket write stays under the
-    // socket's highWaterMark (64 KiB from Node 22), so the socket never owes
-    // a 'drain' itself: the response drains only if the socket completes a
-    // write the kernel took at once within write(), as net.Socket does
-    // (http in Node 24 and 26 relies on it).
-    const part = Buffer.alloc(40 * 1024, 'y');
-    const { port } = await started(kind, {}, (_req, res) => {
-      res.write(part);
-      process.nextTick(() => {
-        res.cork();
-        const ok = res.write(part);
-        setImmediate(() => res.uncork());
-        if (ok) res.end();
-        else res.once('drain', () => res.end());
+  // Node 22's http answers this handler with bytes after `Connection: close`
+  // (its client fails with a parse error, stock as well), and only Node 24 and
+  // later count the socket's held bytes against the response: the case exists
+  // from Node 24.
+  it.skipIf(Number(process.versions.node.split('.')[0]) < 24)(
+    "emits 'drain' on a response whose write() said false",
+    async () => {
+      // Two 40 KiB writes: the first reaches the socket on the next tick; the
+      // second, corked on that tick, is counted against the first while the
+      // socket still holds it, so write() says false; it reaches the socket on
+      // uncork(), after the first is done. Each socket write stays under the
+      // socket's highWaterMark (64 KiB from Node 22), so the socket never owes
+      // a 'drain' itself: the response drains only if the socket completes a
+      // write the kernel took at once within write(), as net.Socket does
+      // (http in Node 24 and 26 relies on it).
+      const part = Buffer.alloc(40 * 1024, 'y');
+      const { port } = await started(kind, {}, (_req, res) => {
+        res.write(part);
+        process.nextTick(() => {
+          res.cork();
+          const ok = res.write(part);
+          setImmediate(() => res.uncork());
+          if (ok) res.end();
+          else res.once('drain', () => res.end());
+        });
       });
-    });
-    let guard: NodeJS.Timeout | undefined;
-    const stuck = new Promise<never>((_, reject) => {
-      guard = setTimeout(() => reject(new Error('the response never drained')), 5000);
-    });
-    try {
-      const r = await Promise.race([get(port, { agent: false }), stuck]);
-      expect(r.body.length).toBe(2 * part.length);
-    } finally {
-      clearTimeout(guard);
-    }
-  });
+      let guard: NodeJS.Timeout | undefined;
+      const stuck = new Promise<never>((_, reject) => {
+        guard = setTimeout(() => reject(new Error('the response never drained')), 5000);
+      });
+      try {
+        const r = await Promise.race([get(port, { agent: false }), stuck]);
+        expect(r.body.length).toBe(2 * part.length);
+      } finally {
+        clearTimeout(guard);
+      }
+    },
+  );
 
   it('echoes a body through a client that stops reading until the server has stopped too', async () => {
     // Every layer's backpressure engages, then lets go: the response fills
