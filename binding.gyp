@@ -23,6 +23,7 @@
         "native/op_step.cc",
         "native/owned_thread.cc",
         "native/platform_posix.cc",
+        "native/queue_watch.cc",
         "native/resolver.cc",
         "native/result.cc",
         "native/scratch.cc",

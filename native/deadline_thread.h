@@ -32,6 +32,8 @@ class DeadlineThread {
   // that was queued behind a decided one (already kRunning, its lane held)
   // and starts it elsewhere; it is called before the decided op goes to the
   // sink, so whoever receives that one finds the next already handed over.
+  // It may be empty for an engine whose ops never wait on the event loop
+  // (only those, when decided, can have a next).
   DeadlineThread(CompletionSink* sink, std::function<void(Op*)> next_in_lane);
   ~DeadlineThread();
 

@@ -57,7 +57,9 @@ inline Direction DirectionOf(OpKind kind) {
 
 // Operations of one direction run one at a time, in call order.
 struct Lane {
-  bool busy = false;
+  // The op holding the lane (running, waiting or being decided), or null
+  // when the lane is free. Under mu.
+  Op* head = nullptr;
   // Ops waiting behind the running one. A list, not a deque: an empty
   // libstdc++ deque allocates ~576 B at construction, and every socket has
   // two lanes and a stash, nearly always empty (a waiting op costs a node).
@@ -107,6 +109,7 @@ class Handle {
   std::mutex mu;
   Lane read_lane;   // reads and accepts
   Lane write_lane;  // writes, end and connect
+  Lane& lane(Direction dir) { return dir == Direction::kRead ? read_lane : write_lane; }
 
   // Bytes taken from the kernel for an op that could not deliver them (an
   // aborted read, a timed-out exact read): the next read gets them first.

@@ -4,6 +4,7 @@
 // close began) while handing the lane to the next queued op.
 #pragma once
 
+#include "deadline_thread.h"
 #include "engine.h"
 #include "handle.h"
 #include "op.h"
@@ -37,12 +38,18 @@ CancelResult CancelStartedLocked(Op* op, bool only_queued);
 // that order). Call with h.mu held, after bumping h.deadline_gen[dir].
 void WakeRunnerLocked(Handle& h, Direction dir, int64_t left_ns);
 
+// Sets h's socket-wide deadline of dir (h.mu held, h not closing): stores
+// it, has dt look at the ops queued in that lane at their new effective
+// deadlines (queue_watch.h), and wakes an owned thread running the lane's
+// op so it recomputes its time left.
+void RetimeLaneLocked(Handle& h, Direction dir, int64_t deadline_ns, DeadlineThread& dt);
+
 // Reads and accepts first take what an abandoned op left behind. Returns
 // true when that alone finished op. Locks op->handle->mu.
 bool TakeFromStash(Op* op);
 
 // Marks op finished and returns the next queued op of its lane (now
-// kRunning, the lane still busy), or null (the lane freed). Call with
+// kRunning and the lane's head), or null (the lane freed). Call with
 // op->handle->mu held.
 Op* FinishAndNextLocked(Op* op);
 

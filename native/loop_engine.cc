@@ -8,6 +8,7 @@
 #include "io.h"
 #include "lane.h"
 #include "platform.h"
+#include "queue_watch.h"
 
 namespace kts {
 
@@ -61,6 +62,16 @@ SubmitResult LoopEngine::Submit(Op* op) {
       return SubmitResult::kFinished;
     }
     SubmitResult admitted = AdmitLocked(op);
+    if (admitted == SubmitResult::kQueued) {
+      // The deadline thread gives the verdict if it is still queued at its
+      // deadline (queue_watch.h); should that thread not start, the op
+      // fails now rather than miss its deadline.
+      int err = WatchQueuedLocked(op, deadline_);
+      if (err == 0) return SubmitResult::kQueued;
+      RemoveQueuedLocked(op);
+      op->Fail(OpStatus::kError, err, "pthread_create");
+      return SubmitResult::kFinished;
+    }
     if (admitted != SubmitResult::kRunning) return admitted;
   }
   if (!Start(op)) return SubmitResult::kRunning;
@@ -277,6 +288,7 @@ void LoopEngine::OnReady(Watch* w, int status, int events) {
 void LoopEngine::FinishHere(Op* op, bool deliver_now) {
   Handle& h = *op->handle;
   while (op != nullptr) {
+    HoldBeforeHandoffForTest(op);
     Op* next;
     {
       std::lock_guard<std::mutex> lock(h.mu);
@@ -375,12 +387,13 @@ bool LoopEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
   std::shared_ptr<Waiter> waiter;
   auto it = watches_.find(&h);
   if (it != watches_.end()) waiter = it->second->waiting[static_cast<int>(dir)];
-  // The store, and the wake-up of an op handed to an owned thread (a big
-  // write or exact read), are the threads engine's.
-  if (!threads_->Retime(h, dir, deadline_ns)) return false;
-  int64_t effective = 0;
+  int64_t effective = 0;  // the waiting op's, after the move
   {
+    // The store, the queued ops' new verdict times, and the wake-up of an
+    // op handed to an owned thread (a big write or exact read).
     std::lock_guard<std::mutex> lock(h.mu);
+    if (h.closing()) return false;
+    RetimeLaneLocked(h, dir, deadline_ns, deadline_);
     Op* op = waiter ? waiter->op.load() : nullptr;
     if (op != nullptr) effective = EffectiveDeadline(*op);
   }

@@ -11,12 +11,19 @@
 #include "clock.h"
 #include "io.h"
 #include "lane.h"
+#include "queue_watch.h"
 #include "wake.h"
 
 namespace kts {
 
 ThreadsEngine::ThreadsEngine(CompletionSink* sink, size_t stack_bytes, int idle_ms, int spin_us)
-    : sink_(sink), registry_(std::make_shared<HandleRegistry>(sink)), pool_(stack_bytes, idle_ms, spin_us) {}
+    : sink_(sink),
+      registry_(std::make_shared<HandleRegistry>(sink)),
+      pool_(stack_bytes, idle_ms, spin_us),
+      // Its ops never wait on the event loop, so the deadline thread only
+      // ever decides queued ones, which have nothing queued behind them
+      // to hand on.
+      deadline_(sink, nullptr) {}
 
 ThreadsEngine::~ThreadsEngine() { Shutdown(); }
 
@@ -26,6 +33,7 @@ SubmitResult ThreadsEngine::Submit(Op* op) {
   {
     std::lock_guard<std::mutex> lock(h.mu);
     SubmitResult admitted = AdmitLocked(op);
+    if (admitted == SubmitResult::kQueued) return WatchQueued(op);
     if (admitted != SubmitResult::kRunning) return admitted;
   }
   // This thread holds the lane: nothing else can queue behind it until we
@@ -44,7 +52,7 @@ SubmitResult ThreadsEngine::Submit(Op* op) {
   }
   if (finished) {
     std::lock_guard<std::mutex> lock(h.mu);
-    lane.busy = false;
+    lane.head = nullptr;
     op->state = OpState::kFinished;
     return SubmitResult::kFinished;
   }
@@ -58,11 +66,22 @@ SubmitResult ThreadsEngine::Submit(Op* op) {
     // here, and so does anything queued behind it meanwhile (none can be).
     op->Fail(OpStatus::kError, err, "pthread_create");
     std::lock_guard<std::mutex> lock(h.mu);
-    lane.busy = false;
+    lane.head = nullptr;
     op->state = OpState::kFinished;
     return SubmitResult::kFinished;
   }
   return SubmitResult::kRunning;
+}
+
+// op was just queued (h.mu held): the deadline thread gives the verdict
+// if it is still queued at its deadline (queue_watch.h). Should that
+// thread not start, the op fails now rather than miss its deadline.
+SubmitResult ThreadsEngine::WatchQueued(Op* op) {
+  int err = WatchQueuedLocked(op, deadline_);
+  if (err == 0) return SubmitResult::kQueued;
+  RemoveQueuedLocked(op);
+  op->Fail(OpStatus::kError, err, "pthread_create");
+  return SubmitResult::kFinished;
 }
 
 int ThreadsEngine::Continue(Op* op) {
@@ -93,6 +112,7 @@ void ThreadsEngine::SetRunner(Op* op, bool running) {
 void ThreadsEngine::RunLane(Op* op) {
   while (op != nullptr) {
     Execute(op);
+    HoldBeforeHandoffForTest(op);
     Op* next;
     {
       std::lock_guard<std::mutex> lock(op->handle->mu);
@@ -125,6 +145,7 @@ bool ThreadsEngine::Close(Handle& h) {
 }
 
 void ThreadsEngine::Shutdown() {
+  deadline_.Stop();
   std::vector<Op*> unstarted;
   registry_->ForEach([&](Handle* h) { h->BeginClose(&unstarted); });
   for (Op* op : unstarted) sink_->Complete(op);
@@ -132,18 +153,9 @@ void ThreadsEngine::Shutdown() {
 }
 
 bool ThreadsEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
-  int d = static_cast<int>(dir);
   std::lock_guard<std::mutex> lock(h.mu);
   if (h.closing()) return false;
-  h.deadline_ns[d].store(deadline_ns);
-  h.deadline_gen[d].fetch_add(1);
-  Lane& lane = dir == Direction::kRead ? h.read_lane : h.write_lane;
-  Op* op = lane.running;
-  if (op == nullptr) return true;  // queued ops read the new deadline when they start
-  int64_t deadline = EarlierDeadline(op->deadline_ns, deadline_ns);
-  int64_t left = deadline == 0 ? -1 : std::max<int64_t>(deadline - MonoNowNs(), 0);
-  if (op->cut_short.load()) left = 0;
-  WakeRunnerLocked(h, dir, left);
+  RetimeLaneLocked(h, dir, deadline_ns, deadline_);
   return true;
 }
 

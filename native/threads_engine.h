@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "deadline_thread.h"
 #include "engine.h"
 #include "handle.h"
 #include "op.h"
@@ -31,7 +32,7 @@ class ThreadsEngine : public Engine {
   bool Close(Handle& h) override;
 
   // An op running on an owned thread is woken (wake.h) and recomputes its
-  // time left; ops still queued read the new deadline when they start.
+  // time left; ops still queued are watched at their new deadlines.
   bool Retime(Handle& h, Direction dir, int64_t deadline_ns) override;
 
   // Nothing to do: owned threads do not hold the event loop; each pending
@@ -41,7 +42,7 @@ class ThreadsEngine : public Engine {
 
   void Shutdown() override;
 
-  size_t threads() override { return pool_.threads(); }
+  size_t threads() override { return pool_.threads() + (deadline_.running() ? 1 : 0); }
 
   // Runs op, already started on the calling thread (state kRunning, its
   // lane held), on an owned thread in timer mode kPoll: the loop engine
@@ -50,6 +51,7 @@ class ThreadsEngine : public Engine {
   int Continue(Op* op);
 
  private:
+  SubmitResult WatchQueued(Op* op);
   void RunLane(Op* op);
   void Execute(Op* op);
   void SetRunner(Op* op, bool running);
@@ -57,6 +59,8 @@ class ThreadsEngine : public Engine {
   CompletionSink* sink_;
   std::shared_ptr<HandleRegistry> registry_;
   ThreadPool pool_;
+  // Decides ops still queued at their deadlines (queue_watch.h).
+  DeadlineThread deadline_;
 };
 
 }  // namespace kts
