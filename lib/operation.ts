@@ -109,7 +109,7 @@ export function run<T>(op: Operation<T>): Promise<T> {
     const delivered: Callback = (status, bytes, decidedAt, errno, code, syscall, data, socket, peer) =>
       deliver(resultOf(status, bytes, decidedAt, errno, code, syscall, data, socket, peer));
     const onAbort = () => {
-      const c = op.native.cancel(id, false);
+      const c = op.native.cancel(id);
       // Too late: the op finished in the kernel before the abort, and its
       // outcome is on the way. Settling with it loses nothing.
       if (c === Cancel.TooLate) return;

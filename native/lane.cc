@@ -62,9 +62,8 @@ void RemoveQueuedLocked(Op* op) {
   op->Fail(OpStatus::kCancelled, 0, "");
 }
 
-CancelResult CancelStartedLocked(Op* op, bool only_queued) {
+CancelResult CancelStartedLocked(Op* op) {
   if (op->state != OpState::kRunning) return CancelResult::kTooLate;
-  if (only_queued) return CancelResult::kStarted;
   op->abandoned = true;
   Direction dir = DirectionOf(op->kind);
   if (dir == Direction::kRead) {

@@ -23,14 +23,14 @@ SubmitResult AdmitLocked(Op* op);
 // Takes a queued op out of its lane and marks it cancelled (mu held).
 void RemoveQueuedLocked(Op* op);
 
-// Cancel of an op no longer queued (mu held): with only_queued it is left
-// alone; a running one is abandoned (its outcome is delivered and ignored,
-// its bytes or connection kept for the next op); a finished one is too late.
+// Cancel of an op no longer queued (mu held): a running one is abandoned
+// (its outcome is delivered and ignored, its bytes or connection kept for
+// the next op); a finished one is too late.
 // An abandoned read or accept is also cut short (Op::cut_short) and its
 // runner woken, so the lane passes to the next op at once instead of when
 // the kernel has enough bytes: the next read gets what it took first.
 // Writes run on (a cut would lose the stream's byte position).
-CancelResult CancelStartedLocked(Op* op, bool only_queued);
+CancelResult CancelStartedLocked(Op* op);
 
 // Makes the thread running dir's op (if any) look at its time left again,
 // now left_ns (-1: none): the kernel timeout for a call it enters from now

@@ -306,7 +306,7 @@ void LoopEngine::FinishHere(Op* op, bool deliver_now) {
   }
 }
 
-CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
+CancelResult LoopEngine::Cancel(Op* op) {
   Handle& h = *op->handle;
   std::unique_lock<std::mutex> lock(h.mu);
   switch (op->state) {
@@ -317,7 +317,6 @@ CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
       return CancelResult::kRemoved;
     }
     case OpState::kWaiting: {
-      if (only_queued) return CancelResult::kStarted;
       auto it = watches_.find(&h);
       int dir = static_cast<int>(DirectionOf(op->kind));
       Watch* w = it == watches_.end() ? nullptr : it->second;
@@ -340,7 +339,7 @@ CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
       Rearm(w);
       return CancelResult::kAbandoned;
     }
-    default: return CancelStartedLocked(op, only_queued);
+    default: return CancelStartedLocked(op);
   }
 }
 

@@ -39,7 +39,7 @@ class LoopEngine : public Engine {
   ~LoopEngine() override;
 
   SubmitResult Submit(Op* op) override;
-  CancelResult Cancel(Op* op, bool only_queued) override;
+  CancelResult Cancel(Op* op) override;
   // uv_close first, close(2) in its callback (closing an fd libuv still
   // polls makes libuv abort): the fd is never closed at once while a
   // watcher exists.

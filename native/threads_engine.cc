@@ -123,13 +123,13 @@ void ThreadsEngine::RunLane(Op* op) {
   }
 }
 
-CancelResult ThreadsEngine::Cancel(Op* op, bool only_queued) {
+CancelResult ThreadsEngine::Cancel(Op* op) {
   Handle& h = *op->handle;
   {
     std::lock_guard<std::mutex> lock(h.mu);
     switch (op->state) {
       case OpState::kQueued: RemoveQueuedLocked(op); break;
-      default: return CancelStartedLocked(op, only_queued);
+      default: return CancelStartedLocked(op);
     }
   }
   sink_->Complete(op);

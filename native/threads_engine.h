@@ -25,7 +25,7 @@ class ThreadsEngine : public Engine {
   std::shared_ptr<HandleRegistry> registry() const { return registry_; }
 
   SubmitResult Submit(Op* op) override;
-  CancelResult Cancel(Op* op, bool only_queued = false) override;
+  CancelResult Cancel(Op* op) override;
 
   // Queued ops are settled as kClosed through the sink, blocked calls are
   // woken (platform::WakeBlocked) and finish as kClosed.
