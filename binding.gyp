@@ -18,6 +18,7 @@
         "native/io_fast.cc",
         "native/io_steps.cc",
         "native/lane.cc",
+        "native/lane_runner.cc",
         "native/loop_engine.cc",
         "native/op_registry.cc",
         "native/op_step.cc",

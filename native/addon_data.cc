@@ -48,7 +48,7 @@ uv_loop_t* LoopOf(Napi::Env env) {
 AddonData::AddonData(Napi::Env env)
     : delivery(env, &AddonData::Drain, this),
       threads_engine(&delivery, 256 * 1024, ThreadIdleMs(), SpinMicros()),
-      loop_engine(LoopOf(env), &delivery, &AddonData::SettleFromLoop, this, &threads_engine),
+      loop_engine(LoopOf(env), &delivery, &AddonData::SettleFromLoop, this, &threads_engine.runner()),
       accept_result_throws(AcceptResultThrows()),
       env_(env) {
   SetBusyPollMicros(SpinMicros());

@@ -54,6 +54,13 @@ class Engine {
   // longer. Returns false when h is closing. Call from the JS thread.
   virtual bool Retime(Handle& h, Direction dir, int64_t deadline_ns) = 0;
 
+  // Readies a listener's fd, bound and listening, for this engine's accepts.
+  // Returns 0, or -1 with errno set.
+  virtual int PrepareListener(int fd) {
+    (void)fd;
+    return 0;
+  }
+
   // Whether h's pending ops keep the event loop alive (JS thread).
   virtual void SetRef(Handle& h, bool ref) = 0;
 

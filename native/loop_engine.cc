@@ -29,12 +29,12 @@ struct LoopEngine::Watch {
 };
 
 LoopEngine::LoopEngine(uv_loop_t* loop, CompletionSink* sink, SettleNow settle_now, void* owner,
-                       ThreadsEngine* threads)
+                       LaneRunner* runner)
     : loop_(loop),
       sink_(sink),
       settle_now_(settle_now),
       owner_(owner),
-      threads_(threads),
+      runner_(runner),
       deadline_(sink, [this](Op* op) { HandOff(op); }),
       skip_read_attempt_(SkipReadAttempt()) {}
 
@@ -116,7 +116,7 @@ bool LoopEngine::Start(Op* op) {
   if (finished) return true;
   if (!NeedsThread(*op)) return Wait(op);
   if (op->kind == OpKind::kWrite && !DetachWriteData(*op)) return true;
-  int err = threads_->Continue(op);
+  int err = runner_->Run(op);
   if (err == 0) return false;
   Fail(op, err, "pthread_create");
   return true;
@@ -263,7 +263,7 @@ void LoopEngine::OnReady(Watch* w, int status, int events) {
       case ReadyClaim::kContinue:
         deadline_.NoteStale();
         w->waiting[dir].reset();
-        if (int err = threads_->Continue(op)) {
+        if (int err = runner_->Run(op)) {
           Fail(op, err, "pthread_create");
           FinishHere(op, true);
         }

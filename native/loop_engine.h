@@ -9,8 +9,8 @@
 // loop like any other (no owned thread per queued op). An op that needs more
 // than one syscall (a write bigger than the send buffer's free room, an
 // exact read longer than what is queued) goes on to an owned thread of the
-// threads engine in timer mode kPoll (ppoll), so a stalled event loop never
-// stops a transfer the peer keeps up with.
+// lane runner (lane_runner.h) in timer mode kPoll (ppoll), so a stalled
+// event loop never stops a transfer the peer keeps up with.
 #pragma once
 
 #include <uv.h>
@@ -23,7 +23,7 @@
 
 #include "deadline_thread.h"
 #include "engine.h"
-#include "threads_engine.h"
+#include "lane_runner.h"
 
 namespace kts {
 
@@ -31,11 +31,10 @@ class LoopEngine : public Engine {
  public:
   // settle_now(owner, op): on the JS thread, from an event-loop callback,
   // deliver op to JavaScript now (it may call into JavaScript). Ops decided
-  // elsewhere go to sink (any thread). threads runs the ops that continue
-  // on an owned thread and shares its registry.
+  // elsewhere go to sink (any thread). runner runs the ops that continue
+  // on an owned thread.
   using SettleNow = void (*)(void* owner, Op* op);
-  LoopEngine(uv_loop_t* loop, CompletionSink* sink, SettleNow settle_now, void* owner,
-             ThreadsEngine* threads);
+  LoopEngine(uv_loop_t* loop, CompletionSink* sink, SettleNow settle_now, void* owner, LaneRunner* runner);
   ~LoopEngine() override;
 
   SubmitResult Submit(Op* op) override;
@@ -54,7 +53,7 @@ class LoopEngine : public Engine {
 
   // Makes a freshly created listener non-blocking (the loop accepts
   // without waiting, then waits for readiness).
-  static int PrepareListener(int fd);
+  int PrepareListener(int fd) override;
 
  private:
   struct Watch;
@@ -90,7 +89,7 @@ class LoopEngine : public Engine {
   CompletionSink* sink_;
   SettleNow settle_now_;
   void* owner_;
-  ThreadsEngine* threads_;
+  LaneRunner* runner_;
   DeadlineThread deadline_;
   std::unordered_map<Handle*, Watch*> watches_;  // JS thread only
   std::mutex handoff_mu_;

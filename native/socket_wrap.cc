@@ -206,7 +206,7 @@ Napi::Value SocketWrap::Listen(const Napi::CallbackInfo& info) {
     out = ErrorResult(env, errno, "listen");
   } else if (platform::PrepareListener(fd) < 0) {
     out = ErrorResult(env, errno, "fcntl");
-  } else if (handle_->engine == &AddonData::Of(env).loop_engine && LoopEngine::PrepareListener(fd) < 0) {
+  } else if (handle_->engine->PrepareListener(fd) < 0) {
     out = ErrorResult(env, errno, "fcntl");
   }
   handle_->Release();

@@ -1,25 +1,18 @@
 #include "threads_engine.h"
 
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <mutex>
 
 #include "clock.h"
 #include "io.h"
 #include "lane.h"
 #include "queue_watch.h"
-#include "wake.h"
 
 namespace kts {
 
 ThreadsEngine::ThreadsEngine(CompletionSink* sink, size_t stack_bytes, int idle_ms, int spin_us)
     : sink_(sink),
       registry_(std::make_shared<HandleRegistry>(sink)),
-      pool_(stack_bytes, idle_ms, spin_us),
+      runner_(sink, stack_bytes, idle_ms, spin_us),
       // Its ops never wait on the event loop, so the deadline thread only
       // ever decides queued ones, which have nothing queued behind them
       // to hand on.
@@ -60,7 +53,7 @@ SubmitResult ThreadsEngine::Submit(Op* op) {
     std::lock_guard<std::mutex> lock(h.mu);
     op->state = OpState::kRunning;
   }
-  int err = Continue(op);
+  int err = runner_.Run(op);
   if (err != 0) {
     // No thread could be started (EAGAIN from pthread_create): the op fails
     // here, and so does anything queued behind it meanwhile (none can be).
@@ -82,45 +75,6 @@ SubmitResult ThreadsEngine::WatchQueued(Op* op) {
   RemoveQueuedLocked(op);
   op->Fail(OpStatus::kError, err, "pthread_create");
   return SubmitResult::kFinished;
-}
-
-int ThreadsEngine::Continue(Op* op) {
-  return pool_.Submit([this, op] { RunLane(op); });
-}
-
-void ThreadsEngine::Execute(Op* op) {
-  if (TakeFromStash(op)) return;
-  Handle& h = *op->handle;
-  int fd = h.Acquire();
-  if (fd < 0) return op->Fail(OpStatus::kClosed, 0, "");
-  SetRunner(op, true);
-  Drive(*op, h, fd);
-  SetRunner(op, false);
-  op->decided_ns = MonoNowNs();
-  h.Release();
-}
-
-// Records (or clears) this thread as the one running op, for Retime's
-// wake-up. Set after Acquire and cleared before Release.
-void ThreadsEngine::SetRunner(Op* op, bool running) {
-  Lane& lane = LaneOf(op);
-  std::lock_guard<std::mutex> lock(op->handle->mu);
-  lane.running = running ? op : nullptr;
-  if (running) lane.runner = pthread_self();
-}
-
-void ThreadsEngine::RunLane(Op* op) {
-  while (op != nullptr) {
-    Execute(op);
-    HoldBeforeHandoffForTest(op);
-    Op* next;
-    {
-      std::lock_guard<std::mutex> lock(op->handle->mu);
-      next = FinishAndNextLocked(op);
-    }
-    sink_->Complete(op);
-    op = next;
-  }
 }
 
 CancelResult ThreadsEngine::Cancel(Op* op) {
@@ -149,7 +103,7 @@ void ThreadsEngine::Shutdown() {
   std::vector<Op*> unstarted;
   registry_->ForEach([&](Handle* h) { h->BeginClose(&unstarted); });
   for (Op* op : unstarted) sink_->Complete(op);
-  pool_.Shutdown();
+  runner_.Shutdown();
 }
 
 bool ThreadsEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {

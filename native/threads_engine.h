@@ -11,8 +11,8 @@
 #include "deadline_thread.h"
 #include "engine.h"
 #include "handle.h"
+#include "lane_runner.h"
 #include "op.h"
-#include "thread_pool.h"
 
 namespace kts {
 
@@ -42,23 +42,18 @@ class ThreadsEngine : public Engine {
 
   void Shutdown() override;
 
-  size_t threads() override { return pool_.threads() + (deadline_.running() ? 1 : 0); }
+  size_t threads() override { return runner_.threads() + (deadline_.running() ? 1 : 0); }
 
-  // Runs op, already started on the calling thread (state kRunning, its
-  // lane held), on an owned thread in timer mode kPoll: the loop engine
-  // hands over ops that need more than one syscall. Returns 0 or the errno
-  // of pthread_create (op untouched).
-  int Continue(Op* op);
+  // Its owned threads, which the loop engine also runs its multi-syscall
+  // ops on (one pool per env).
+  LaneRunner& runner() { return runner_; }
 
  private:
   SubmitResult WatchQueued(Op* op);
-  void RunLane(Op* op);
-  void Execute(Op* op);
-  void SetRunner(Op* op, bool running);
 
   CompletionSink* sink_;
   std::shared_ptr<HandleRegistry> registry_;
-  ThreadPool pool_;
+  LaneRunner runner_;
   // Decides ops still queued at their deadlines (queue_watch.h).
   DeadlineThread deadline_;
 };
