@@ -24,6 +24,7 @@
         "native/op_step.cc",
         "native/owned_thread.cc",
         "native/platform_posix.cc",
+        "native/poll_watch.cc",
         "native/queue_watch.cc",
         "native/resolver.cc",
         "native/result.cc",

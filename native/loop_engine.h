@@ -1,6 +1,6 @@
 // The loop engine: an op that cannot finish on the fast path waits for
-// readiness through one libuv uv_poll_t per socket (both directions share
-// it: libuv allows one per fd), kept armed while ops wait. When the event
+// readiness through one libuv uv_poll_t per socket, its PollWatch
+// (poll_watch.h: both directions share it, kept armed while ops wait). When the event
 // loop reports the fd ready and the op's deadline has not passed, the JS
 // thread claims the op, makes the non-blocking call with the socket's mutex
 // held and settles it at once (no thread hop). The env's DeadlineThread
@@ -24,6 +24,7 @@
 #include "deadline_thread.h"
 #include "engine.h"
 #include "lane_runner.h"
+#include "poll_watch.h"
 
 namespace kts {
 
@@ -56,7 +57,6 @@ class LoopEngine : public Engine {
   int PrepareListener(int fd) override;
 
  private:
-  struct Watch;
   // op holds its lane (kRunning): attempt it, then wait, continue on a
   // thread, or finish. Returns true when it finished (outcome in op).
   bool Start(Op* op);
@@ -64,12 +64,9 @@ class LoopEngine : public Engine {
   // owned thread rather than waiting for readiness.
   static bool NeedsThread(const Op& op);
   bool Wait(Op* op);
-  Watch* WatchOf(const std::shared_ptr<Handle>& handle);
-  // Arms the watcher for the directions with a waiting op (JS thread).
-  void Rearm(Watch* w);
-  // Stops it (nothing waits and it fired).
-  void Disarm(Watch* w);
-  void OnReady(Watch* w, int status, int events);
+  PollWatch* WatchOf(const std::shared_ptr<Handle>& handle);
+  static void OnPoll(void* self, PollWatch* w, int status, int events);
+  void OnReady(PollWatch* w, int status, int events);
   // Finishes op (decided on this thread) and starts what was queued behind
   // it; deliver_now: settle through settle_now, else through the sink.
   void FinishHere(Op* op, bool deliver_now);
@@ -81,8 +78,6 @@ class LoopEngine : public Engine {
   // JS thread: starts the ops handed over, each on the loop's path.
   void StartHandedOff();
   std::vector<Op*> TakeHandedOff();
-  static void OnPoll(uv_poll_t* poll, int status, int events);
-  static void OnClosed(uv_handle_t* handle);
   static bool SkipReadAttempt();
 
   uv_loop_t* loop_;
@@ -91,7 +86,7 @@ class LoopEngine : public Engine {
   void* owner_;
   LaneRunner* runner_;
   DeadlineThread deadline_;
-  std::unordered_map<Handle*, Watch*> watches_;  // JS thread only
+  std::unordered_map<Handle*, PollWatch*> watches_;  // JS thread only
   std::mutex handoff_mu_;
   std::vector<Op*> handed_off_;              // under handoff_mu_
   std::atomic<bool> any_handed_off_{false};  // set with handed_off_ non-empty
