@@ -60,7 +60,7 @@ void Handle::CloseFdLocked(int* to_close) {
   *to_close = fd_;
 }
 
-bool Handle::BeginClose(std::vector<Op*>* unstarted) {
+bool Handle::BeginClose(std::vector<Op*>* unstarted, bool polled) {
   int to_close = -1;
   std::list<StashedConnection> stashed;
   {

@@ -92,7 +92,9 @@ class Handle {
   // Begins closing (idempotent). Moves the ops still queued in both lanes to
   // *unstarted* (the caller settles them), wakes blocked calls, and closes
   // the fd at once when no syscall holds it. Returns true on the first call.
-  bool BeginClose(std::vector<Op*>* unstarted);
+  // polled: libuv watches the fd (the loop engine's PollWatch), so the
+  // wake-up must not dup2 over it (platform.h WakeBlocked).
+  bool BeginClose(std::vector<Op*>* unstarted, bool polled = false);
 
   bool closing() const { return closing_; }      // under mu
   bool fd_closed() const { return fd_closed_; }  // under mu
@@ -102,9 +104,6 @@ class Handle {
 
   // The engine that runs this handle's ops, fixed at creation (engine.h).
   Engine* engine = nullptr;
-  // libuv watches the fd (set by the loop engine on the JS thread, before
-  // any close): close must not dup2 over it.
-  bool polled = false;
 
   std::mutex mu;
   Lane read_lane;   // reads and accepts

@@ -268,9 +268,9 @@ CancelResult LoopEngine::Cancel(Op* op) {
 
 bool LoopEngine::Close(Handle& h) {
   std::vector<Op*> unstarted;
-  h.BeginClose(&unstarted);
-  for (Op* op : unstarted) sink_->Complete(op);
   auto it = watches_.find(&h);
+  h.BeginClose(&unstarted, it != watches_.end());
+  for (Op* op : unstarted) sink_->Complete(op);
   if (it == watches_.end()) {
     std::lock_guard<std::mutex> lock(h.mu);
     return h.fd_closed();

@@ -19,11 +19,6 @@ PollWatch* PollWatch::Open(uv_loop_t* loop, std::shared_ptr<Handle> handle, OnRe
   w->on_ready_ = on_ready;
   w->owner_ = owner;
   w->closing_count_ = closing_count;
-  {
-    // Close must not dup2 over an fd libuv watches (platform.h WakeBlocked).
-    std::lock_guard<std::mutex> lock(w->handle_->mu);
-    w->handle_->polled = true;
-  }
   return w;
 }
 

@@ -101,6 +101,8 @@ bool ThreadsEngine::Close(Handle& h) {
 void ThreadsEngine::Shutdown() {
   deadline_.Stop();
   std::vector<Op*> unstarted;
+  // The loop engine's Shutdown has closed the handles libuv watches (its
+  // teardown runs first), so none here is polled.
   registry_->ForEach([&](Handle* h) { h->BeginClose(&unstarted); });
   for (Op* op : unstarted) sink_->Complete(op);
   runner_.Shutdown();
