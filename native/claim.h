@@ -4,7 +4,9 @@
 // deadline has not passed; the deadline thread claims it once its deadline
 // has passed. Either claims by clearing Waiter::op with the socket's mutex
 // held, and keeps holding it across the one non-blocking call that decides
-// the op. Plain C++: the sanitizer tests drive both sides without Node.
+// the op. The deadline thread's side also decides ops still queued behind
+// another of their lane, on both engines (queue_watch.h). Plain C++: the
+// sanitizer tests drive both sides without Node.
 #pragma once
 
 #include <atomic>

@@ -60,13 +60,14 @@ struct Lane {
   // The op holding the lane (running, waiting or being decided), or null
   // when the lane is free. Under mu.
   Op* head = nullptr;
-  // Ops waiting behind the running one. A list, not a deque: an empty
+  // Ops waiting behind the head. A list, not a deque: an empty
   // libstdc++ deque allocates ~576 B at construction, and every socket has
   // two lanes and a stash, nearly always empty (a waiting op costs a node).
   std::list<Op*> queue;
-  // The op running on an owned thread and that thread, between its Acquire
-  // and Release (so the thread cannot have exited, nor the fd closed, while
-  // Engine::Retime holds mu and signals it). Under mu.
+  // The op a lane runner (lane_runner.h) is running on an owned thread, and
+  // that thread, between its Acquire and Release (so the thread cannot have
+  // exited, nor the fd closed, while a Retime or an abort holds mu and
+  // signals it). Under mu.
   Op* running = nullptr;
   pthread_t runner{};
 };

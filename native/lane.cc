@@ -79,7 +79,9 @@ CancelResult CancelStartedLocked(Op* op) {
 
 void WakeRunnerLocked(Handle& h, Direction dir, int64_t left_ns) {
   Lane& lane = h.lane(dir);
-  if (lane.running == nullptr) return;  // a queued op reads its deadline when it starts
+  // No runner: an op waiting on the loop or queued is its deadline
+  // thread's to decide, and reads its deadline again when it starts.
+  if (lane.running == nullptr) return;
   // The runner holds a reference (Acquire) until it clears lane.running
   // under mu, which we hold: the fd is open and the thread alive.
   timeval tv = TimevalFromUs(TimeoUs(left_ns));
