@@ -16,7 +16,7 @@ import {
 import { bindLocal } from './bind-local.js';
 import { rejectUnsupported, validateNetOptions, type NetAddressOptions } from './connect-options.js';
 import { channels } from './diagnostics.js';
-import { abortError, ConnectTimeoutError, errorFor, timeoutError } from './errors.js';
+import { abortError, ConnectTimeoutError, errorFor } from './errors.js';
 import type { FamilyCode, NativeSocket } from './native.js';
 import { openSocket } from './open.js';
 import { publishTimeout } from './publish.js';
@@ -191,7 +191,6 @@ function connectTo(
     timeout,
     signal,
     start: (cb) => sock.connect(address, port, timeout, cb, timerCode(timeouts.timer)),
-    expired: () => timeoutError('connect', timeout),
     // An aborted connect still in the kernel: closing wakes it (the
     // half-open socket is dead anyway, docs/kernel-facts.md).
     abandoned: () => {

@@ -70,7 +70,6 @@ export enum Cancel {
   Removed = 0,
   Abandoned = 1,
   TooLate = 2,
-  Started = 3,
 }
 
 /** Facade family codes: 4, 6, or 0 for a Unix path. */
@@ -152,7 +151,7 @@ export interface NativeSocket {
   read(size: number, timeoutMs: number, exact: boolean, cb: Callback, timer?: TimerCode): Started;
   write(data: Uint8Array, timeoutMs: number, cb: Callback, timer?: TimerCode): Started;
   end(cb: Callback): Started;
-  cancel(id: number, onlyQueued: boolean): Cancel;
+  cancel(id: number): Cancel;
   /** The socket-wide deadline of a direction (0 reads and accepts, 1 writes), epoch ms or null; pending ops follow it. False once closing. */
   setDeadline(dir: 0 | 1, epochMs: number | null): boolean;
   close(cb?: () => void): boolean;

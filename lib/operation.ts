@@ -1,8 +1,7 @@
 // One operation from call to settlement: start it on the addon (which fixes
-// its deadline and hands it to the kernel or a thread before returning),
-// wire its AbortSignal, expire it if it is still queued behind another op
-// when its time is up (its own timeout, or the socket's deadline as it is
-// then: it may move while the op waits), and settle its promise exactly once,
+// its deadline and hands it to the kernel or a thread before returning, and
+// decides its timeout, even while it is queued behind another op), wire its
+// AbortSignal, and settle its promise exactly once,
 // after every earlier op of its lane (README: "served one at a time in call
 // order"): an op that took the synchronous fast path must not settle before
 // an earlier one whose outcome is still on its way from a thread.
@@ -18,10 +17,6 @@ import {
   type NativeSocket,
   type Started,
 } from './native.js';
-import type { Timeouts } from './timeouts.js';
-
-/** setTimeout's largest delay: longer ones fire after 1 ms (TimeoutOverflowWarning). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** An op of a lane, in call order until it settles. */
 interface Turn {
@@ -54,14 +49,10 @@ export interface Operation<T> {
   native: NativeSocket;
   /** The op's own timeout, ms; 0 = none. */
   timeout: number;
-  /** The socket deadline the op also follows, if any. */
-  deadline?: Pick<Timeouts, 'deadline'>;
   signal: AbortSignal | undefined;
   start(cb: Callback): Started;
   /** The value for a finished op, or throws its error. */
   settle(r: NativeResult): T;
-  /** The error when the op's time ran out before it could start. */
-  expired(): Error;
   /** Called when an abort leaves the op in flight (connect closes its socket). */
   abandoned?(): void;
   /** Called as the op settles, synchronously: within start() for an op done without blocking (see kSettled). */
@@ -100,10 +91,10 @@ export function run<T>(op: Operation<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     let id = 0;
-    let timer: NodeJS.Timeout | undefined;
+    let queued = false;
 
     // inOrder: a delivered outcome waits for the earlier ops of its lane;
-    // an abort or an expiry settles at once. fromFlush: flush() is the caller.
+    // an abort, or a timeout decided while the op was queued, settles at once. fromFlush: flush() is the caller.
     const finish = (outcome: () => T, inOrder = false, fromFlush = false) => {
       if (settled) return;
       if (inOrder && turns !== undefined && turns[0] !== turn) {
@@ -111,7 +102,6 @@ export function run<T>(op: Operation<T>): Promise<T> {
         return;
       }
       settled = true;
-      if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       let error: Error | undefined;
       try {
@@ -134,11 +124,11 @@ export function run<T>(op: Operation<T>): Promise<T> {
         turns.splice(turns.indexOf(turn), 1);
       }
     };
-    const deliver = (r: NativeResult) => finish(() => op.settle(r), true);
+    const deliver = (r: NativeResult) => finish(() => op.settle(r), !(queued && r.status === Status.Timeout));
     const delivered: Callback = (status, bytes, decidedAt, errno, code, syscall, data, socket, peer) =>
       deliver(resultOf(status, bytes, decidedAt, errno, code, syscall, data, socket, peer));
     const onAbort = () => {
-      const c = op.native.cancel(id, false);
+      const c = op.native.cancel(id);
       // Too late: the op finished in the kernel before the abort, and its
       // outcome is on the way. Settling with it loses nothing.
       if (c === Cancel.TooLate) return;
@@ -160,35 +150,12 @@ export function run<T>(op: Operation<T>): Promise<T> {
       return;
     }
     id = Math.abs(started);
+    // Negative: queued behind another op of its lane. The addon decides it
+    // if it is still queued at its deadline (native/queue_watch.h), never a
+    // timer here: that timeout settles at once, as the op it waits behind
+    // may wait much longer.
+    queued = started < 0;
     if (logging) debug('%s pending (id %d, %s, timeout %d ms)', tag, id, started < 0 ? 'queued' : 'in kernel', op.timeout);
     signal?.addEventListener('abort', onAbort, { once: true });
-    if (started < 0) {
-      // Queued behind another op of the same direction: if it has not
-      // started when its time is up, it never will in time. Removing a
-      // queued op is atomic in the addon, so no byte can be lost here; once
-      // it has started, the kernel decides (and this does nothing).
-      // A socket deadline moved earlier needs no timer here: the op ahead
-      // follows it in the addon, and this one, started after it, finds it
-      // passed. A deadline moved later is read again when the timer fires.
-      // Armed in steps of at most MAX_TIMER_MS, re-checking the time left.
-      const ownEnd = op.timeout > 0 ? performance.now() + op.timeout : Infinity;
-      const arm = () => {
-        timer = undefined;
-        if (settled) return;
-        const d = op.deadline?.deadline ?? null;
-        const left = Math.min(ownEnd - performance.now(), d === null ? Infinity : d - Date.now());
-        if (left === Infinity) return;
-        if (left <= 0) {
-          if (op.native.cancel(id, true) === Cancel.Removed)
-            finish(() => {
-              throw op.expired();
-            });
-          return; // or started: the addon decides from here
-        }
-        timer = setTimeout(arm, Math.min(Math.ceil(left), MAX_TIMER_MS));
-        timer.unref();
-      };
-      arm();
-    }
   });
 }

@@ -95,10 +95,8 @@ export class KernelServer {
       lane: 'read',
       native,
       timeout: own,
-      deadline: this.#accept,
       signal,
       start: (cb) => native.accept(own, cb, timer),
-      expired: () => this.#timedOut(call),
       settle: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut(call, r);
         const err = errorFor('accept', timeout, r);

@@ -125,10 +125,8 @@ export class KernelSocket {
       lane: 'read',
       native,
       timeout: own,
-      deadline: this.#read,
       signal,
       start: (cb) => native.read(size, own, exact, cb, timer),
-      expired: () => this.#timedOut('read', call),
       settle: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut('read', call, r);
         const err = errorFor('read', own, r);
@@ -162,11 +160,9 @@ export class KernelSocket {
       lane: 'write',
       native,
       timeout: own,
-      deadline: this.#write,
       signal,
       start: (cb) => native.write(bytes, own, cb, timer),
       settled: (o as { [kSettled]?: Settled })[kSettled],
-      expired: () => this.#timedOut('write', call),
       settle: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut('write', call, r);
         const err = errorFor('write', own, r);
@@ -198,7 +194,6 @@ export class KernelSocket {
       timeout: 0,
       signal: undefined,
       start: (cb) => native.end(cb),
-      expired: () => timeoutError('end', 0),
       settle: (r) => {
         const err = errorFor('end', 0, r);
         if (err) throw err;

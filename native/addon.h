@@ -37,8 +37,10 @@ class AddonData {
 
   Delivery delivery;
   OpRegistry ops{&delivery};
-  ThreadsEngine threads_engine;  // 'threads' (default); owns the registry of every handle
-  LoopEngine loop_engine;        // 'loop'
+  // 'threads' (default); owns the registry of every handle and the lane
+  // runner (owned threads) that the loop engine borrows.
+  ThreadsEngine threads_engine;
+  LoopEngine loop_engine;  // 'loop'
   // close(cb) waiters keep the loop alive until their fd is closed.
   void CloseSettled() { delivery.Drop(true); }
   Napi::FunctionReference socket_ctor;

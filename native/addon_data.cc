@@ -48,7 +48,7 @@ uv_loop_t* LoopOf(Napi::Env env) {
 AddonData::AddonData(Napi::Env env)
     : delivery(env, &AddonData::Drain, this),
       threads_engine(&delivery, 256 * 1024, ThreadIdleMs(), SpinMicros()),
-      loop_engine(LoopOf(env), &delivery, &AddonData::SettleFromLoop, this, &threads_engine),
+      loop_engine(LoopOf(env), &delivery, &AddonData::SettleFromLoop, this, &threads_engine.runner()),
       accept_result_throws(AcceptResultThrows()),
       env_(env) {
   SetBusyPollMicros(SpinMicros());
@@ -59,6 +59,8 @@ void AddonData::Teardown() {
   if (torn_down_) return;
   torn_down_ = true;
   // Wake every blocked call and join every owned thread before the env goes.
+  // The loop engine first: it closes the handles libuv polls, so the threads
+  // engine's Shutdown, which closes every other handle, meets none.
   loop_engine.Shutdown();
   threads_engine.Shutdown();
   for (Op* op : delivery.TakeAll()) delete static_cast<JsOp*>(op);

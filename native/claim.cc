@@ -4,6 +4,7 @@
 #include "engine.h"
 #include "io.h"
 #include "lane.h"
+#include "queue_watch.h"
 
 namespace kts {
 
@@ -29,8 +30,13 @@ ReadyClaim ClaimReady(Waiter& w, Op** claimed) {
 
 DeadlineClaim ClaimAtDeadline(Waiter& w, int64_t now, int64_t retry_ns, int64_t* again_at, Op** claimed,
                               Op** next) {
-  if (w.op.load() == nullptr) return DeadlineClaim::kGone;
-  Handle& h = *w.handle;
+  std::shared_ptr<Handle> held;
+  {
+    std::lock_guard<std::mutex> guard(w.handle_mu);
+    if (w.op.load() == nullptr) return DeadlineClaim::kGone;
+    held = w.handle;
+  }
+  Handle& h = *held;
   // Never block behind the JS thread: it holds the mutex for one
   // non-blocking syscall at most.
   std::unique_lock<std::mutex> lock(h.mu, std::try_to_lock);
@@ -45,6 +51,13 @@ DeadlineClaim ClaimAtDeadline(Waiter& w, int64_t now, int64_t retry_ns, int64_t*
   if (deadline > MonoNowNs()) {
     *again_at = deadline;
     return DeadlineClaim::kLater;
+  }
+  if (op->state == OpState::kQueued) {
+    // Behind another op of its lane: the verdict of queue_watch.h.
+    DeadlineClaim c = DecideQueuedLocked(w, op, again_at);
+    *claimed = op;
+    *next = nullptr;
+    return c;
   }
   w.op.store(nullptr);
   op->state = OpState::kRunning;

@@ -26,8 +26,8 @@ Napi::Value AddonData::Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::
   op->callback = Napi::Persistent(cb);
   op->owner = Napi::Persistent(owner);
   double id = static_cast<double>(ops.Add(op));
-  // Negative: queued behind another op of its lane (JavaScript then expires
-  // it at its deadline if it never starts); positive: in a syscall now.
+  // Negative: queued behind another op of its lane (the engine decides it
+  // if it is still queued at its deadline: queue_watch.h); positive: started.
   return Napi::Number::New(env, started == SubmitResult::kQueued ? -id : id);
 }
 

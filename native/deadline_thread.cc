@@ -140,7 +140,7 @@ bool DeadlineThread::Expire(Waiter& w, int64_t now, int64_t* again_at) {
     case DeadlineClaim::kLater: return false;
     case DeadlineClaim::kDecided: break;
   }
-  if (next != nullptr) next_in_lane_(next);
+  if (next != nullptr && next_in_lane_) next_in_lane_(next);
   sink_->Complete(op);
   return true;
 }

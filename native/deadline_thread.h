@@ -1,10 +1,12 @@
-// The loop engine's deadline thread: one per env, holding the deadline of
-// every op that waits for readiness on the event loop in a min-heap. At a
+// A deadline thread: each engine of an env has one, started on first use,
+// holding in a min-heap the deadline of every op it watches: on the loop
+// engine every op that waits for readiness on the event loop, and on both
+// engines every op queued behind another of its lane (queue_watch.h). At a
 // deadline it claims the op if nobody has (ClaimAtDeadline, claim.h: bytes
-// that came in time win, else the kernel's EAGAIN is the timeout) and hands
-// it to the sink. Entries of ops decided elsewhere stay until their time
-// or until they dominate the heap (then it is compacted). Plain C++ (no
-// libuv, no N-API), so the sanitizer tests drive it.
+// that came in time win, else the kernel's EAGAIN is the timeout; a queued
+// op by the rule of queue_watch.h) and hands it to the sink. Entries of ops decided elsewhere stay until
+// their time or until they dominate the heap (then it is compacted). Plain C++ (no libuv, no N-API), so the
+// sanitizer tests drive it.
 //
 // Why a condition variable and not ppoll/epoll_pwait2: their timeouts carry
 // 0.1 % timer slack (2 ms at 2 s); a condition-variable wait on
@@ -32,6 +34,8 @@ class DeadlineThread {
   // that was queued behind a decided one (already kRunning, its lane held)
   // and starts it elsewhere; it is called before the decided op goes to the
   // sink, so whoever receives that one finds the next already handed over.
+  // It may be empty for an engine whose ops never wait on the event loop
+  // (only those, when decided, can have a next).
   DeadlineThread(CompletionSink* sink, std::function<void(Op*)> next_in_lane);
   ~DeadlineThread();
 

@@ -28,7 +28,6 @@ enum class CancelResult {
                    // the caller's to ignore (read bytes and accepted
                    // connections go to the next read or accept)
   kTooLate = 2,    // already finished; its outcome is on the way
-  kStarted = 3,    // only_queued was asked and it has started: left alone
 };
 
 class Engine {
@@ -40,9 +39,8 @@ class Engine {
   // buffer: copy them out before the next Submit.
   virtual SubmitResult Submit(Op* op) = 0;
 
-  // Cancels op. With only_queued, an op that has started is left alone
-  // (used when a queued op's own deadline passes while it waits its turn).
-  virtual CancelResult Cancel(Op* op, bool only_queued) = 0;
+  // Cancels op (an AbortSignal fired).
+  virtual CancelResult Cancel(Op* op) = 0;
 
   // Begins closing h: pending ops settle as kClosed through the sink. Returns
   // true when the fd was closed before returning; otherwise the sink's
@@ -55,6 +53,13 @@ class Engine {
   // deciding, bytes that came in time still taken); moved later, they wait
   // longer. Returns false when h is closing. Call from the JS thread.
   virtual bool Retime(Handle& h, Direction dir, int64_t deadline_ns) = 0;
+
+  // Readies a listener's fd, bound and listening, for this engine's accepts.
+  // Returns 0, or -1 with errno set.
+  virtual int PrepareListener(int fd) {
+    (void)fd;
+    return 0;
+  }
 
   // Whether h's pending ops keep the event loop alive (JS thread).
   virtual void SetRef(Handle& h, bool ref) = 0;

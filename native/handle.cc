@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "platform.h"
+#include "queue_watch.h"
 
 namespace kts {
 
@@ -59,7 +60,7 @@ void Handle::CloseFdLocked(int* to_close) {
   *to_close = fd_;
 }
 
-bool Handle::BeginClose(std::vector<Op*>* unstarted) {
+bool Handle::BeginClose(std::vector<Op*>* unstarted, bool polled) {
   int to_close = -1;
   std::list<StashedConnection> stashed;
   {
@@ -71,6 +72,7 @@ bool Handle::BeginClose(std::vector<Op*>* unstarted) {
     stashed.swap(stashed_connections);
     for (Lane* lane : {&read_lane, &write_lane}) {
       for (Op* op : lane->queue) {
+        UnwatchQueuedLocked(op);
         op->state = OpState::kFinished;
         op->Fail(OpStatus::kClosed, 0, "");
         unstarted->push_back(op);

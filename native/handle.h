@@ -57,14 +57,17 @@ inline Direction DirectionOf(OpKind kind) {
 
 // Operations of one direction run one at a time, in call order.
 struct Lane {
-  bool busy = false;
-  // Ops waiting behind the running one. A list, not a deque: an empty
+  // The op holding the lane (running, waiting or being decided), or null
+  // when the lane is free. Under mu.
+  Op* head = nullptr;
+  // Ops waiting behind the head. A list, not a deque: an empty
   // libstdc++ deque allocates ~576 B at construction, and every socket has
   // two lanes and a stash, nearly always empty (a waiting op costs a node).
   std::list<Op*> queue;
-  // The op running on an owned thread and that thread, between its Acquire
-  // and Release (so the thread cannot have exited, nor the fd closed, while
-  // Engine::Retime holds mu and signals it). Under mu.
+  // The op a lane runner (lane_runner.h) is running on an owned thread, and
+  // that thread, between its Acquire and Release (so the thread cannot have
+  // exited, nor the fd closed, while a Retime or an abort holds mu and
+  // signals it). Under mu.
   Op* running = nullptr;
   pthread_t runner{};
 };
@@ -90,7 +93,9 @@ class Handle {
   // Begins closing (idempotent). Moves the ops still queued in both lanes to
   // *unstarted* (the caller settles them), wakes blocked calls, and closes
   // the fd at once when no syscall holds it. Returns true on the first call.
-  bool BeginClose(std::vector<Op*>* unstarted);
+  // polled: libuv watches the fd (the loop engine's PollWatch), so the
+  // wake-up must not dup2 over it (platform.h WakeBlocked).
+  bool BeginClose(std::vector<Op*>* unstarted, bool polled = false);
 
   bool closing() const { return closing_; }      // under mu
   bool fd_closed() const { return fd_closed_; }  // under mu
@@ -100,13 +105,11 @@ class Handle {
 
   // The engine that runs this handle's ops, fixed at creation (engine.h).
   Engine* engine = nullptr;
-  // libuv watches the fd (set by the loop engine on the JS thread, before
-  // any close): close must not dup2 over it.
-  bool polled = false;
 
   std::mutex mu;
   Lane read_lane;   // reads and accepts
   Lane write_lane;  // writes, end and connect
+  Lane& lane(Direction dir) { return dir == Direction::kRead ? read_lane : write_lane; }
 
   // Bytes taken from the kernel for an op that could not deliver them (an
   // aborted read, a timed-out exact read): the next read gets them first.

@@ -10,8 +10,10 @@
 #include <cstring>
 #include <new>
 
+#include "claim.h"
 #include "clock.h"
 #include "io.h"
+#include "queue_watch.h"
 #include "wake.h"
 
 namespace kts {
@@ -33,7 +35,7 @@ SubmitResult AdmitLocked(Op* op) {
     op->state = OpState::kFinished;
     return SubmitResult::kFinished;
   }
-  if (lane.busy) {
+  if (lane.head != nullptr) {
     if (op->kind == OpKind::kWrite && !DetachWriteData(*op)) {
       op->state = OpState::kFinished;
       return SubmitResult::kFinished;
@@ -42,7 +44,7 @@ SubmitResult AdmitLocked(Op* op) {
     lane.queue.push_back(op);
     return SubmitResult::kQueued;
   }
-  lane.busy = true;
+  lane.head = op;
   op->state = OpState::kRunning;
   return SubmitResult::kRunning;
 }
@@ -55,13 +57,13 @@ void RemoveQueuedLocked(Op* op) {
       break;
     }
   }
+  UnwatchQueuedLocked(op);
   op->state = OpState::kFinished;
   op->Fail(OpStatus::kCancelled, 0, "");
 }
 
-CancelResult CancelStartedLocked(Op* op, bool only_queued) {
+CancelResult CancelStartedLocked(Op* op) {
   if (op->state != OpState::kRunning) return CancelResult::kTooLate;
-  if (only_queued) return CancelResult::kStarted;
   op->abandoned = true;
   Direction dir = DirectionOf(op->kind);
   if (dir == Direction::kRead) {
@@ -76,8 +78,10 @@ CancelResult CancelStartedLocked(Op* op, bool only_queued) {
 }
 
 void WakeRunnerLocked(Handle& h, Direction dir, int64_t left_ns) {
-  Lane& lane = dir == Direction::kRead ? h.read_lane : h.write_lane;
-  if (lane.running == nullptr) return;  // a queued op reads its deadline when it starts
+  Lane& lane = h.lane(dir);
+  // No runner: an op waiting on the loop or queued is its deadline
+  // thread's to decide, and reads its deadline again when it starts.
+  if (lane.running == nullptr) return;
   // The runner holds a reference (Acquire) until it clears lane.running
   // under mu, which we hold: the fd is open and the thread alive.
   timeval tv = TimevalFromUs(TimeoUs(left_ns));
@@ -85,6 +89,19 @@ void WakeRunnerLocked(Handle& h, Direction dir, int64_t left_ns) {
   // do the work: the woken thread sets the timeout itself.
   setsockopt(h.fd_held(), SOL_SOCKET, dir == Direction::kRead ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, sizeof tv);
   wake::Thread(lane.runner);
+}
+
+void RetimeLaneLocked(Handle& h, Direction dir, int64_t deadline_ns, DeadlineThread& dt) {
+  int d = static_cast<int>(dir);
+  h.deadline_ns[d].store(deadline_ns);
+  h.deadline_gen[d].fetch_add(1);
+  WatchQueueLocked(h, dir, dt);
+  Op* op = h.lane(dir).running;
+  if (op == nullptr) return;
+  int64_t deadline = EarlierDeadline(op->deadline_ns, deadline_ns);
+  int64_t left = deadline == 0 ? -1 : std::max<int64_t>(deadline - MonoNowNs(), 0);
+  if (op->cut_short.load()) left = 0;
+  WakeRunnerLocked(h, dir, left);
 }
 
 // Reads and accepts first take what an abandoned op left behind. Returns
@@ -155,12 +172,14 @@ Op* FinishAndNextLocked(Op* op) {
     op->Fail(OpStatus::kClosed, 0, op->syscall);
   }
   if (lane.queue.empty()) {
-    lane.busy = false;
+    lane.head = nullptr;
     return nullptr;
   }
   Op* next = lane.queue.front();
   lane.queue.pop_front();
+  UnwatchQueuedLocked(next);
   next->state = OpState::kRunning;
+  lane.head = next;
   return next;
 }
 

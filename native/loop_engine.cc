@@ -8,32 +8,17 @@
 #include "io.h"
 #include "lane.h"
 #include "platform.h"
+#include "queue_watch.h"
 
 namespace kts {
 
-struct LoopEngine::Watch {
-  uv_poll_t poll;
-  LoopEngine* engine;
-  std::shared_ptr<Handle> handle;
-  // The op waiting in each direction (Direction), if any.
-  std::shared_ptr<Waiter> waiting[2];
-  // Set when the loop saw a direction ready after its op's deadline: the
-  // deadline thread decides that op, so the loop stops watching for it
-  // (a level-triggered watcher left armed would spin the loop).
-  bool past_deadline[2] = {false, false};
-  int armed = 0;       // the events uv_poll_start was last given (0: stopped)
-  bool idle = false;   // armed with no op waiting: unreferenced, stopped on its next callback
-  bool unref = false;  // SetRef(false): never keeps the loop alive
-  bool closing = false;
-};
-
 LoopEngine::LoopEngine(uv_loop_t* loop, CompletionSink* sink, SettleNow settle_now, void* owner,
-                       ThreadsEngine* threads)
+                       LaneRunner* runner)
     : loop_(loop),
       sink_(sink),
       settle_now_(settle_now),
       owner_(owner),
-      threads_(threads),
+      runner_(runner),
       deadline_(sink, [this](Op* op) { HandOff(op); }),
       skip_read_attempt_(SkipReadAttempt()) {}
 
@@ -61,6 +46,16 @@ SubmitResult LoopEngine::Submit(Op* op) {
       return SubmitResult::kFinished;
     }
     SubmitResult admitted = AdmitLocked(op);
+    if (admitted == SubmitResult::kQueued) {
+      // The deadline thread gives the verdict if it is still queued at its
+      // deadline (queue_watch.h); should that thread not start, the op
+      // fails now rather than miss its deadline.
+      int err = WatchQueuedLocked(op, deadline_);
+      if (err == 0) return SubmitResult::kQueued;
+      RemoveQueuedLocked(op);
+      op->Fail(OpStatus::kError, err, "pthread_create");
+      return SubmitResult::kFinished;
+    }
     if (admitted != SubmitResult::kRunning) return admitted;
   }
   if (!Start(op)) return SubmitResult::kRunning;
@@ -105,7 +100,7 @@ bool LoopEngine::Start(Op* op) {
   if (finished) return true;
   if (!NeedsThread(*op)) return Wait(op);
   if (op->kind == OpKind::kWrite && !DetachWriteData(*op)) return true;
-  int err = threads_->Continue(op);
+  int err = runner_->Run(op);
   if (err == 0) return false;
   Fail(op, err, "pthread_create");
   return true;
@@ -121,7 +116,7 @@ bool LoopEngine::Wait(Op* op) {
   Handle& h = *op->handle;
   if (op->data.borrowed()) op->data.Clear();
   int err = 0;
-  Watch* w = WatchOf(op->handle);
+  PollWatch* w = WatchOf(op->handle);
   if (w == nullptr) {
     std::lock_guard<std::mutex> lock(h.mu);
     if (h.closing()) {
@@ -151,93 +146,32 @@ bool LoopEngine::Wait(Op* op) {
   }
   w->waiting[dir] = std::move(waiter);
   w->past_deadline[dir] = false;
-  Rearm(w);
+  w->Rearm();
   return false;
 }
 
-LoopEngine::Watch* LoopEngine::WatchOf(const std::shared_ptr<Handle>& handle) {
+PollWatch* LoopEngine::WatchOf(const std::shared_ptr<Handle>& handle) {
   Handle& h = *handle;
   auto it = watches_.find(&h);
   if (it != watches_.end()) return it->second;
-  // The watcher holds a reference on the fd (Acquire) until its uv_close
-  // callback: close(2) never runs while libuv may still poll the number.
-  int fd = h.Acquire();
-  if (fd < 0) return nullptr;
-  auto* w = new Watch();
-  w->engine = this;
-  if (uv_poll_init(loop_, &w->poll, fd) != 0) {
-    h.Release();
-    delete w;
-    return nullptr;
-  }
-  w->poll.data = w;
-  w->handle = handle;
-  {
-    std::lock_guard<std::mutex> lock(h.mu);
-    h.polled = true;
-  }
-  w->unref = h.unref;  // SetRef(false) may have come before the watcher
+  PollWatch* w = PollWatch::Open(loop_, handle, &LoopEngine::OnPoll, this, &closing_);
+  if (w == nullptr) return nullptr;
+  w->SetUnref(h.unref);  // SetRef(false) may have come before the watcher
   watches_[&h] = w;
   return w;
 }
 
-void LoopEngine::Rearm(Watch* w) {
-  if (w->closing) return;
-  int events = 0;
-  for (int dir = 0; dir < 2; ++dir) {
-    if (w->waiting[dir] && w->waiting[dir]->op.load() == nullptr) w->waiting[dir].reset();
-    if (w->waiting[dir] && !w->past_deadline[dir]) events |= dir == 0 ? UV_READABLE : UV_WRITABLE;
-  }
-  uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&w->poll);
-  if (events == 0) {
-    // Nothing waits. Stopping now and starting again for the next op would
-    // cost an epoll_ctl DEL and ADD per round trip, so the watcher stays
-    // armed but stops holding the loop open; if it fires before an op
-    // waits again, OnReady stops it then (at most one spurious callback).
-    if (w->armed != 0 && !w->idle) {
-      w->idle = true;
-      uv_unref(handle);
-    }
-    return;
-  }
-  // uv_poll_start on a started watcher stops it first (epoll_ctl DEL+ADD):
-  // only when the set of events grows or changes.
-  if (events != w->armed) {
-    if (uv_poll_start(&w->poll, events, &LoopEngine::OnPoll) != 0) {
-      // EBADF cannot happen while the watcher holds its reference; anything
-      // else leaves the ops to their deadlines.
-      events = 0;
-    }
-    w->armed = events;
-  }
-  if (w->idle) {
-    w->idle = false;
-    if (!w->unref) uv_ref(handle);
-  }
+void LoopEngine::OnPoll(void* self, PollWatch* w, int status, int events) {
+  static_cast<LoopEngine*>(self)->OnReady(w, status, events);
 }
 
-void LoopEngine::Disarm(Watch* w) {
-  if (w->closing || w->armed == 0) return;
-  uv_poll_stop(&w->poll);
-  w->armed = 0;
-  if (w->idle) {
-    w->idle = false;
-    if (!w->unref) uv_ref(reinterpret_cast<uv_handle_t*>(&w->poll));
-  }
-}
-
-void LoopEngine::OnPoll(uv_poll_t* poll, int status, int events) {
-  auto* w = static_cast<Watch*>(poll->data);
-  w->engine->OnReady(w, status, events);
-}
-
-void LoopEngine::OnReady(Watch* w, int status, int events) {
+void LoopEngine::OnReady(PollWatch* w, int status, int events) {
   // On an error event (POLLERR) libuv has stopped the watcher itself before
   // calling back (status UV_EBADF): it is no longer armed, so the Rearm
   // below must start it again for the ops that still wait, or a later op
   // with no deadline would wait forever.
-  if (status < 0) w->armed = 0;
-  for (int dir = 0; dir < 2 && !w->closing; ++dir) {
+  if (status < 0) w->LostArm();
+  for (int dir = 0; dir < 2 && !w->closing(); ++dir) {
     std::shared_ptr<Waiter> waiter = w->waiting[dir];
     if (!waiter) continue;
     int want = dir == 0 ? UV_READABLE : UV_WRITABLE;
@@ -252,7 +186,7 @@ void LoopEngine::OnReady(Watch* w, int status, int events) {
       case ReadyClaim::kContinue:
         deadline_.NoteStale();
         w->waiting[dir].reset();
-        if (int err = threads_->Continue(op)) {
+        if (int err = runner_->Run(op)) {
           Fail(op, err, "pthread_create");
           FinishHere(op, true);
         }
@@ -266,17 +200,18 @@ void LoopEngine::OnReady(Watch* w, int status, int events) {
   }
   // The callbacks FinishHere ran may have closed the socket: uv_close is
   // under way, and libuv forbids touching the watcher now.
-  if (w->closing) return;
-  if (w->idle) {
-    Disarm(w);  // fired with nothing waiting: level-triggered, it would spin
+  if (w->closing()) return;
+  if (w->idle()) {
+    w->Stop();  // fired with nothing waiting: level-triggered, it would spin
     return;
   }
-  Rearm(w);
+  w->Rearm();
 }
 
 void LoopEngine::FinishHere(Op* op, bool deliver_now) {
   Handle& h = *op->handle;
   while (op != nullptr) {
+    HoldBeforeHandoffForTest(op);
     Op* next;
     {
       std::lock_guard<std::mutex> lock(h.mu);
@@ -294,7 +229,7 @@ void LoopEngine::FinishHere(Op* op, bool deliver_now) {
   }
 }
 
-CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
+CancelResult LoopEngine::Cancel(Op* op) {
   Handle& h = *op->handle;
   std::unique_lock<std::mutex> lock(h.mu);
   switch (op->state) {
@@ -305,10 +240,9 @@ CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
       return CancelResult::kRemoved;
     }
     case OpState::kWaiting: {
-      if (only_queued) return CancelResult::kStarted;
       auto it = watches_.find(&h);
       int dir = static_cast<int>(DirectionOf(op->kind));
-      Watch* w = it == watches_.end() ? nullptr : it->second;
+      PollWatch* w = it == watches_.end() ? nullptr : it->second;
       if (w == nullptr || !w->waiting[dir] || w->waiting[dir]->op.load() != op) {
         // Not reachable (a waiting op is always its watcher's); should it
         // happen, leave the op to whoever holds it.
@@ -325,23 +259,23 @@ CancelResult LoopEngine::Cancel(Op* op, bool only_queued) {
       op->Fail(OpStatus::kCancelled, 0, "");
       lock.unlock();
       FinishHere(op, false);
-      Rearm(w);
+      w->Rearm();
       return CancelResult::kAbandoned;
     }
-    default: return CancelStartedLocked(op, only_queued);
+    default: return CancelStartedLocked(op);
   }
 }
 
 bool LoopEngine::Close(Handle& h) {
   std::vector<Op*> unstarted;
-  h.BeginClose(&unstarted);
-  for (Op* op : unstarted) sink_->Complete(op);
   auto it = watches_.find(&h);
+  h.BeginClose(&unstarted, it != watches_.end());
+  for (Op* op : unstarted) sink_->Complete(op);
   if (it == watches_.end()) {
     std::lock_guard<std::mutex> lock(h.mu);
     return h.fd_closed();
   }
-  Watch* w = it->second;
+  PollWatch* w = it->second;
   watches_.erase(it);
   for (auto& waiter : w->waiting) {
     if (!waiter) continue;
@@ -357,30 +291,21 @@ bool LoopEngine::Close(Handle& h) {
     sink_->Complete(op);
     waiter.reset();
   }
-  w->closing = true;
-  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), &LoopEngine::OnClosed);
-  ++closing_;
+  w->Close();
   return false;
-}
-
-void LoopEngine::OnClosed(uv_handle_t* handle) {
-  auto* w = static_cast<Watch*>(handle->data);
-  --w->engine->closing_;
-  // The watcher's reference: the last one out closes the fd.
-  w->handle->Release();
-  delete w;
 }
 
 bool LoopEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
   std::shared_ptr<Waiter> waiter;
   auto it = watches_.find(&h);
   if (it != watches_.end()) waiter = it->second->waiting[static_cast<int>(dir)];
-  // The store, and the wake-up of an op handed to an owned thread (a big
-  // write or exact read), are the threads engine's.
-  if (!threads_->Retime(h, dir, deadline_ns)) return false;
-  int64_t effective = 0;
+  int64_t effective = 0;  // the waiting op's, after the move
   {
+    // The store, the queued ops' new verdict times, and the wake-up of an
+    // op handed to an owned thread (a big write or exact read).
     std::lock_guard<std::mutex> lock(h.mu);
+    if (h.closing()) return false;
+    RetimeLaneLocked(h, dir, deadline_ns, deadline_);
     Op* op = waiter ? waiter->op.load() : nullptr;
     if (op != nullptr) effective = EffectiveDeadline(*op);
   }
@@ -389,7 +314,7 @@ bool LoopEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
   if (effective != 0) deadline_.Add(waiter, effective);
   if (it != watches_.end()) {
     it->second->past_deadline[static_cast<int>(dir)] = false;
-    Rearm(it->second);
+    it->second->Rearm();
   }
   return true;
 }
@@ -397,17 +322,7 @@ bool LoopEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
 void LoopEngine::SetRef(Handle& h, bool ref) {
   h.unref = !ref;
   auto it = watches_.find(&h);
-  if (it == watches_.end()) return;
-  Watch* w = it->second;
-  if (w->unref == !ref) return;
-  w->unref = !ref;
-  if (w->idle) return;  // already unreferenced while idle
-  uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&w->poll);
-  if (ref) {
-    uv_ref(handle);
-  } else {
-    uv_unref(handle);
-  }
+  if (it != watches_.end()) it->second->SetUnref(!ref);
 }
 
 void LoopEngine::HandOff(Op* next) {
@@ -445,7 +360,7 @@ void LoopEngine::StartHandedOff() {
 void LoopEngine::Delivered(Op* op) {
   if (any_handed_off_.load(std::memory_order_acquire)) StartHandedOff();
   auto it = watches_.find(op->handle.get());
-  if (it != watches_.end()) Rearm(it->second);
+  if (it != watches_.end()) it->second->Rearm();
 }
 
 void LoopEngine::Shutdown() {

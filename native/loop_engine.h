@@ -1,6 +1,6 @@
 // The loop engine: an op that cannot finish on the fast path waits for
-// readiness through one libuv uv_poll_t per socket (both directions share
-// it: libuv allows one per fd), kept armed while ops wait. When the event
+// readiness through one libuv uv_poll_t per socket, its PollWatch
+// (poll_watch.h: both directions share it, kept armed while ops wait). When the event
 // loop reports the fd ready and the op's deadline has not passed, the JS
 // thread claims the op, makes the non-blocking call with the socket's mutex
 // held and settles it at once (no thread hop). The env's DeadlineThread
@@ -9,8 +9,8 @@
 // loop like any other (no owned thread per queued op). An op that needs more
 // than one syscall (a write bigger than the send buffer's free room, an
 // exact read longer than what is queued) goes on to an owned thread of the
-// threads engine in timer mode kPoll (ppoll), so a stalled event loop never
-// stops a transfer the peer keeps up with.
+// lane runner (lane_runner.h) in timer mode kPoll (ppoll), so a stalled
+// event loop never stops a transfer the peer keeps up with.
 #pragma once
 
 #include <uv.h>
@@ -23,7 +23,8 @@
 
 #include "deadline_thread.h"
 #include "engine.h"
-#include "threads_engine.h"
+#include "lane_runner.h"
+#include "poll_watch.h"
 
 namespace kts {
 
@@ -31,15 +32,14 @@ class LoopEngine : public Engine {
  public:
   // settle_now(owner, op): on the JS thread, from an event-loop callback,
   // deliver op to JavaScript now (it may call into JavaScript). Ops decided
-  // elsewhere go to sink (any thread). threads runs the ops that continue
-  // on an owned thread and shares its registry.
+  // elsewhere go to sink (any thread). runner runs the ops that continue
+  // on an owned thread.
   using SettleNow = void (*)(void* owner, Op* op);
-  LoopEngine(uv_loop_t* loop, CompletionSink* sink, SettleNow settle_now, void* owner,
-             ThreadsEngine* threads);
+  LoopEngine(uv_loop_t* loop, CompletionSink* sink, SettleNow settle_now, void* owner, LaneRunner* runner);
   ~LoopEngine() override;
 
   SubmitResult Submit(Op* op) override;
-  CancelResult Cancel(Op* op, bool only_queued) override;
+  CancelResult Cancel(Op* op) override;
   // uv_close first, close(2) in its callback (closing an fd libuv still
   // polls makes libuv abort): the fd is never closed at once while a
   // watcher exists.
@@ -54,10 +54,9 @@ class LoopEngine : public Engine {
 
   // Makes a freshly created listener non-blocking (the loop accepts
   // without waiting, then waits for readiness).
-  static int PrepareListener(int fd);
+  int PrepareListener(int fd) override;
 
  private:
-  struct Watch;
   // op holds its lane (kRunning): attempt it, then wait, continue on a
   // thread, or finish. Returns true when it finished (outcome in op).
   bool Start(Op* op);
@@ -65,12 +64,9 @@ class LoopEngine : public Engine {
   // owned thread rather than waiting for readiness.
   static bool NeedsThread(const Op& op);
   bool Wait(Op* op);
-  Watch* WatchOf(const std::shared_ptr<Handle>& handle);
-  // Arms the watcher for the directions with a waiting op (JS thread).
-  void Rearm(Watch* w);
-  // Stops it (nothing waits and it fired).
-  void Disarm(Watch* w);
-  void OnReady(Watch* w, int status, int events);
+  PollWatch* WatchOf(const std::shared_ptr<Handle>& handle);
+  static void OnPoll(void* self, PollWatch* w, int status, int events);
+  void OnReady(PollWatch* w, int status, int events);
   // Finishes op (decided on this thread) and starts what was queued behind
   // it; deliver_now: settle through settle_now, else through the sink.
   void FinishHere(Op* op, bool deliver_now);
@@ -82,17 +78,15 @@ class LoopEngine : public Engine {
   // JS thread: starts the ops handed over, each on the loop's path.
   void StartHandedOff();
   std::vector<Op*> TakeHandedOff();
-  static void OnPoll(uv_poll_t* poll, int status, int events);
-  static void OnClosed(uv_handle_t* handle);
   static bool SkipReadAttempt();
 
   uv_loop_t* loop_;
   CompletionSink* sink_;
   SettleNow settle_now_;
   void* owner_;
-  ThreadsEngine* threads_;
+  LaneRunner* runner_;
   DeadlineThread deadline_;
-  std::unordered_map<Handle*, Watch*> watches_;  // JS thread only
+  std::unordered_map<Handle*, PollWatch*> watches_;  // JS thread only
   std::mutex handoff_mu_;
   std::vector<Op*> handed_off_;              // under handoff_mu_
   std::atomic<bool> any_handed_off_{false};  // set with handed_off_ non-empty

@@ -19,6 +19,7 @@
 namespace kts {
 
 class Handle;
+struct Waiter;
 
 enum class OpKind : uint8_t { kRead, kWrite, kEnd, kAccept, kConnect };
 
@@ -162,6 +163,9 @@ struct Op {
   // lane up now: its runner treats the deadline as passed (Remaining), so
   // what it took goes to the stash and the next op runs. Read without mu.
   std::atomic<bool> cut_short{false};
+  // While the op is queued with a deadline: the deadline thread's view of
+  // it (queue_watch.h), cleared when it leaves the queue. Under handle->mu.
+  std::shared_ptr<Waiter> queue_watch;
 
   void Fail(OpStatus s, int e, const char* call) {
     status = s;

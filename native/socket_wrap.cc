@@ -206,7 +206,7 @@ Napi::Value SocketWrap::Listen(const Napi::CallbackInfo& info) {
     out = ErrorResult(env, errno, "listen");
   } else if (platform::PrepareListener(fd) < 0) {
     out = ErrorResult(env, errno, "fcntl");
-  } else if (handle_->engine == &AddonData::Of(env).loop_engine && LoopEngine::PrepareListener(fd) < 0) {
+  } else if (handle_->engine->PrepareListener(fd) < 0) {
     out = ErrorResult(env, errno, "fcntl");
   }
   handle_->Release();
@@ -247,17 +247,14 @@ Napi::Value SocketWrap::End(const Napi::CallbackInfo& info) {
   return Start(info, op, 0);
 }
 
-// cancel(id, onlyQueued): 0 removed before it started, 1 abandoned in
-// flight, 2 too late (or an id that is no pending op of this socket), 3
-// started and left alone (onlyQueued).
+// cancel(id): 0 removed before it started, 1 abandoned in flight, 2 too
+// late (or an id that is no pending op of this socket).
 Napi::Value SocketWrap::Cancel(const Napi::CallbackInfo& info) {
   AddonData& data = AddonData::Of(info.Env());
   double id = NumberArg(info, 0);
   JsOp* op = id <= static_cast<double>(OpRegistry::kMaxId) ? data.ops.Find(static_cast<uint64_t>(id), &ops_)
                                                            : nullptr;
-  bool only_queued = info[1].ToBoolean();
-  int r = op ? static_cast<int>(handle_->engine->Cancel(op, only_queued))
-             : static_cast<int>(CancelResult::kTooLate);
+  int r = op ? static_cast<int>(handle_->engine->Cancel(op)) : static_cast<int>(CancelResult::kTooLate);
   return Napi::Number::New(info.Env(), r);
 }
 

@@ -1,22 +1,22 @@
 #include "threads_engine.h"
 
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <mutex>
 
 #include "clock.h"
 #include "io.h"
 #include "lane.h"
-#include "wake.h"
+#include "queue_watch.h"
 
 namespace kts {
 
 ThreadsEngine::ThreadsEngine(CompletionSink* sink, size_t stack_bytes, int idle_ms, int spin_us)
-    : sink_(sink), registry_(std::make_shared<HandleRegistry>(sink)), pool_(stack_bytes, idle_ms, spin_us) {}
+    : sink_(sink),
+      registry_(std::make_shared<HandleRegistry>(sink)),
+      runner_(sink, stack_bytes, idle_ms, spin_us),
+      // Its ops never wait on the event loop, so the deadline thread only
+      // ever decides queued ones, which have nothing queued behind them
+      // to hand on.
+      deadline_(sink, nullptr) {}
 
 ThreadsEngine::~ThreadsEngine() { Shutdown(); }
 
@@ -26,6 +26,7 @@ SubmitResult ThreadsEngine::Submit(Op* op) {
   {
     std::lock_guard<std::mutex> lock(h.mu);
     SubmitResult admitted = AdmitLocked(op);
+    if (admitted == SubmitResult::kQueued) return WatchQueued(op);
     if (admitted != SubmitResult::kRunning) return admitted;
   }
   // This thread holds the lane: nothing else can queue behind it until we
@@ -44,7 +45,7 @@ SubmitResult ThreadsEngine::Submit(Op* op) {
   }
   if (finished) {
     std::lock_guard<std::mutex> lock(h.mu);
-    lane.busy = false;
+    lane.head = nullptr;
     op->state = OpState::kFinished;
     return SubmitResult::kFinished;
   }
@@ -52,64 +53,37 @@ SubmitResult ThreadsEngine::Submit(Op* op) {
     std::lock_guard<std::mutex> lock(h.mu);
     op->state = OpState::kRunning;
   }
-  int err = Continue(op);
+  int err = runner_.Run(op);
   if (err != 0) {
     // No thread could be started (EAGAIN from pthread_create): the op fails
     // here, and so does anything queued behind it meanwhile (none can be).
     op->Fail(OpStatus::kError, err, "pthread_create");
     std::lock_guard<std::mutex> lock(h.mu);
-    lane.busy = false;
+    lane.head = nullptr;
     op->state = OpState::kFinished;
     return SubmitResult::kFinished;
   }
   return SubmitResult::kRunning;
 }
 
-int ThreadsEngine::Continue(Op* op) {
-  return pool_.Submit([this, op] { RunLane(op); });
+// op was just queued (h.mu held): the deadline thread gives the verdict
+// if it is still queued at its deadline (queue_watch.h). Should that
+// thread not start, the op fails now rather than miss its deadline.
+SubmitResult ThreadsEngine::WatchQueued(Op* op) {
+  int err = WatchQueuedLocked(op, deadline_);
+  if (err == 0) return SubmitResult::kQueued;
+  RemoveQueuedLocked(op);
+  op->Fail(OpStatus::kError, err, "pthread_create");
+  return SubmitResult::kFinished;
 }
 
-void ThreadsEngine::Execute(Op* op) {
-  if (TakeFromStash(op)) return;
-  Handle& h = *op->handle;
-  int fd = h.Acquire();
-  if (fd < 0) return op->Fail(OpStatus::kClosed, 0, "");
-  SetRunner(op, true);
-  Drive(*op, h, fd);
-  SetRunner(op, false);
-  op->decided_ns = MonoNowNs();
-  h.Release();
-}
-
-// Records (or clears) this thread as the one running op, for Retime's
-// wake-up. Set after Acquire and cleared before Release.
-void ThreadsEngine::SetRunner(Op* op, bool running) {
-  Lane& lane = LaneOf(op);
-  std::lock_guard<std::mutex> lock(op->handle->mu);
-  lane.running = running ? op : nullptr;
-  if (running) lane.runner = pthread_self();
-}
-
-void ThreadsEngine::RunLane(Op* op) {
-  while (op != nullptr) {
-    Execute(op);
-    Op* next;
-    {
-      std::lock_guard<std::mutex> lock(op->handle->mu);
-      next = FinishAndNextLocked(op);
-    }
-    sink_->Complete(op);
-    op = next;
-  }
-}
-
-CancelResult ThreadsEngine::Cancel(Op* op, bool only_queued) {
+CancelResult ThreadsEngine::Cancel(Op* op) {
   Handle& h = *op->handle;
   {
     std::lock_guard<std::mutex> lock(h.mu);
     switch (op->state) {
       case OpState::kQueued: RemoveQueuedLocked(op); break;
-      default: return CancelStartedLocked(op, only_queued);
+      default: return CancelStartedLocked(op);
     }
   }
   sink_->Complete(op);
@@ -125,25 +99,19 @@ bool ThreadsEngine::Close(Handle& h) {
 }
 
 void ThreadsEngine::Shutdown() {
+  deadline_.Stop();
   std::vector<Op*> unstarted;
+  // The loop engine's Shutdown has closed the handles libuv watches (its
+  // teardown runs first), so none here is polled.
   registry_->ForEach([&](Handle* h) { h->BeginClose(&unstarted); });
   for (Op* op : unstarted) sink_->Complete(op);
-  pool_.Shutdown();
+  runner_.Shutdown();
 }
 
 bool ThreadsEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
-  int d = static_cast<int>(dir);
   std::lock_guard<std::mutex> lock(h.mu);
   if (h.closing()) return false;
-  h.deadline_ns[d].store(deadline_ns);
-  h.deadline_gen[d].fetch_add(1);
-  Lane& lane = dir == Direction::kRead ? h.read_lane : h.write_lane;
-  Op* op = lane.running;
-  if (op == nullptr) return true;  // queued ops read the new deadline when they start
-  int64_t deadline = EarlierDeadline(op->deadline_ns, deadline_ns);
-  int64_t left = deadline == 0 ? -1 : std::max<int64_t>(deadline - MonoNowNs(), 0);
-  if (op->cut_short.load()) left = 0;
-  WakeRunnerLocked(h, dir, left);
+  RetimeLaneLocked(h, dir, deadline_ns, deadline_);
   return true;
 }
 

@@ -8,10 +8,11 @@
 #include <memory>
 #include <vector>
 
+#include "deadline_thread.h"
 #include "engine.h"
 #include "handle.h"
+#include "lane_runner.h"
 #include "op.h"
-#include "thread_pool.h"
 
 namespace kts {
 
@@ -24,14 +25,14 @@ class ThreadsEngine : public Engine {
   std::shared_ptr<HandleRegistry> registry() const { return registry_; }
 
   SubmitResult Submit(Op* op) override;
-  CancelResult Cancel(Op* op, bool only_queued = false) override;
+  CancelResult Cancel(Op* op) override;
 
   // Queued ops are settled as kClosed through the sink, blocked calls are
   // woken (platform::WakeBlocked) and finish as kClosed.
   bool Close(Handle& h) override;
 
   // An op running on an owned thread is woken (wake.h) and recomputes its
-  // time left; ops still queued read the new deadline when they start.
+  // time left; ops still queued are watched at their new deadlines.
   bool Retime(Handle& h, Direction dir, int64_t deadline_ns) override;
 
   // Nothing to do: owned threads do not hold the event loop; each pending
@@ -41,22 +42,20 @@ class ThreadsEngine : public Engine {
 
   void Shutdown() override;
 
-  size_t threads() override { return pool_.threads(); }
+  size_t threads() override { return runner_.threads() + (deadline_.running() ? 1 : 0); }
 
-  // Runs op, already started on the calling thread (state kRunning, its
-  // lane held), on an owned thread in timer mode kPoll: the loop engine
-  // hands over ops that need more than one syscall. Returns 0 or the errno
-  // of pthread_create (op untouched).
-  int Continue(Op* op);
+  // Its owned threads, which the loop engine also runs its multi-syscall
+  // ops on (one pool per env).
+  LaneRunner& runner() { return runner_; }
 
  private:
-  void RunLane(Op* op);
-  void Execute(Op* op);
-  void SetRunner(Op* op, bool running);
+  SubmitResult WatchQueued(Op* op);
 
   CompletionSink* sink_;
   std::shared_ptr<HandleRegistry> registry_;
-  ThreadPool pool_;
+  LaneRunner runner_;
+  // Decides ops still queued at their deadlines (queue_watch.h).
+  DeadlineThread deadline_;
 };
 
 }  // namespace kts

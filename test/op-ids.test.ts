@@ -61,8 +61,7 @@ describe.each(ENGINES)('op ids (%s engine)', (engine) => {
     const readA = pendingRead(a.raw);
     expect(readA.id).toBeGreaterThan(0); // in flight
     // b cancels a's id: not its op, so nothing happens.
-    expect(b.raw.cancel(Math.abs(readA.id), false)).toBe(Cancel.TooLate);
-    expect(b.raw.cancel(Math.abs(readA.id), true)).toBe(Cancel.TooLate);
+    expect(b.raw.cancel(Math.abs(readA.id))).toBe(Cancel.TooLate);
     // a's read is still the one that gets a's bytes.
     await a.peer.write(Buffer.from('for a'), { timeout: 5000 });
     const r = await readA.result;
@@ -84,10 +83,10 @@ describe.each(ENGINES)('op ids (%s engine)', (engine) => {
     expect(fourth.id).toBe(-2);
     // Each id still reaches its own op (a removed op's callback is never
     // called: JavaScript settles it itself), and only from its own socket.
-    expect(b.raw.cancel(1, true)).toBe(Cancel.TooLate);
-    expect(a.raw.cancel(1, true)).toBe(Cancel.Removed);
-    expect(a.raw.cancel(2, true)).toBe(Cancel.TooLate);
-    expect(b.raw.cancel(2, true)).toBe(Cancel.Removed);
+    expect(b.raw.cancel(1)).toBe(Cancel.TooLate);
+    expect(a.raw.cancel(1)).toBe(Cancel.Removed);
+    expect(a.raw.cancel(2)).toBe(Cancel.TooLate);
+    expect(b.raw.cancel(2)).toBe(Cancel.Removed);
     await a.peer.write(Buffer.from('a'), { timeout: 5000 });
     await b.peer.write(Buffer.from('b'), { timeout: 5000 });
     expect((await first.result).data?.toString()).toBe('a');

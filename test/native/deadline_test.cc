@@ -41,7 +41,7 @@ struct Waiting {
     op.exact = exact;
     op.deadline_ns = deadline_ns;
     op.timer = kts::TimerMode::kPoll;
-    handle->read_lane.busy = true;
+    handle->read_lane.head = &op;
     op.state = kts::OpState::kWaiting;
     waiter->handle = handle;
     waiter->op.store(&op);
@@ -69,7 +69,7 @@ void Timeout(CountingSink& sink, kts::DeadlineThread& dt) {
             static_cast<int>(w.op.status), w.op.err);
   KTS_CHECK(w.op.decided_ns >= deadline, "decided %lld ns before its deadline",
             static_cast<long long>(deadline - w.op.decided_ns));
-  KTS_CHECK(!w.handle->read_lane.busy, "lane still held");
+  KTS_CHECK(w.handle->read_lane.head == nullptr, "lane still held");
 }
 
 void BytesInTimeWin(CountingSink& sink, kts::DeadlineThread& dt) {

@@ -260,7 +260,7 @@ void Round::CancelSome() {
   size_t k = rng_.Between(0, pending_.size() - 1);
   TestOp* op = pending_[k];
   if (op->completions.load() > 0) return;  // settled: the JS side would have forgotten its id
-  switch (engine_.Cancel(op, rng_.OneIn(2))) {
+  switch (engine_.Cancel(op)) {
     case kts::CancelResult::kRemoved:
       ++stats_.removed;
       pending_.erase(pending_.begin() + static_cast<ptrdiff_t>(k));
