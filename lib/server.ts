@@ -97,7 +97,7 @@ export class KernelServer {
       timeout: own,
       deadline: this.#accept,
       signal,
-      start: (cb) => native.accept(own, cb, timer),
+      start: () => native.accept(own, timer),
       expired: () => this.#timedOut(call),
       settle: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut(call, r);

@@ -127,7 +127,7 @@ export class KernelSocket {
       timeout: own,
       deadline: this.#read,
       signal,
-      start: (cb) => native.read(size, own, exact, cb, timer),
+      start: () => native.read(size, own, exact, timer),
       expired: () => this.#timedOut('read', call),
       settle: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut('read', call, r);
@@ -164,7 +164,7 @@ export class KernelSocket {
       timeout: own,
       deadline: this.#write,
       signal,
-      start: (cb) => native.write(bytes, own, cb, timer),
+      start: () => native.write(bytes, own, timer),
       expired: () => this.#timedOut('write', call),
       settle: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut('write', call, r);
@@ -196,7 +196,7 @@ export class KernelSocket {
       native,
       timeout: 0,
       signal: undefined,
-      start: (cb) => native.end(cb),
+      start: () => native.end(),
       expired: () => timeoutError('end', 0),
       settle: (r) => {
         const err = errorFor('end', 0, r);

@@ -45,6 +45,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pending", Napi::Function::New<Pending>(env, "pending"));
   RegisterResolver(env, exports);
   RegisterBindLocal(env, exports);
+  exports.Set("setSettle", Napi::Function::New<&AddonData::SetSettle>(env, "setSettle"));
   exports.Set("setNextOpId", Napi::Function::New<SetNextOpId>(env, "setNextOpId"));
   return exports;
 }

@@ -5,8 +5,6 @@
 // socket, so ref()/unref() and close() cost O(1) in the ops pending.
 #pragma once
 
-#include <napi.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <unordered_map>
@@ -23,13 +21,14 @@ struct SocketOps {
   bool close_ready = false;  // the fd is closed, a close(cb) waits for pending to reach 0
 };
 
-// An op started from JavaScript: what to call back, and the wrapper to keep
-// alive meanwhile. These fields are touched on the JS thread only.
+// An op started from JavaScript: its id, which the env's one settle
+// callback gets with the outcome, and its socket's counts. No reference to
+// any JavaScript value: JavaScript's record of the op (lib/operation.ts)
+// holds the socket wrapper, so `socket` stays alive until the op is
+// delivered. These fields are touched on the JS thread only.
 struct JsOp : Op {
   uint64_t id = 0;
-  SocketOps* socket = nullptr;  // the owner's; alive while `owner` is held
-  Napi::FunctionReference callback;
-  Napi::ObjectReference owner;
+  SocketOps* socket = nullptr;  // the wrapper's
 };
 
 class OpRegistry {

@@ -5,7 +5,8 @@
 // (reached here with the setNextOpId test hook instead of 2^53 ops).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type KernelServer, type KernelSocket } from '../dist/index.js';
-import { addon, Cancel, EngineCode, isResult, resultOf, type NativeResult, type NativeSocket } from '../dist/native.js';
+import { addon, Cancel, EngineCode, isResult, type NativeResult, type NativeSocket, type Started } from '../dist/native.js';
+import { run } from '../dist/operation.js';
 import { ENGINES } from './helpers.js';
 
 const LAST_ID = 2 ** 53 - 1;
@@ -34,25 +35,37 @@ describe.each(ENGINES)('op ids (%s engine)', (engine) => {
     const raw = opened;
     natives.push(raw);
     const accepted = server.accept({ timeout: 5000 });
-    const connected = await new Promise<NativeResult>((resolve) => {
-      const started = raw.connect('127.0.0.1', port, 5000, (...a) => resolve(resultOf(...a)));
-      if (isResult(started)) resolve(started);
-    });
+    const connected = await rawOp(raw, () => raw.connect('127.0.0.1', port, 5000)).result;
     expect(connected.status).toBe(0);
     const peer = await accepted;
     peers.push(peer);
     return { raw, peer };
   }
 
-  /** Starts a read that must stay pending; its id and its outcome. */
-  function pendingRead(raw: NativeSocket): { id: number; result: Promise<NativeResult> } {
+  /** A raw op started through run() (whose settle callback gets every outcome): its id (0: done at once) and outcome. */
+  function rawOp(native: NativeSocket, start: () => Started): { id: number; result: Promise<NativeResult> } {
     let id = 0;
-    const result = new Promise<NativeResult>((resolve) => {
-      const started = raw.read(100, 0, false, (...a) => resolve(resultOf(...a)));
-      if (isResult(started)) throw new Error('read finished at once with nothing sent');
-      id = started;
+    const result = run<NativeResult>({
+      name: 'raw',
+      native,
+      timeout: 0,
+      signal: undefined,
+      start: () => {
+        const started = start();
+        if (!isResult(started)) id = started;
+        return started;
+      },
+      settle: (r) => r,
+      expired: () => new Error('no timeout was set'),
     });
     return { id, result };
+  }
+
+  /** Starts a read that must stay pending; its id and its outcome. */
+  function pendingRead(raw: NativeSocket): { id: number; result: Promise<NativeResult> } {
+    const read = rawOp(raw, () => raw.read(100, 0, false));
+    if (read.id === 0) throw new Error('read finished at once with nothing sent');
+    return read;
   }
 
   it("a cancel with another socket's id does nothing to that op", async () => {
@@ -82,8 +95,8 @@ describe.each(ENGINES)('op ids (%s engine)', (engine) => {
     addon.setNextOpId(LAST_ID - 1);
     const fourth = pendingRead(b.raw);
     expect(fourth.id).toBe(-2);
-    // Each id still reaches its own op (a removed op's callback is never
-    // called: JavaScript settles it itself), and only from its own socket.
+    // Each id still reaches its own op (a removed op is delivered as
+    // Cancelled only, to let its record go), and only from its own socket.
     expect(b.raw.cancel(1, true)).toBe(Cancel.TooLate);
     expect(a.raw.cancel(1, true)).toBe(Cancel.Removed);
     expect(a.raw.cancel(2, true)).toBe(Cancel.TooLate);
