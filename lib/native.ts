@@ -180,8 +180,12 @@ export interface Addon {
    * gets the ids this one does not know.
    */
   setSettle(settle: SettleCallback): SettleCallback | undefined;
-  /** Test hook: the id the next pending op gets (ids wrap after 2^53 - 1). */
-  setNextOpId(id: number): void;
+  /**
+   * Test hook: the generation every registry slot last handed out (0..2^31 - 1;
+   * the next is one more, wrapping to 1). An op id is generation * 2^22 + slot
+   * (native/op_registry.h).
+   */
+  setLastOpGeneration(generation: number): void;
 }
 
 /**

@@ -3,6 +3,7 @@
 // (delivery.h) or the loop engine then hands each finished op, by id, to
 // the env's one settle callback (setSettle), and close(cb) waiters go on once their socket's fd is closed
 // and its ops are delivered.
+#include <cerrno>
 #include <memory>
 #include <vector>
 
@@ -21,6 +22,11 @@ Napi::Value AddonData::SetSettle(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value AddonData::Start(Napi::Env env, JsOp* op) {
+  if (!ops.HasRoom()) {
+    // OpRegistry::kSlots ops pending in this env: no id to give this one.
+    delete op;
+    return ErrorResult(env, ENOBUFS, "start");
+  }
   SubmitResult started = op->handle->engine->Submit(op);
   if (started == SubmitResult::kFinished) {
     // Freed whatever happens: MakeResult throws when the env is being torn
