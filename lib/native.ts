@@ -32,13 +32,18 @@ export interface NativeResult {
 
 export type NativeAddress = { address: string; port: number; family: 'IPv4' | 'IPv6' } | { path: string };
 
-/** A started op: a result when it finished at once, else its id (negative while queued). */
+/**
+ * A started op: its id (negative while queued); 0 when it finished at once
+ * (its outcome went to the settle callback as id 0 before the call
+ * returned); a result when it failed before it could start.
+ */
 export type Started = NativeResult | number;
 /**
  * The addon's one settle callback (registered once per env with setSettle):
  * the id of a delivered op, then its outcome as plain arguments in
  * NativeResult's order (native/result.h ResultArgs), so the addon builds no
- * object for it. An op JavaScript settled already (aborted, removed) comes
+ * object for it. Id 0: the op that is finishing at once, before its start
+ * call returns. An op JavaScript settled already (aborted, removed) comes
  * with Status.Cancelled and nothing else.
  */
 export type SettleCallback = (

@@ -163,6 +163,10 @@ function leaveLane(p: Pending): void {
  * and nothing else: the addon has let it go.
  */
 const delivered: SettleCallback = (id, status, bytes, decidedAt, errno, code, syscall, data, socket, peer) => {
+  if (id === 0) {
+    finishedAtOnce.outcome = { status, bytes, decidedAt, errno, code, syscall, data, socket, peer };
+    return;
+  }
   const p = pending.get(id);
   if (p === undefined) {
     // Another copy of this module started it (a module registry that
@@ -175,6 +179,15 @@ const delivered: SettleCallback = (id, status, bytes, decidedAt, errno, code, sy
   if (p.settled || status === Status.Cancelled) return;
   deliver(p, { status, bytes, decidedAt, errno, code, syscall, data, socket, peer });
 };
+/**
+ * The outcome of the op whose start call is returning 0 (finished at once),
+ * set by whichever copy of this module the addon calls back: shared by all
+ * copies through the addon object.
+ */
+const SHARED = Symbol.for('kernel-timeout-socket.finishedAtOnce');
+const shared = addon as unknown as Record<symbol, { outcome: NativeResult | undefined } | undefined>;
+const finishedAtOnce = shared[SHARED] ?? { outcome: undefined };
+shared[SHARED] = finishedAtOnce;
 const previous = addon.setSettle(delivered);
 
 function onAbort(p: Pending): void {
@@ -206,7 +219,11 @@ export function run<T>(op: Operation<T>): Promise<T> {
   const logging = debug.enabled;
   const tag = logging ? `fd ${op.native.fd} ${op.name}` : op.name;
   const began = logging ? performance.now() || Number.MIN_VALUE : 0;
-  const started = op.start();
+  let started = op.start();
+  if (started === 0) {
+    started = finishedAtOnce.outcome!;
+    finishedAtOnce.outcome = undefined;
+  }
   const turns = op.lane === undefined ? undefined : laneOf(op.native, op.lane);
   const promise = new Promise<unknown>(capture) as Promise<T>;
   const p = new Pending(op, resolveNext, rejectNext, turns, tag, began);

@@ -25,8 +25,10 @@ class AddonData {
 
   static AddonData& Of(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
 
-  // Starts op; returns its outcome object when it finished at once, else
-  // its id (for cancel), with which its outcome reaches the settle callback.
+  // Starts op; returns its id (for cancel), with which its outcome reaches
+  // the settle callback later, or 0 when it finished at once: its outcome
+  // went to the settle callback (as id 0) before this returned (an outcome
+  // object, with no settle callback registered).
   Napi::Value Start(Napi::Env env, JsOp* op);
   // setSettle(fn): the env's one settle callback (lib/native.ts
   // SettleCallback), called with an op's id and outcome. Returns the one
