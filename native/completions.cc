@@ -1,8 +1,10 @@
-// Completions reach JavaScript: an op started from JavaScript is either
-// settled at once or registered (op_registry.h); the delivery queue's drain
-// (delivery.h) or the loop engine then hands each finished op, by id, to
-// the env's one settle callback (setSettle), and close(cb) waiters go on once their socket's fd is closed
-// and its ops are delivered.
+// Completions reach JavaScript, all through the env's one settle callback
+// (setSettle): an op started from JavaScript either finishes at once (its
+// outcome goes to the callback as op id 0 before its start call returns)
+// or is registered (op_registry.h), and the delivery queue's drain
+// (delivery.h) or the loop engine then hands it, by id, to the callback.
+// close(cb) waiters go on once their socket's fd is closed and its ops are
+// delivered.
 #include <cerrno>
 #include <memory>
 #include <vector>
