@@ -190,7 +190,7 @@ function connectTo(
     native: sock,
     timeout,
     signal,
-    start: (cb) => sock.connect(address, port, timeout, cb, timerCode(timeouts.timer)),
+    start: () => sock.connect(address, port, timeout, timerCode(timeouts.timer)),
     // An aborted connect still in the kernel: closing wakes it (the
     // half-open socket is dead anyway, docs/kernel-facts.md).
     abandoned: () => {

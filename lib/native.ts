@@ -10,7 +10,7 @@ export enum Status {
   Timeout = 2,
   Error = 3,
   Closed = 4,
-  /** Never reaches JavaScript: the addon drops a cancelled op, whose promise is already settled. */
+  /** An op JavaScript settled already (aborted, removed): the addon lets its record go. */
   Cancelled = 5,
 }
 
@@ -32,28 +32,24 @@ export interface NativeResult {
 
 export type NativeAddress = { address: string; port: number; family: 'IPv4' | 'IPv6' } | { path: string };
 
-/** A started op: a result when it finished at once, else its id (negative while queued). */
+/**
+ * A started op: its id (negative while queued); 0 when it finished at once
+ * (its outcome went to the settle callback as id 0 before the call
+ * returned); a result when it failed before it could start.
+ */
 export type Started = NativeResult | number;
 /**
- * A delivered op's outcome, as plain arguments in NativeResult's order
- * (native/result.h ResultArgs): the addon builds no object for it.
+ * The addon's one settle callback (registered once per env with setSettle):
+ * the id of a delivered op, then its outcome as plain arguments in
+ * NativeResult's order (native/result.h ResultArgs), so the addon builds no
+ * object for it. Id 0: the op that is finishing at once, before its start
+ * call returns. An op JavaScript settled already (aborted, removed) comes
+ * with Status.Cancelled and nothing else.
  */
-export type Callback = (
+export type SettleCallback = (
+  id: number,
   status: Status,
-  bytes: number,
-  decidedAt: number | undefined,
-  errno: number | undefined,
-  code: string | undefined,
-  syscall: string | undefined,
-  data: Buffer | undefined,
-  socket: NativeSocket | undefined,
-  peer: NativeAddress | undefined,
-) => void;
-
-/** A Callback's arguments as a NativeResult (an object literal: ~15 ns, against ~300 ns per property set in the addon). */
-export function resultOf(
-  status: Status,
-  bytes: number,
+  bytes?: number,
   decidedAt?: number,
   errno?: number,
   code?: string,
@@ -61,9 +57,7 @@ export function resultOf(
   data?: Buffer,
   socket?: NativeSocket,
   peer?: NativeAddress,
-): NativeResult {
-  return { status, bytes, decidedAt, errno, code, syscall, data, socket, peer };
-}
+) => void;
 
 /** Cancel outcomes (CancelResult in native/engine.h). */
 export enum Cancel {
@@ -145,12 +139,12 @@ export interface NativeCapabilities {
 }
 
 export interface NativeSocket {
-  connect(hostOrPath: string, port: number, timeoutMs: number, cb: Callback, timer?: TimerCode): Started;
+  connect(hostOrPath: string, port: number, timeoutMs: number, timer?: TimerCode): Started;
   listen(hostOrPath: string, port: number, backlog: number): NativeResult | undefined;
-  accept(timeoutMs: number, cb: Callback, timer?: TimerCode): Started;
-  read(size: number, timeoutMs: number, exact: boolean, cb: Callback, timer?: TimerCode): Started;
-  write(data: Uint8Array, timeoutMs: number, cb: Callback, timer?: TimerCode): Started;
-  end(cb: Callback): Started;
+  accept(timeoutMs: number, timer?: TimerCode): Started;
+  read(size: number, timeoutMs: number, exact: boolean, timer?: TimerCode): Started;
+  write(data: Uint8Array, timeoutMs: number, timer?: TimerCode): Started;
+  end(): Started;
   cancel(id: number): Cancel;
   /** The socket-wide deadline of a direction (0 reads and accepts, 1 writes), epoch ms or null; pending ops follow it. False once closing. */
   setDeadline(dir: 0 | 1, epochMs: number | null): boolean;
@@ -184,8 +178,18 @@ export interface Addon {
   threads(): number;
   /** Ops started from this env that have not been delivered yet. */
   pending(): number;
-  /** Test hook: the id the next pending op gets (ids wrap after 2^53 - 1). */
-  setNextOpId(id: number): void;
+  /**
+   * Registers the env's one settle callback: every pending op's outcome
+   * goes to it, by op id. Returns the one registered before, if any, which
+   * gets the ids this one does not know.
+   */
+  setSettle(settle: SettleCallback): SettleCallback | undefined;
+  /**
+   * Test hook: the generation every registry slot last handed out (0..2^31 - 1;
+   * the next is one more, wrapping to 1). An op id is generation * 2^22 + slot
+   * (native/op_registry.h).
+   */
+  setLastOpGeneration(generation: number): void;
 }
 
 /**

@@ -96,7 +96,7 @@ export class KernelServer {
       native,
       timeout: own,
       signal,
-      start: (cb) => native.accept(own, cb, timer),
+      start: () => native.accept(own, timer),
       settle: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut(call, r);
         const err = errorFor('accept', timeout, r);

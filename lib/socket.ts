@@ -126,7 +126,7 @@ export class KernelSocket {
       native,
       timeout: own,
       signal,
-      start: (cb) => native.read(size, own, exact, cb, timer),
+      start: () => native.read(size, own, exact, timer),
       settle: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut('read', call, r);
         const err = errorFor('read', own, r);
@@ -161,7 +161,7 @@ export class KernelSocket {
       native,
       timeout: own,
       signal,
-      start: (cb) => native.write(bytes, own, cb, timer),
+      start: () => native.write(bytes, own, timer),
       settled: (o as { [kSettled]?: Settled })[kSettled],
       settle: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut('write', call, r);
@@ -193,7 +193,7 @@ export class KernelSocket {
       native,
       timeout: 0,
       signal: undefined,
-      start: (cb) => native.end(cb),
+      start: () => native.end(),
       settle: (r) => {
         const err = errorFor('end', 0, r);
         if (err) throw err;

@@ -24,11 +24,13 @@ Napi::Value Pending(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(AddonData::Of(info.Env()).delivery.pending()));
 }
 
-// setNextOpId(id): a test hook; the next pending op gets this id, so the
-// wrap of the id counter is reached without 2^53 ops.
-Napi::Value SetNextOpId(const Napi::CallbackInfo& info) {
-  if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "id must be a number");
-  AddonData::Of(info.Env()).ops.SetNextId(static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue()));
+// setLastOpGeneration(g): a test hook; every slot of the op registry last
+// handed out generation g, so the wrap of generations is reached without
+// 2^31 ops per slot.
+Napi::Value SetLastOpGeneration(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "generation must be a number");
+  AddonData::Of(info.Env())
+      .ops.SetLastGeneration(static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue()));
   return info.Env().Undefined();
 }
 
@@ -45,7 +47,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pending", Napi::Function::New<Pending>(env, "pending"));
   RegisterResolver(env, exports);
   RegisterBindLocal(env, exports);
-  exports.Set("setNextOpId", Napi::Function::New<SetNextOpId>(env, "setNextOpId"));
+  exports.Set("setSettle", Napi::Function::New<&AddonData::SetSettle>(env, "setSettle"));
+  exports.Set("setLastOpGeneration", Napi::Function::New<SetLastOpGeneration>(env, "setLastOpGeneration"));
   return exports;
 }
 

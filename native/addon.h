@@ -25,9 +25,15 @@ class AddonData {
 
   static AddonData& Of(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
 
-  // Starts op; returns its outcome object when it finished at once, else
-  // the op id (for cancel) after arranging for cb to receive the outcome.
-  Napi::Value Start(Napi::Env env, JsOp* op, Napi::Object owner, Napi::Function cb);
+  // Starts op; returns its id (for cancel), with which its outcome reaches
+  // the settle callback later, or 0 when it finished at once: its outcome
+  // went to the settle callback (as id 0) before this returned (an outcome
+  // object, with no settle callback registered).
+  Napi::Value Start(Napi::Env env, JsOp* op);
+  // setSettle(fn): the env's one settle callback (lib/native.ts
+  // SettleCallback), called with an op's id and outcome. Returns the one
+  // it replaces (a second copy of lib/ hands it the ids it does not know).
+  static Napi::Value SetSettle(const Napi::CallbackInfo& info);
 
   // close(cb) bookkeeping: wrap waits for h's fd to be closed (the engine
   // reports it through the sink's FdClosed; the wrap keeps h alive).
@@ -54,13 +60,14 @@ class AddonData {
   static void Drain(Napi::Env env, void* self);
   // LoopEngine::SettleNow: delivers op from an event-loop callback.
   static void SettleFromLoop(void* self, Op* op);
-  // Calls op's callback with its outcome and frees op; false when that
-  // threw (*error holds the first such error).
+  // Calls the settle callback with op's id and outcome and frees op; false
+  // when that threw (*error holds the first such error).
   bool Deliver(Napi::Env env, JsOp* op, bool from_loop, Napi::Error* error);
   void SettleCloses(Napi::Env env, const std::vector<Handle*>& closed);
 
   napi_env env_;
   std::unique_ptr<Napi::AsyncContext> async_context_;  // for callbacks made from the loop
+  Napi::FunctionReference settle_;                     // setSettle's callback
   std::unordered_map<Handle*, SocketWrap*> close_waiters_;
   bool torn_down_ = false;
 };

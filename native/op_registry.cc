@@ -3,25 +3,36 @@
 namespace kts {
 
 uint64_t OpRegistry::Add(JsOp* op) {
-  // At most ops_.size() + 1 tries: the ids in use are that many.
-  do {
-    next_id_ = next_id_ >= kMaxId ? 1 : next_id_ + 1;
-  } while (ops_.count(next_id_) != 0);
-  op->id = next_id_;
-  ops_.emplace(op->id, op);
+  uint32_t slot = free_;
+  if (slot != kNoSlot) {
+    free_ = slots_[slot].next_free;
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.push_back(Slot{nullptr, new_generation_, kNoSlot});
+  }
+  Slot& s = slots_[slot];
+  s.generation = s.generation >= kMaxGeneration ? 1 : s.generation + 1;
+  s.op = op;
+  op->id = s.generation * kSlots + slot;
   ++op->socket->pending;
   delivery_->Hold(op->socket->ref);
   return op->id;
 }
 
 JsOp* OpRegistry::Find(uint64_t id, const SocketOps* socket) const {
-  auto it = ops_.find(id);
-  if (it == ops_.end() || it->second->socket != socket) return nullptr;
-  return it->second;
+  uint64_t slot = id % kSlots;
+  if (slot >= slots_.size()) return nullptr;
+  JsOp* op = slots_[slot].op;
+  if (op == nullptr || op->id != id || op->socket != socket) return nullptr;
+  return op;
 }
 
 bool OpRegistry::Remove(JsOp* op) {
-  if (ops_.erase(op->id) == 0) return false;
+  uint64_t slot = op->id % kSlots;
+  if (slot >= slots_.size() || slots_[slot].op != op) return false;
+  slots_[slot].op = nullptr;
+  slots_[slot].next_free = free_;
+  free_ = static_cast<uint32_t>(slot);
   SocketOps* s = op->socket;
   delivery_->Drop(s->ref);
   return --s->pending == 0;
@@ -35,6 +46,12 @@ void OpRegistry::SetRef(SocketOps* socket, bool ref) {
   } else {
     delivery_->RemoveRefs(socket->pending);
   }
+}
+
+void OpRegistry::SetLastGeneration(uint64_t g) {
+  if (g > kMaxGeneration) g = 0;
+  for (Slot& s : slots_) s.generation = g;
+  new_generation_ = g;
 }
 
 }  // namespace kts

@@ -17,9 +17,9 @@ Napi::Object ErrorResult(Napi::Env env, int err, const char* syscall) {
   return r;
 }
 
-void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value (&out)[kResultArgs]) {
+void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value* out) {
   napi_value undefined = env.Undefined();
-  for (napi_value& v : out) v = undefined;
+  for (size_t i = 0; i < kResultArgs; ++i) out[i] = undefined;
   out[0] = Napi::Number::New(env, static_cast<int>(op.status));
   out[1] = Napi::Number::New(env, static_cast<double>(op.done));
   if (op.decided_ns != 0) out[2] = Napi::Number::New(env, static_cast<double>(op.decided_ns) / 1e6);

@@ -1,8 +1,8 @@
 // An op's outcome, as the plain object lib/native.ts describes
 // ({ status, errno, code, syscall, bytes, data?, socket?, peer? }: what an op
 // that finished at once returns) or as the same values in that order as
-// plain arguments (what a delivered op's callback gets: no object to build,
-// each N-API property set cost ~300 ns).
+// plain arguments (what the settle callback gets after a delivered op's id:
+// no object to build, each N-API property set cost ~300 ns).
 #pragma once
 
 #include <napi.h>
@@ -16,9 +16,10 @@ class AddonData;
 Napi::Object MakeResult(Napi::Env env, AddonData& data, Op& op);
 
 // The callback's arguments: status, bytes, decidedAt, errno, code, syscall,
-// data, socket, peer (undefined where absent). Takes an accepted fd.
+// data, socket, peer (undefined where absent), into out[0..kResultArgs).
+// Takes an accepted fd.
 constexpr size_t kResultArgs = 9;
-void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value (&out)[kResultArgs]);
+void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value* out);
 
 // { status: kError, errno, code, syscall } for a failure before any op.
 Napi::Object ErrorResult(Napi::Env env, int err, const char* syscall);

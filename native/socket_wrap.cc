@@ -82,7 +82,7 @@ SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket
 // A socket dropped without close() is closed when collected (README). The
 // handle alone cannot do it on the loop engine: its watcher holds a
 // reference until uv_close, so the engine must close it. Nothing is pending
-// (a pending op keeps this object alive), so Close settles no op; once the
+// (JavaScript's record of a pending op keeps this object alive), so Close settles no op; once the
 // env's teardown has begun every live handle is closing already, so the
 // engines are never touched after they are gone.
 SocketWrap::~SocketWrap() {
@@ -152,14 +152,10 @@ JsOp* SocketWrap::NewOp(int kind_value, double timeout_ms) {
   return op;
 }
 
-// The callback, then optionally the timer mode (TimerMode: 0 sockopt, 1 poll).
-Napi::Value SocketWrap::Start(const Napi::CallbackInfo& info, JsOp* op, size_t cb_index) {
-  if (!info[cb_index].IsFunction()) {
-    delete op;
-    throw Napi::TypeError::New(info.Env(), "callback must be a function");
-  }
-  if (info[cb_index + 1].IsNumber()) {
-    int timer = info[cb_index + 1].As<Napi::Number>().Int32Value();
+// Optionally the timer mode at timer_index (TimerMode: 0 sockopt, 1 poll).
+Napi::Value SocketWrap::Start(const Napi::CallbackInfo& info, JsOp* op, size_t timer_index) {
+  if (info[timer_index].IsNumber()) {
+    int timer = info[timer_index].As<Napi::Number>().Int32Value();
     if (timer != 0 && timer != 1) {
       delete op;
       throw Napi::RangeError::New(info.Env(), "timer mode must be 0 or 1");
@@ -167,10 +163,10 @@ Napi::Value SocketWrap::Start(const Napi::CallbackInfo& info, JsOp* op, size_t c
     op->timer = static_cast<TimerMode>(timer);
   }
   op->socket = &ops_;
-  return AddonData::Of(info.Env()).Start(info.Env(), op, Value(), info[cb_index].As<Napi::Function>());
+  return AddonData::Of(info.Env()).Start(info.Env(), op);
 }
 
-// connect(hostOrPath, port, timeoutMs, cb, timer?)
+// connect(hostOrPath, port, timeoutMs, timer?)
 Napi::Value SocketWrap::Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "address must be a string");
@@ -213,13 +209,13 @@ Napi::Value SocketWrap::Listen(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// accept(timeoutMs, cb, timer?)
+// accept(timeoutMs, timer?)
 Napi::Value SocketWrap::Accept(const Napi::CallbackInfo& info) {
   JsOp* op = NewOp(static_cast<int>(OpKind::kAccept), NumberArg(info, 0));
   return Start(info, op, 1);
 }
 
-// read(size, timeoutMs, exact, cb, timer?)
+// read(size, timeoutMs, exact, timer?)
 Napi::Value SocketWrap::Read(const Napi::CallbackInfo& info) {
   double size = NumberArg(info, 0);
   if (size < 1) throw Napi::RangeError::New(info.Env(), "size must be >= 1");
@@ -229,7 +225,7 @@ Napi::Value SocketWrap::Read(const Napi::CallbackInfo& info) {
   return Start(info, op, 3);
 }
 
-// write(buffer: Uint8Array, timeoutMs, cb, timer?). The bytes are used in place on
+// write(buffer: Uint8Array, timeoutMs, timer?). The bytes are used in place on
 // this tick only; whatever must wait for a thread is copied first, so no
 // thread ever touches JavaScript memory.
 Napi::Value SocketWrap::Write(const Napi::CallbackInfo& info) {
@@ -241,7 +237,7 @@ Napi::Value SocketWrap::Write(const Napi::CallbackInfo& info) {
   return Start(info, op, 2);
 }
 
-// end(cb): shutdown(SHUT_WR) once the writes before it are done.
+// end(timer?): shutdown(SHUT_WR) once the writes before it are done.
 Napi::Value SocketWrap::End(const Napi::CallbackInfo& info) {
   JsOp* op = NewOp(static_cast<int>(OpKind::kEnd), 0);
   return Start(info, op, 0);

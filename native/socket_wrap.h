@@ -62,7 +62,7 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
   Napi::Value Info(const Napi::CallbackInfo& info);
 
   JsOp* NewOp(int kind_value, double timeout_ms);
-  Napi::Value Start(const Napi::CallbackInfo& info, JsOp* op, size_t cb_index);
+  Napi::Value Start(const Napi::CallbackInfo& info, JsOp* op, size_t timer_index);
 
   std::shared_ptr<Handle> handle_;
   int family_ = 0;  // 4, 6 or 0 (Unix)

@@ -90,6 +90,16 @@ describe.each(ENGINES)('fd lifetime (%s engine)', (engine) => {
     expect(r.status).toBe(0);
   });
 
+  it('a socket dropped with a read pending is kept until the read settles, and the read gets its bytes', () => {
+    const r = spawnSync(process.execPath, ['--expose-gc', join(__dirname, 'fixtures', 'gc-pending.js'), engine], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ got: 'after gc' });
+    expect(r.status).toBe(0);
+  });
+
   it('sockets and a listener that waited for an op are closed when collected', () => {
     // Each waited (the loop engine: on its watcher) before being dropped;
     // the node:net peers see end of stream and a refused connection.

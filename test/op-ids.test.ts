@@ -1,14 +1,19 @@
 // Op ids against the raw addon: an id names one pending op of one socket.
 // A cancel carrying another socket's id must not touch that op (it would
 // never settle and its bytes would go to the stash), and ids are never
-// handed out twice while pending, even across the wrap of the counter
-// (reached here with the setNextOpId test hook instead of 2^53 ops).
+// handed out twice while pending, even across the wrap of the generations
+// (reached here with the setLastOpGeneration test hook instead of 2^31 ops
+// per slot).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type KernelServer, type KernelSocket } from '../dist/index.js';
-import { addon, Cancel, EngineCode, isResult, resultOf, type NativeResult, type NativeSocket } from '../dist/native.js';
+import { addon, Cancel, EngineCode, isResult, type NativeResult, type NativeSocket, type Started } from '../dist/native.js';
+import { run } from '../dist/operation.js';
 import { ENGINES } from './helpers.js';
 
-const LAST_ID = 2 ** 53 - 1;
+/** native/op_registry.h: id = generation * SLOTS + slot, generations 1..MAX_GENERATION. */
+const SLOTS = 2 ** 22;
+const MAX_GENERATION = 2 ** 31 - 1;
+const LAST_ID = MAX_GENERATION * SLOTS + SLOTS - 1;
 
 describe.each(ENGINES)('op ids (%s engine)', (engine) => {
   let server: KernelServer;
@@ -34,25 +39,36 @@ describe.each(ENGINES)('op ids (%s engine)', (engine) => {
     const raw = opened;
     natives.push(raw);
     const accepted = server.accept({ timeout: 5000 });
-    const connected = await new Promise<NativeResult>((resolve) => {
-      const started = raw.connect('127.0.0.1', port, 5000, (...a) => resolve(resultOf(...a)));
-      if (isResult(started)) resolve(started);
-    });
+    const connected = await rawOp(raw, () => raw.connect('127.0.0.1', port, 5000)).result;
     expect(connected.status).toBe(0);
     const peer = await accepted;
     peers.push(peer);
     return { raw, peer };
   }
 
-  /** Starts a read that must stay pending; its id and its outcome. */
-  function pendingRead(raw: NativeSocket): { id: number; result: Promise<NativeResult> } {
+  /** A raw op started through run() (whose settle callback gets every outcome): its id (0: done at once) and outcome. */
+  function rawOp(native: NativeSocket, start: () => Started): { id: number; result: Promise<NativeResult> } {
     let id = 0;
-    const result = new Promise<NativeResult>((resolve) => {
-      const started = raw.read(100, 0, false, (...a) => resolve(resultOf(...a)));
-      if (isResult(started)) throw new Error('read finished at once with nothing sent');
-      id = started;
+    const result = run<NativeResult>({
+      name: 'raw',
+      native,
+      timeout: 0,
+      signal: undefined,
+      start: () => {
+        const started = start();
+        if (!isResult(started)) id = started;
+        return started;
+      },
+      settle: (r) => r,
     });
     return { id, result };
+  }
+
+  /** Starts a read that must stay pending; its id and its outcome. */
+  function pendingRead(raw: NativeSocket): { id: number; result: Promise<NativeResult> } {
+    const read = rawOp(raw, () => raw.read(100, 0, false));
+    if (read.id === 0) throw new Error('read finished at once with nothing sent');
+    return read;
   }
 
   it("a cancel with another socket's id does nothing to that op", async () => {
@@ -72,24 +88,41 @@ describe.each(ENGINES)('op ids (%s engine)', (engine) => {
   it('never hands out an id that is still pending, across the wrap', async () => {
     const a = await rawPair();
     const b = await rawPair();
-    addon.setNextOpId(LAST_ID - 1);
-    const first = pendingRead(a.raw); // LAST_ID - 1, in flight
-    const second = pendingRead(b.raw); // LAST_ID, in flight
-    const third = pendingRead(a.raw); // wraps to 1, queued behind first
-    expect([first.id, second.id, third.id]).toEqual([LAST_ID - 1, LAST_ID, -1]);
-    // The counter comes round again while all three are pending: it skips them.
-    addon.setNextOpId(LAST_ID - 1);
+    addon.setLastOpGeneration(MAX_GENERATION - 1);
+    const first = pendingRead(a.raw); // in flight
+    const second = pendingRead(b.raw); // in flight
+    const third = pendingRead(a.raw); // queued behind first
+    for (const op of [first, second, third]) {
+      expect(Math.abs(op.id)).toBeLessThanOrEqual(LAST_ID);
+      expect(Math.floor(Math.abs(op.id) / SLOTS)).toBe(MAX_GENERATION);
+    }
+    expect(first.id).toBeGreaterThan(0);
+    expect(second.id).toBeGreaterThan(0);
+    expect(third.id).toBeLessThan(0);
+    // The generations wrap while all three are pending: the next op gets
+    // generation 1, and still an id none of them has (their slots stay
+    // taken until they are delivered).
+    addon.setLastOpGeneration(MAX_GENERATION);
     const fourth = pendingRead(b.raw);
-    expect(fourth.id).toBe(-2);
-    // Each id still reaches its own op (a removed op's callback is never
-    // called: JavaScript settles it itself), and only from its own socket.
-    expect(b.raw.cancel(1)).toBe(Cancel.TooLate);
-    expect(a.raw.cancel(1)).toBe(Cancel.Removed);
-    expect(a.raw.cancel(2)).toBe(Cancel.TooLate);
-    expect(b.raw.cancel(2)).toBe(Cancel.Removed);
+    expect(fourth.id).toBeLessThan(0);
+    expect(Math.floor(-fourth.id / SLOTS)).toBe(1);
+    const ids = [first, second, third, fourth].map((op) => Math.abs(op.id));
+    expect(new Set(ids).size).toBe(4);
+    // Each id still reaches its own op (a removed op is delivered as
+    // Cancelled only, to let its record go), and only from its own socket.
+    expect(b.raw.cancel(ids[2]!)).toBe(Cancel.TooLate);
+    expect(a.raw.cancel(ids[2]!)).toBe(Cancel.Removed);
+    expect(a.raw.cancel(ids[3]!)).toBe(Cancel.TooLate);
+    expect(b.raw.cancel(ids[3]!)).toBe(Cancel.Removed);
     await a.peer.write(Buffer.from('a'), { timeout: 5000 });
     await b.peer.write(Buffer.from('b'), { timeout: 5000 });
     expect((await first.result).data?.toString()).toBe('a');
     expect((await second.result).data?.toString()).toBe('b');
+    // Delivered: their slots are free again, and an op that reuses one,
+    // wrapping too, is reached by its id.
+    addon.setLastOpGeneration(MAX_GENERATION);
+    const fifth = pendingRead(a.raw);
+    expect(Math.floor(fifth.id / SLOTS)).toBe(1);
+    expect(a.raw.cancel(fifth.id)).toBe(Cancel.Abandoned);
   });
 });
