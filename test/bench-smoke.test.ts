@@ -150,6 +150,7 @@ describe('bench command lines', () => {
       ['stream-throughput.js', '--help'],
       ['scale/holder.js', '--help'],
       ['bulk-cost.js', '--mib=... --rounds=... --only=... --measure=... --port=... --direction=... --help'],
+      ['http-cost.js', '--requests=... --only=... --body=... --top=... --serve=... --help'],
     ] as const) {
       const r = bench(script, ['--qiuck']);
       expect(r.status, `${script}: ${r.stderr}`).toBe(2);
