@@ -174,9 +174,10 @@ function leaveLane(p: Pending): void {
 
 /**
  * The addon's one settle callback (native/completions.cc): op `id` was
- * delivered, its outcome as plain arguments in NativeResult's order. An op
- * JavaScript settled already (aborted, expired) comes with Status.Cancelled
- * and nothing else: the addon has let it go.
+ * delivered, its outcome as plain arguments in NativeResult's order; id 0
+ * is the op whose start call is returning (finishedAtOnce). An op
+ * JavaScript settled already (aborted) comes with Status.Cancelled and
+ * nothing else: the addon has let it go.
  */
 const delivered: SettleCallback = (id, status, bytes, decidedAt, errno, code, syscall, data, socket, peer) => {
   if (id === 0) {
