@@ -196,7 +196,7 @@ function connectTo(
     abandoned: () => {
       sock.close();
     },
-    settle: (r) => {
+    outcome: (r) => {
       hooks.decided(r.decidedAt);
       const err = errorFor('connect', timeout, r);
       if (err) {

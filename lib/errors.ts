@@ -7,7 +7,8 @@
 import { getSystemErrorName } from 'node:util';
 import { Status, type NativeResult } from './native.js';
 
-export type Operation = 'read' | 'write' | 'end' | 'connect' | 'accept' | 'listen' | 'socket' | 'address';
+/** The name of the operation an error is about, as its message gives it. */
+export type OpName = 'read' | 'write' | 'end' | 'connect' | 'accept' | 'listen' | 'socket' | 'address';
 
 interface Detail {
   code: string;
@@ -143,7 +144,7 @@ export function abortError(signal: AbortSignal): AbortError {
   return new AbortError('The operation was aborted', { cause: signal.reason });
 }
 
-export function closedError(op: Operation, syscall?: string): SocketClosedError {
+export function closedError(op: OpName, syscall?: string): SocketClosedError {
   return new SocketClosedError(`${op} failed: the socket is closed`, {
     code: 'ERR_SOCKET_CLOSED',
     syscall: syscall || undefined,
@@ -201,7 +202,7 @@ export function timeoutError(
 }
 
 /** A system error from a failed syscall (status Error). */
-export function systemError(op: Operation, r: Pick<NativeResult, 'errno' | 'code' | 'syscall'>): KernelSocketError {
+export function systemError(op: OpName, r: Pick<NativeResult, 'errno' | 'code' | 'syscall'>): KernelSocketError {
   const code = r.code ?? 'UNKNOWN';
   const message = `${op} ${code}${r.syscall && r.syscall !== op ? ` (${r.syscall})` : ''}`;
   const detail = { code, errno: nodeErrno(r.errno), syscall: r.syscall };

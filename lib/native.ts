@@ -1,5 +1,5 @@
-// The typed raw surface of the addon (native/socket_wrap.cc) and its
-// loading. Nothing else: the public classes live in socket.ts and server.ts.
+// The typed raw surface of the addon (native/addon.cc, native/socket_wrap.cc)
+// and its loading. Nothing else: the public classes live in socket.ts and server.ts.
 
 import { join } from 'node:path';
 
@@ -10,7 +10,7 @@ export enum Status {
   Timeout = 2,
   Error = 3,
   Closed = 4,
-  /** An op JavaScript settled already (aborted, removed): the addon lets its record go. */
+  /** An op JavaScript settled already (aborted: removed from its queue, or abandoned in flight): the addon lets its record go. */
   Cancelled = 5,
 }
 
@@ -43,8 +43,8 @@ export type Started = NativeResult | number;
  * the id of a delivered op, then its outcome as plain arguments in
  * NativeResult's order (native/result.h ResultArgs), so the addon builds no
  * object for it. Id 0: the op that is finishing at once, before its start
- * call returns. An op JavaScript settled already (aborted, removed) comes
- * with Status.Cancelled and nothing else.
+ * call returns. An op JavaScript settled already (aborted) comes with
+ * Status.Cancelled and nothing else.
  */
 export type SettleCallback = (
   id: number,

@@ -26,6 +26,7 @@ import {
   Status,
 } from './native.js';
 
+/** What one kind of op is: how to start it and what its outcome means. */
 export interface Operation<T> {
   /** For the debug log. */
   name: string;
@@ -37,12 +38,12 @@ export interface Operation<T> {
   signal: AbortSignal | undefined;
   /** Starts the op on the addon (its outcome comes to `delivered` by id). */
   start(): Started;
-  /** The value for a finished op, or throws its error. */
-  settle(r: NativeResult): T;
+  /** The value for a finished op's outcome, or throws its error. */
+  outcome(r: NativeResult): T;
   /** Called when an abort leaves the op in flight (connect closes its socket). */
   abandoned?(): void;
   /** Called as the op settles, synchronously: within start() for an op done without blocking (see kSettled). */
-  settled?: Settled;
+  onSettled?: Settled;
 }
 
 /** A settlement callback: the op's error, or undefined when it succeeded. */
@@ -102,12 +103,12 @@ function laneOf(native: NativeSocket, lane: 'read' | 'write'): Pending[] {
 
 /** The op's value for outcome r, or throws its error. */
 function outcomeOf(op: Operation<unknown>, r: NativeResult): unknown {
-  return op.settle(r);
+  return op.outcome(r);
 }
 
 /**
  * Settles p now: with its outcome r, or (r undefined) with `err`. Leaves
- * p's lane as it is. Tells op.settled before the lane moves on, so later
+ * p's lane as it is. Tells op.onSettled before the lane moves on, so later
  * ops' callbacks follow this one's.
  */
 function settleNow(p: Pending, r: NativeResult | undefined, err?: unknown): void {
@@ -125,7 +126,7 @@ function settleNow(p: Pending, r: NativeResult | undefined, err?: unknown): void
     p.reject(e);
     error = e as Error;
   }
-  p.op.settled?.(error);
+  p.op.onSettled?.(error);
 }
 
 function took(p: Pending): string {
@@ -173,9 +174,10 @@ function leaveLane(p: Pending): void {
 
 /**
  * The addon's one settle callback (native/completions.cc): op `id` was
- * delivered, its outcome as plain arguments in NativeResult's order. An op
- * JavaScript settled already (aborted, expired) comes with Status.Cancelled
- * and nothing else: the addon has let it go.
+ * delivered, its outcome as plain arguments in NativeResult's order; id 0
+ * is the op whose start call is returning (finishedAtOnce). An op
+ * JavaScript settled already (aborted) comes with Status.Cancelled and
+ * nothing else: the addon has let it go.
  */
 const delivered: SettleCallback = (id, status, bytes, decidedAt, errno, code, syscall, data, socket, peer) => {
   if (id === 0) {

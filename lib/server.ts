@@ -97,7 +97,7 @@ export class KernelServer {
       timeout: own,
       signal,
       start: () => native.accept(own, timer),
-      settle: (r) => {
+      outcome: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut(call, r);
         const err = errorFor('accept', timeout, r);
         if (err) throw err;

@@ -127,7 +127,7 @@ export class KernelSocket {
       timeout: own,
       signal,
       start: () => native.read(size, own, exact, timer),
-      settle: (r) => {
+      outcome: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut('read', call, r);
         const err = errorFor('read', own, r);
         if (err) throw err;
@@ -162,8 +162,8 @@ export class KernelSocket {
       timeout: own,
       signal,
       start: () => native.write(bytes, own, timer),
-      settled: (o as { [kSettled]?: Settled })[kSettled],
-      settle: (r) => {
+      onSettled: (o as { [kSettled]?: Settled })[kSettled],
+      outcome: (r) => {
         if (r.status === Status.Timeout) throw this.#timedOut('write', call, r);
         const err = errorFor('write', own, r);
         if (err) throw err;
@@ -194,7 +194,7 @@ export class KernelSocket {
       timeout: 0,
       signal: undefined,
       start: () => native.end(),
-      settle: (r) => {
+      outcome: (r) => {
         const err = errorFor('end', 0, r);
         if (err) throw err;
       },

@@ -1,15 +1,15 @@
 // The one op driver (io.h), in the manner of Go's internal/poll FD.Read with
 // its pollDesc: an op is a resumable step (op_step.h) repeated until it is
-// done, with a wait between steps that would block. This file owns what
-// every way of running an op shares: the read buffer, EINTR and partial
-// progress (a step that made progress is simply called again), and the
-// deadline: once it has passed, one last step that does not wait decides,
+// done, with a wait between steps that would block. This file decides what
+// every way of running an op shares: which buffer a read fills, that a step
+// that made progress or met EINTR (op_step.h kProgress) is simply called
+// again, and the deadline: once it has passed, one last step that does not wait decides,
 // so bytes (room, a connection, a finished handshake) that came in time are
 // the caller's however late the deciding thread runs. The waits plug in:
 // the kernel-timed blocking call (timer mode kSockopt), poll(2)/ppoll(2)
-// (kPoll, waits.h), and the event loop with the deadline thread (the loop
-// engine calls ContinueNow when the fd is ready and DecideAtDeadline at the
-// deadline).
+// (kPoll, waits.h), and the event loop with the deadline thread (for the
+// loop engine, claim.cc calls ContinueNow when the fd is ready and
+// DecideAtDeadline at the deadline).
 #include <sys/socket.h>
 
 #include <cerrno>

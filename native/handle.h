@@ -70,6 +70,13 @@ struct Lane {
   // signals it). Under mu.
   Op* running = nullptr;
   pthread_t runner{};
+
+  // The kernel timeout (SO_RCVTIMEO for the read lane, SO_SNDTIMEO for the
+  // write lane) last set on the fd, in microseconds (-1: unknown), and the
+  // Handle::deadline_gen it was last valid for (Retime sets the kernel's
+  // timeout behind the cache's back). Touched only by the lane's holder.
+  int64_t timeo_us = -1;
+  uint64_t timeo_gen = 0;
 };
 
 struct StashedConnection {
@@ -117,13 +124,14 @@ class Handle {
   // Connections accepted for an aborted accept: the next accept gets them.
   std::list<StashedConnection> stashed_connections;  // under mu (a list: see Lane::queue)
 
-  // The SO_RCVTIMEO / SO_SNDTIMEO last set on the fd, in microseconds (-1:
-  // unknown). Touched only by the holder of the matching lane.
-  int64_t rcvtimeo_us = -1;
-  int64_t sndtimeo_us = -1;
-
   // SetRef(false) was called (net.Socket's unref()): the loop engine's
   // watcher of this socket does not keep the event loop alive. JS thread only.
+  // Loop-engine state kept here, not in the engine: SetRef may come before
+  // the engine has a watcher (PollWatch, opened at the first op that waits)
+  // to hold it; a side table keyed by Handle* would need an erase on every
+  // path that ends a handle (a missed one hands a stale flag to the next
+  // handle at that address), and opening the watcher early would change how
+  // close wakes blocked calls (BeginClose's polled).
   bool unref = false;
 
   // The socket-wide deadline of each direction (setReadDeadline, setWriteDeadline,
@@ -133,9 +141,6 @@ class Handle {
   // that read generation g before computing its wait and still reads g after
   // arming the kernel's timeout knows no change slipped between (wake.h).
   std::atomic<uint64_t> deadline_gen[2] = {{0}, {0}};
-  // The generation the timeout caches above were last valid for (Retime sets
-  // the kernel's timeout behind the cache's back). Lane holder only.
-  uint64_t timeo_gen[2] = {0, 0};
 
   // The fd while a reference is held (Acquire), for Retime.
   int fd_held() const { return fd_; }

@@ -50,19 +50,19 @@ bool SetTimeo(int fd, int opt, int64_t left_ns, int64_t* cache) {
 }
 
 bool ArmTimeo(Op& op, Handle& h, int fd, uint64_t gen, int64_t left_ns, bool* failed) {
-  int d = static_cast<int>(DirectionOf(op.kind));
-  int opt = d == 0 ? SO_RCVTIMEO : SO_SNDTIMEO;
-  int64_t* cache = d == 0 ? &h.rcvtimeo_us : &h.sndtimeo_us;
-  if (h.timeo_gen[d] != gen) {
-    *cache = -1;
-    h.timeo_gen[d] = gen;
+  Direction dir = DirectionOf(op.kind);
+  int opt = dir == Direction::kRead ? SO_RCVTIMEO : SO_SNDTIMEO;
+  Lane& lane = h.lane(dir);
+  if (lane.timeo_gen != gen) {
+    lane.timeo_us = -1;
+    lane.timeo_gen = gen;
   }
-  *failed = !SetTimeo(fd, opt, left_ns, cache);
+  *failed = !SetTimeo(fd, opt, left_ns, &lane.timeo_us);
   if (*failed) {
     op.Fail(OpStatus::kError, errno, "setsockopt");
     return false;
   }
-  return h.deadline_gen[d].load() == gen;
+  return h.deadline_gen[static_cast<int>(dir)].load() == gen;
 }
 
 uint64_t DeadlineGen(const Op& op, const Handle& h) {

@@ -5,7 +5,9 @@
 // runs an op it is recorded as the lane's runner (Lane::running, runner),
 // so a Retime or an abort can wake it (lane.h WakeRunnerLocked). The
 // threads engine runs every op that must wait here; the loop engine runs
-// here only the ops that need more than one syscall. Plain C++.
+// here only the ops one look at readiness cannot finish (a write whose
+// send buffer filled, a large or partly read exact read, a connect in
+// slices: LoopEngine::NeedsThread and claim.h kContinue). Plain C++.
 #pragma once
 
 #include <cstddef>

@@ -59,7 +59,7 @@ describe.each(ENGINES)('op ids (%s engine)', (engine) => {
         if (!isResult(started)) id = started;
         return started;
       },
-      settle: (r) => r,
+      outcome: (r) => r,
     });
     return { id, result };
   }
