@@ -22,12 +22,15 @@ namespace kts {
 class DeadlineThread;
 
 // One waiting op as both claimers see it. op is cleared (under
-// handle->mu) by whoever claims it; a Waiter whose op is null is stale.
+// handle->mu) by whoever claims it; a Waiter whose op is null is idle. The
+// loop engine reuses one per socket and direction (poll_watch.h): a wait
+// stores its op into it. A queued op's watch has one of its own.
 struct Waiter {
-  // Read by the deadline thread under handle_mu (ClaimAtDeadline). A
-  // queued op's watch clears it when the op leaves its queue
-  // (UnwatchQueuedLocked), so a stale heap entry does not keep a closed
-  // socket's Handle alive until the entry's time.
+  // Read by the deadline thread under handle_mu (ClaimAtDeadline). Cleared
+  // when the waiter is done with (DeadlineThread::Retire when its socket's
+  // watcher closes; UnwatchQueuedLocked when a queued op leaves its queue),
+  // so a heap entry still holding it does not keep a closed socket's Handle
+  // alive until the entry's time.
   std::shared_ptr<Handle> handle;
   std::mutex handle_mu;
   std::atomic<Op*> op{nullptr};

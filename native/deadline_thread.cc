@@ -30,7 +30,7 @@ DeadlineThread::DeadlineThread(CompletionSink* sink, std::function<void(Op*)> ne
 
 DeadlineThread::~DeadlineThread() { Stop(); }
 
-int DeadlineThread::Add(std::shared_ptr<Waiter> w, int64_t at) {
+int DeadlineThread::Add(const std::shared_ptr<Waiter>& w, int64_t at) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stop_) return ESHUTDOWN;
   if (!started_) {
@@ -44,7 +44,7 @@ int DeadlineThread::Add(std::shared_ptr<Waiter> w, int64_t at) {
   w->entry_at = at;
   uint64_t gen = ++w->entry_gen;
   bool earliest = heap_.empty() || at < heap_.front().at;
-  heap_.push_back({at, std::move(w), gen});
+  heap_.push_back({at, w, gen});
   std::push_heap(heap_.begin(), heap_.end(), Later());
   if (stale_.load(std::memory_order_relaxed) > kCompactAbove &&
       stale_.load(std::memory_order_relaxed) * 2 > heap_.size())
@@ -55,11 +55,31 @@ int DeadlineThread::Add(std::shared_ptr<Waiter> w, int64_t at) {
 
 void DeadlineThread::NoteStale() { stale_.fetch_add(1, std::memory_order_relaxed); }
 
+void DeadlineThread::Retire(Waiter& w) {
+  {
+    std::lock_guard<std::mutex> guard(w.handle_mu);
+    w.op.store(nullptr);
+    w.handle.reset();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (w.entry_at != 0) stale_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void DeadlineThread::CompactLocked() {
-  heap_.erase(
-      std::remove_if(heap_.begin(), heap_.end(),
-                     [](const Entry& e) { return e.gen != e.w->entry_gen || e.w->op.load() == nullptr; }),
-      heap_.end());
+  // Drops superseded entries and those of idle or retired waiters. A live
+  // entry dropped leaves its waiter with none (entry_at 0), so the next op
+  // stored into it is queued by its Add rather than trusted to an entry
+  // that is gone (an op with no entry would never time out). An op stored
+  // before this runs is seen here (its Add, which follows the store, waits
+  // for mu_); one stored after finds entry_at 0.
+  heap_.erase(std::remove_if(heap_.begin(), heap_.end(),
+                             [](const Entry& e) {
+                               if (e.gen != e.w->entry_gen) return true;
+                               if (e.w->op.load() != nullptr) return false;
+                               e.w->entry_at = 0;
+                               return true;
+                             }),
+              heap_.end());
   std::make_heap(heap_.begin(), heap_.end(), Later());
   stale_.store(0, std::memory_order_relaxed);
   ++compactions_;

@@ -46,11 +46,22 @@ class DeadlineThread {
   // looks again then), an earlier one supersedes it. So moving a deadline a
   // million times does not grow the heap. Any thread. Starts the thread on
   // first use: returns 0 or the errno of pthread_create.
-  int Add(std::shared_ptr<Waiter> w, int64_t at);
+  // A waiter is reused (the loop engine's one per watched socket and
+  // direction: poll_watch.h): an op claimed elsewhere leaves its entry in
+  // place for the next op stored into it, so steady traffic with a fixed
+  // timeout pushes nothing here.
+  int Add(const std::shared_ptr<Waiter>& w, int64_t at);
 
-  // An entry's op was claimed elsewhere (the JS thread): counts toward
-  // compaction, so finished ops do not pile up until their deadlines.
+  // An entry will never serve an op again (a queued op's watch, gone):
+  // counts toward compaction, so such entries do not pile up until their
+  // times.
   void NoteStale();
+
+  // w will never be given an op again (its socket's watcher closed): clears
+  // its op and drops its Handle (under handle_mu), so an entry that still
+  // holds w until its time keeps no closed socket alive, and counts that
+  // entry as stale.
+  void Retire(Waiter& w);
 
   // Stops and joins the thread; entries left are dropped unclaimed.
   void Stop();
@@ -60,6 +71,10 @@ class DeadlineThread {
   size_t compactions();
 
  private:
+  // An entry shares ownership of its waiter rather than pointing at one its
+  // watcher owns: Run looks at a popped entry's waiter without mu_ held
+  // (Expire), so a watcher closing meanwhile could not free it; a retired
+  // waiter costs its ~100 bytes until its entry's time or a compaction.
   struct Entry {
     int64_t at;
     std::shared_ptr<Waiter> w;

@@ -127,8 +127,12 @@ bool LoopEngine::Wait(Op* op) {
     return true;
   }
   int dir = static_cast<int>(DirectionOf(op->kind));
-  auto waiter = std::make_shared<Waiter>();
-  waiter->handle = op->handle;
+  std::shared_ptr<Waiter>& waiter = w->waiter[dir];
+  if (!waiter) {
+    // The direction's first wait: its Waiter serves every later one.
+    waiter = std::make_shared<Waiter>();
+    waiter->handle = op->handle;
+  }
   int64_t deadline;
   {
     std::lock_guard<std::mutex> lock(h.mu);
@@ -144,7 +148,6 @@ bool LoopEngine::Wait(Op* op) {
     op->Fail(OpStatus::kError, err, "pthread_create");
     return true;
   }
-  w->waiting[dir] = std::move(waiter);
   w->past_deadline[dir] = false;
   w->Rearm();
   return false;
@@ -172,8 +175,10 @@ void LoopEngine::OnReady(PollWatch* w, int status, int events) {
   // with no deadline would wait forever.
   if (status < 0) w->LostArm();
   for (int dir = 0; dir < 2 && !w->closing(); ++dir) {
-    std::shared_ptr<Waiter> waiter = w->waiting[dir];
-    if (!waiter) continue;
+    // Not touched after FinishHere, whose callbacks may close the socket
+    // (Close retires the waiter) or store a new op into it.
+    Waiter* waiter = w->waiter[dir].get();
+    if (waiter == nullptr) continue;
     int want = dir == 0 ? UV_READABLE : UV_WRITABLE;
     if (status == 0 && (events & (want | UV_DISCONNECT)) == 0) continue;
     Op* op = nullptr;
@@ -184,18 +189,15 @@ void LoopEngine::OnReady(PollWatch* w, int status, int events) {
         w->past_deadline[dir] = true;  // the deadline thread decides it
         continue;
       case ReadyClaim::kContinue:
-        deadline_.NoteStale();
-        w->waiting[dir].reset();
+        // The waiter's heap entry, if any, stays: the next op of this
+        // direction uses it (DeadlineThread::Add), or it is dropped at its
+        // time.
         if (int err = runner_->Run(op)) {
           Fail(op, err, "pthread_create");
           FinishHere(op, true);
         }
         continue;
-      case ReadyClaim::kFinished:
-        deadline_.NoteStale();
-        w->waiting[dir].reset();
-        FinishHere(op, true);
-        continue;
+      case ReadyClaim::kFinished: FinishHere(op, true); continue;
     }
   }
   // The callbacks FinishHere ran may have closed the socket: uv_close is
@@ -243,14 +245,13 @@ CancelResult LoopEngine::Cancel(Op* op) {
       auto it = watches_.find(&h);
       int dir = static_cast<int>(DirectionOf(op->kind));
       PollWatch* w = it == watches_.end() ? nullptr : it->second;
-      if (w == nullptr || !w->waiting[dir] || w->waiting[dir]->op.load() != op) {
+      if (w == nullptr || !w->waiter[dir] || w->waiter[dir]->op.load() != op) {
         // Not reachable (a waiting op is always its watcher's); should it
         // happen, leave the op to whoever holds it.
         op->abandoned = true;
         return CancelResult::kAbandoned;
       }
-      w->waiting[dir]->op.store(nullptr);
-      deadline_.NoteStale();
+      w->waiter[dir]->op.store(nullptr);  // its heap entry stays for the next op
       // Nothing was taken from the kernel for it, but it was started (a
       // connect is under way): the caller treats it as abandoned in flight
       // (an aborted connect closes its socket), and its outcome, delivered
@@ -277,19 +278,22 @@ bool LoopEngine::Close(Handle& h) {
   }
   PollWatch* w = it->second;
   watches_.erase(it);
-  for (auto& waiter : w->waiting) {
+  for (auto& waiter : w->waiter) {
     if (!waiter) continue;
     Op* op;
     {
       std::lock_guard<std::mutex> lock(h.mu);
       op = waiter->op.exchange(nullptr);
-      if (op == nullptr) continue;
-      deadline_.NoteStale();
-      op->Fail(OpStatus::kClosed, 0, "");
-      FinishAndNextLocked(op);  // the queue was emptied by BeginClose
+      if (op != nullptr) {
+        op->Fail(OpStatus::kClosed, 0, "");
+        FinishAndNextLocked(op);  // the queue was emptied by BeginClose
+      }
     }
-    sink_->Complete(op);
+    // Never given an op again: its heap entry, if any, must not keep the
+    // Handle alive until the entry's time.
+    deadline_.Retire(*waiter);
     waiter.reset();
+    if (op != nullptr) sink_->Complete(op);
   }
   w->Close();
   return false;
@@ -298,7 +302,7 @@ bool LoopEngine::Close(Handle& h) {
 bool LoopEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
   std::shared_ptr<Waiter> waiter;
   auto it = watches_.find(&h);
-  if (it != watches_.end()) waiter = it->second->waiting[static_cast<int>(dir)];
+  if (it != watches_.end()) waiter = it->second->waiter[static_cast<int>(dir)];
   int64_t effective = 0;  // the waiting op's, after the move
   {
     // The store, the queued ops' new verdict times, and the wake-up of an

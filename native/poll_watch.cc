@@ -26,8 +26,7 @@ void PollWatch::Rearm() {
   if (closing_) return;
   int events = 0;
   for (int dir = 0; dir < 2; ++dir) {
-    if (waiting[dir] && waiting[dir]->op.load() == nullptr) waiting[dir].reset();
-    if (waiting[dir] && !past_deadline[dir]) events |= dir == 0 ? UV_READABLE : UV_WRITABLE;
+    if (waits(dir) && !past_deadline[dir]) events |= dir == 0 ? UV_READABLE : UV_WRITABLE;
   }
   uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&poll_);
   if (events == 0) {

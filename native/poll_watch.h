@@ -48,12 +48,17 @@ class PollWatch {
   bool closing() const { return closing_; }
   bool idle() const { return idle_; }
 
-  // The op waiting in each direction (Direction), if any, and whether the
-  // loop saw that direction ready after its deadline: the deadline thread
-  // decides that op, so the watcher stops watching for it (a
-  // level-triggered watcher left armed would spin the loop).
-  std::shared_ptr<Waiter> waiting[2];
+  // Each direction's Waiter (Direction), made at its first wait and reused
+  // by every later one: a wait stores its op into it (Waiter::op), so no
+  // wait allocates, and its one heap entry in the deadline thread serves
+  // the next op too (DeadlineThread::Add). Null until then. waits(dir):
+  // an op waits in dir now. past_deadline: the loop saw that direction
+  // ready after its deadline: the deadline thread decides that op, so the
+  // watcher stops watching for it (a level-triggered watcher left armed
+  // would spin the loop).
+  std::shared_ptr<Waiter> waiter[2];
   bool past_deadline[2] = {false, false};
+  bool waits(int dir) const { return waiter[dir] && waiter[dir]->op.load() != nullptr; }
 
  private:
   PollWatch() = default;

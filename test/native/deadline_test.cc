@@ -169,6 +169,32 @@ void Compaction(kts::DeadlineThread& dt) {
   handle.reset();
 }
 
+// A reused waiter (the loop engine's, one per socket and direction) whose
+// live entry a compaction dropped while it was idle: the next op stored into
+// it, with a deadline later than the dropped entry's time, must get an
+// entry of its own and time out, not be trusted to the entry that is gone.
+void CompactionDropsIdleEntry(CountingSink& sink, kts::DeadlineThread& dt) {
+  Waiting w;
+  int64_t first = NowNs() + 1000 * kMs;
+  KTS_CHECK(w.Open(16, false, first), "socketpair");
+  KTS_CHECK(dt.Add(w.waiter, first) == 0, "Add");
+  w.waiter->op.store(nullptr);  // claimed by the JS thread: idle, entry kept
+  // Enough stale entries to compact at the next Add.
+  for (int i = 0; i < 3000; ++i) dt.NoteStale();
+  size_t compactions = dt.compactions();
+  auto other = std::make_shared<kts::Waiter>();
+  KTS_CHECK(dt.Add(other, NowNs() + 3600 * 1000 * kMs) == 0, "Add");
+  KTS_CHECK(dt.compactions() == compactions + 1, "no compaction");
+  // The next op, due after the dropped entry's time.
+  w.op.deadline_ns = first + 100 * kMs;
+  w.waiter->op.store(&w.op);
+  long before = sink.delivered();
+  KTS_CHECK(dt.Add(w.waiter, w.op.deadline_ns) == 0, "Add");
+  KTS_CHECK(sink.WaitForTotal(before + 1, 5000 * kMs), "reused waiter's op never decided");
+  KTS_CHECK(w.op.status == kts::OpStatus::kTimeout, "status %d", static_cast<int>(w.op.status));
+  KTS_CHECK(NowNs() >= w.op.deadline_ns, "decided before its deadline");
+}
+
 }  // namespace
 
 void RunDeadlineScenarios() {
@@ -180,6 +206,7 @@ void RunDeadlineScenarios() {
   RetimeEarlierAndLater(sink, dt);
   NeverBlocksBehindJs(sink, dt);
   Compaction(dt);
+  CompactionDropsIdleEntry(sink, dt);
   dt.Stop();
 }
 
