@@ -23,6 +23,7 @@ namespace kts {
 
 class Handle;
 class Engine;
+class PollWatch;
 
 // The live handles of one env, so teardown can close them all.
 class HandleRegistry {
@@ -133,6 +134,11 @@ class Handle {
   // handle at that address), and opening the watcher early would change how
   // close wakes blocked calls (BeginClose's polled).
   bool unref = false;
+
+  // The loop engine's watcher of this socket (poll_watch.h), from the first
+  // op that waits until Close: every wait and delivery finds it here, with
+  // no lookup. JS thread only.
+  PollWatch* poll_watch = nullptr;
 
   // The socket-wide deadline of each direction (setReadDeadline, setWriteDeadline,
   // setAcceptDeadline), CLOCK_MONOTONIC ns, 0 = none. It applies to pending ops too.

@@ -155,12 +155,12 @@ bool LoopEngine::Wait(Op* op) {
 
 PollWatch* LoopEngine::WatchOf(const std::shared_ptr<Handle>& handle) {
   Handle& h = *handle;
-  auto it = watches_.find(&h);
-  if (it != watches_.end()) return it->second;
+  if (h.poll_watch != nullptr) return h.poll_watch;
   PollWatch* w = PollWatch::Open(loop_, handle, &LoopEngine::OnPoll, this, &closing_);
   if (w == nullptr) return nullptr;
   w->SetUnref(h.unref);  // SetRef(false) may have come before the watcher
-  watches_[&h] = w;
+  h.poll_watch = w;
+  open_.PushFront(w);
   return w;
 }
 
@@ -242,9 +242,8 @@ CancelResult LoopEngine::Cancel(Op* op) {
       return CancelResult::kRemoved;
     }
     case OpState::kWaiting: {
-      auto it = watches_.find(&h);
       int dir = static_cast<int>(DirectionOf(op->kind));
-      PollWatch* w = it == watches_.end() ? nullptr : it->second;
+      PollWatch* w = h.poll_watch;
       if (w == nullptr || !w->waiter[dir] || w->waiter[dir]->op.load() != op) {
         // Not reachable (a waiting op is always its watcher's); should it
         // happen, leave the op to whoever holds it.
@@ -269,15 +268,15 @@ CancelResult LoopEngine::Cancel(Op* op) {
 
 bool LoopEngine::Close(Handle& h) {
   std::vector<Op*> unstarted;
-  auto it = watches_.find(&h);
-  h.BeginClose(&unstarted, it != watches_.end());
+  PollWatch* w = h.poll_watch;
+  h.BeginClose(&unstarted, w != nullptr);
   for (Op* op : unstarted) sink_->Complete(op);
-  if (it == watches_.end()) {
+  if (w == nullptr) {
     std::lock_guard<std::mutex> lock(h.mu);
     return h.fd_closed();
   }
-  PollWatch* w = it->second;
-  watches_.erase(it);
+  h.poll_watch = nullptr;
+  open_.Remove(w);
   for (auto& waiter : w->waiter) {
     if (!waiter) continue;
     Op* op;
@@ -301,8 +300,8 @@ bool LoopEngine::Close(Handle& h) {
 
 bool LoopEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
   std::shared_ptr<Waiter> waiter;
-  auto it = watches_.find(&h);
-  if (it != watches_.end()) waiter = it->second->waiter[static_cast<int>(dir)];
+  PollWatch* w = h.poll_watch;
+  if (w != nullptr) waiter = w->waiter[static_cast<int>(dir)];
   int64_t effective = 0;  // the waiting op's, after the move
   {
     // The store, the queued ops' new verdict times, and the wake-up of an
@@ -316,17 +315,16 @@ bool LoopEngine::Retime(Handle& h, Direction dir, int64_t deadline_ns) {
   // Earlier: a new entry decides it then. Later: the old entry finds the
   // deadline moved and looks again at the new one (Add adds nothing).
   if (effective != 0) deadline_.Add(waiter, effective);
-  if (it != watches_.end()) {
-    it->second->past_deadline[static_cast<int>(dir)] = false;
-    it->second->Rearm();
+  if (w != nullptr) {
+    w->past_deadline[static_cast<int>(dir)] = false;
+    w->Rearm();
   }
   return true;
 }
 
 void LoopEngine::SetRef(Handle& h, bool ref) {
   h.unref = !ref;
-  auto it = watches_.find(&h);
-  if (it != watches_.end()) it->second->SetUnref(!ref);
+  if (h.poll_watch != nullptr) h.poll_watch->SetUnref(!ref);
 }
 
 void LoopEngine::HandOff(Op* next) {
@@ -363,17 +361,16 @@ void LoopEngine::StartHandedOff() {
 
 void LoopEngine::Delivered(Op* op) {
   if (any_handed_off_.load(std::memory_order_acquire)) StartHandedOff();
-  auto it = watches_.find(op->handle.get());
-  if (it != watches_.end()) it->second->Rearm();
+  PollWatch* w = op->handle->poll_watch;
+  if (w != nullptr) w->Rearm();
 }
 
 void LoopEngine::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   deadline_.Stop();
-  std::vector<Handle*> open;
-  for (auto& entry : watches_) open.push_back(entry.first);
-  for (Handle* h : open) Close(*h);
+  // Each Close takes its watcher off the list (bounded by its length).
+  while (PollWatch* w = open_.front()) Close(w->handle());
   // Handed over by the deadline thread (stopped now) and not started yet:
   // closed like the rest of their socket's ops.
   for (Op* op : TakeHandedOff()) {

@@ -18,7 +18,6 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 #include "deadline_thread.h"
@@ -86,7 +85,7 @@ class LoopEngine : public Engine {
   void* owner_;
   LaneRunner* runner_;
   DeadlineThread deadline_;
-  std::unordered_map<Handle*, PollWatch*> watches_;  // JS thread only
+  PollWatchList open_;  // every watcher not yet closed (Handle::poll_watch finds one); JS thread only
   std::mutex handoff_mu_;
   std::vector<Op*> handed_off_;              // under handoff_mu_
   std::atomic<bool> any_handed_off_{false};  // set with handed_off_ non-empty

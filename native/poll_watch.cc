@@ -83,6 +83,23 @@ void PollWatch::Close() {
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_), &PollWatch::OnClosed);
 }
 
+void PollWatchList::PushFront(PollWatch* w) {
+  w->prev_ = nullptr;
+  w->next_ = head_;
+  if (head_ != nullptr) head_->prev_ = w;
+  head_ = w;
+}
+
+void PollWatchList::Remove(PollWatch* w) {
+  if (w->prev_ != nullptr) {
+    w->prev_->next_ = w->next_;
+  } else {
+    head_ = w->next_;
+  }
+  if (w->next_ != nullptr) w->next_->prev_ = w->prev_;
+  w->prev_ = w->next_ = nullptr;
+}
+
 void PollWatch::OnPoll(uv_poll_t* poll, int status, int events) {
   auto* w = static_cast<PollWatch*>(poll->data);
   w->on_ready_(w->owner_, w, status, events);

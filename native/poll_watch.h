@@ -19,6 +19,8 @@
 namespace kts {
 
 class PollWatch {
+  friend class PollWatchList;
+
  public:
   // Called from the event loop when the fd is ready (or in error).
   using OnReady = void (*)(void* owner, PollWatch* w, int status, int events);
@@ -74,6 +76,21 @@ class PollWatch {
   bool idle_ = false;   // armed with no op waiting: unreferenced, stopped on its next callback
   bool unref_ = false;  // SetRef(false): never keeps the loop alive
   bool closing_ = false;
+  PollWatch* prev_ = nullptr;  // PollWatchList's links
+  PollWatch* next_ = nullptr;
+};
+
+// The loop engine's open watchers, so its Shutdown can close them all.
+// Intrusive (each watcher holds its links): opening one allocates no node.
+// JS thread only.
+class PollWatchList {
+ public:
+  void PushFront(PollWatch* w);
+  void Remove(PollWatch* w);
+  PollWatch* front() const { return head_; }
+
+ private:
+  PollWatch* head_ = nullptr;
 };
 
 }  // namespace kts
