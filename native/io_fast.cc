@@ -31,7 +31,7 @@ bool StartConnect(Op& op, int fd) {
     op.Fail(OpStatus::kError, errno, "fcntl");
     return true;
   }
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addr_len) == 0)
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&op.address->ss), op.address->len) == 0)
     return ConnectResult(op, fd);
   if (errno == EINPROGRESS || errno == EINTR) return false;  // completes in the background
   if (IsWouldBlock(errno)) {                                 // Unix listener's backlog is full (Linux)

@@ -183,8 +183,9 @@ bool ConnectResult(Op& op, int fd) {
 }
 
 void AcceptOne(Op& op, int fd, bool* would_block) {
-  op.peer_len = sizeof op.peer;
-  int cfd = platform::AcceptSocket(fd, reinterpret_cast<sockaddr*>(&op.peer), &op.peer_len);
+  SocketAddress& peer = *op.address;
+  peer.len = sizeof peer.ss;
+  int cfd = platform::AcceptSocket(fd, reinterpret_cast<sockaddr*>(&peer.ss), &peer.len);
   if (cfd >= 0) {
     op.accepted_fd = cfd;
     op.status = OpStatus::kOk;

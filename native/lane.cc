@@ -127,8 +127,8 @@ bool TakeFromStash(Op* op) {
     StashedConnection c = h.stashed_connections.front();
     h.stashed_connections.pop_front();
     op->accepted_fd = c.fd;
-    op->peer = c.peer;
-    op->peer_len = c.peer_len;
+    op->address->ss = c.peer;
+    op->address->len = c.peer_len;
     op->status = OpStatus::kOk;
     return true;
   }
@@ -157,7 +157,7 @@ Op* FinishAndNextLocked(Op* op) {
     // op->done still says how many, for the error; the bytes are not sent.
   }
   if (op->abandoned && op->accepted_fd >= 0 && !h.closing()) {
-    h.stashed_connections.push_front({op->accepted_fd, op->peer, op->peer_len});
+    h.stashed_connections.push_front({op->accepted_fd, op->address->ss, op->address->len});
     op->accepted_fd = -1;
   }
   // Every op still pending when close() began reports "closed", whatever

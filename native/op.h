@@ -95,6 +95,12 @@ class Bytes {
   size_t cap_ = 0;
 };
 
+// Where a connect goes, or whom an accept took a connection from.
+struct SocketAddress {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+};
+
 // The outcome reported to JavaScript (lib/native.ts mirrors these numbers).
 enum class OpStatus : uint8_t {
   kOk = 0,         // done: data read, every byte written, accepted, connected
@@ -141,12 +147,12 @@ struct Op {
 
   // kAccept: the new connection.
   int accepted_fd = -1;
-  sockaddr_storage peer{};
-  socklen_t peer_len = 0;
+  // kAccept: the peer's address; kConnect: the address to connect to. Only
+  // those kinds have one (MakeAddress), so a read or write neither
+  // allocates nor zeroes its 128-byte storage.
+  std::unique_ptr<SocketAddress> address;
 
-  // kConnect: the address, and how far the fast path got.
-  sockaddr_storage addr{};
-  socklen_t addr_len = 0;
+  // kConnect: how far the fast path got.
   bool connect_would_block = false;  // Unix backlog full: blocking retry
 
   // Outcome, and when the thread that ran the last syscall saw it
@@ -166,6 +172,12 @@ struct Op {
   // While the op is queued with a deadline: the deadline thread's view of
   // it (queue_watch.h), cleared when it leaves the queue. Under handle->mu.
   std::shared_ptr<Waiter> queue_watch;
+
+  // Gives an accept or connect op its address (other kinds get none). Call
+  // once its kind is set, where it is made (allocation may throw there).
+  void MakeAddress() {
+    if (kind == OpKind::kAccept || kind == OpKind::kConnect) address.reset(new SocketAddress());
+  }
 
   void Fail(OpStatus s, int e, const char* call) {
     status = s;

@@ -37,8 +37,8 @@ void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value* out) {
     auto h = std::make_shared<Handle>(op.accepted_fd, false, data.threads_engine.registry());
     h->engine = op.handle->engine;  // accepted sockets take their server's engine
     op.accepted_fd = -1;            // the new handle owns it now
-    out[7] = SocketWrap::NewInstance(env, data, std::move(h), op.peer.ss_family);
-    out[8] = FormatAddress(env, op.peer, op.peer_len);
+    out[7] = SocketWrap::NewInstance(env, data, std::move(h), op.address->ss.ss_family);
+    out[8] = FormatAddress(env, op.address->ss, op.address->len);
   }
 }
 

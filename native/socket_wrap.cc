@@ -144,6 +144,7 @@ Napi::Value SocketWrap::DeadlineEntries(const Napi::CallbackInfo& info) {
 JsOp* SocketWrap::NewOp(int kind_value, double timeout_ms) {
   auto* op = new JsOp();
   op->kind = static_cast<OpKind>(kind_value);
+  op->MakeAddress();
   op->handle = handle_;
   op->timeout_ms = timeout_ms;
   // The deadline is fixed now, on the caller's tick: a stalled event loop
@@ -172,7 +173,8 @@ Napi::Value SocketWrap::Connect(const Napi::CallbackInfo& info) {
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "address must be a string");
   int port = static_cast<int>(NumberArg(info, 1));
   JsOp* op = NewOp(static_cast<int>(OpKind::kConnect), NumberArg(info, 2));
-  int err = ParseAddress(family_, info[0].As<Napi::String>().Utf8Value(), port, &op->addr, &op->addr_len);
+  int err = ParseAddress(family_, info[0].As<Napi::String>().Utf8Value(), port, &op->address->ss,
+                         &op->address->len);
   if (err != 0) {
     delete op;
     return ErrorResult(env, err, "connect");

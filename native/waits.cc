@@ -64,7 +64,7 @@ void ConnectInSlices(Op& op, Handle& h, int fd) {
     bool failed = false;
     ArmTimeo(op, h, fd, DeadlineGen(op, h), slice, &failed);  // a stale slice ends within 50 ms
     if (failed) return;
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addr_len) == 0) {
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&op.address->ss), op.address->len) == 0) {
       op.status = OpStatus::kOk;
       return;
     }

@@ -150,6 +150,7 @@ void PeerLoop(RoundState* rs, sockaddr_storage accept_addr, socklen_t accept_len
 TestOp* NewOp(kts::OpKind kind, std::shared_ptr<kts::Handle> h, int conn, double timeout_ms) {
   auto* op = new TestOp();
   op->kind = kind;
+  op->MakeAddress();
   op->handle = std::move(h);
   op->conn = conn;
   op->timeout_ms = timeout_ms;
@@ -250,8 +251,8 @@ void Round::SubmitConnect(bool stuck) {
   TestOp* op = NewOp(kts::OpKind::kConnect, h, -1,
                      stuck ? static_cast<double>(rng_.Between(0, 40)) : RandomTimeout(rng_));
   const sockaddr_storage& a = stuck ? *stuck_addr_ : *good_addr_;
-  std::memcpy(&op->addr, &a, sizeof a);
-  op->addr_len = stuck ? stuck_len_ : good_len_;
+  std::memcpy(&op->address->ss, &a, sizeof a);
+  op->address->len = stuck ? stuck_len_ : good_len_;
   Submit(op, false);
 }
 
@@ -542,8 +543,8 @@ void RunShutdownTest() {
     submit(NewOp(kts::OpKind::kAccept, lh, -1, 0));
     auto ch = std::make_shared<kts::Handle>(kts::platform::OpenSocket(AF_INET), false, engine.registry());
     TestOp* c = NewOp(kts::OpKind::kConnect, ch, -1, 0);
-    std::memcpy(&c->addr, &stuck_addr, sizeof stuck_addr);
-    c->addr_len = stuck_len;
+    std::memcpy(&c->address->ss, &stuck_addr, sizeof stuck_addr);
+    c->address->len = stuck_len;
     submit(c);
     usleep(20000);  // let the calls block (the outcome is the same if they have not)
     engine.Shutdown();
@@ -589,8 +590,8 @@ bool RunUnixBacklogCloseTest() {
     kts::ThreadsEngine engine(&sink, 64 * 1024, 5000);
     auto h = std::make_shared<kts::Handle>(kts::platform::OpenSocket(AF_UNIX), false, engine.registry());
     TestOp* op = NewOp(kts::OpKind::kConnect, h, -1, 10000);  // 10 s: the bug shows as a 10 s wait
-    std::memcpy(&op->addr, &un, sizeof un);
-    op->addr_len = sizeof un;
+    std::memcpy(&op->address->ss, &un, sizeof un);
+    op->address->len = sizeof un;
     bool sync = engine.Submit(op) == kts::SubmitResult::kFinished;
     usleep(50000);
     engine.Close(*h);

@@ -34,6 +34,7 @@ TestOp* NewOp(const std::shared_ptr<kts::Handle>& h, kts::OpKind kind, kts::Time
               int64_t deadline) {
   auto* op = new TestOp();
   op->kind = kind;
+  op->MakeAddress();
   op->handle = h;
   op->size = 1;
   op->timer = timer;
