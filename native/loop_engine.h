@@ -59,6 +59,12 @@ class LoopEngine : public Engine {
   // op holds its lane (kRunning): attempt it, then wait, continue on a
   // thread, or finish. Returns true when it finished (outcome in op).
   bool Start(Op* op);
+  // Whether Submit may make op's first attempt itself, with the socket's
+  // mutex held (held): a read with nothing stashed, or a small write.
+  bool CanTryLocked(const Op& op) const;
+  // op's attempt did not finish it: wait, continue on a thread, or fail
+  // (then true, outcome in op).
+  bool AfterAttempt(Op* op);
   // Whether op, not finished by a non-blocking attempt, continues on an
   // owned thread rather than waiting for readiness.
   static bool NeedsThread(const Op& op);
