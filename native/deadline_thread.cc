@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "owned_thread.h"
+#include "platform.h"
 
 namespace kts {
 
@@ -17,6 +18,10 @@ constexpr int64_t kRetryNs = 20 * 1000;
 // The most entries one batch takes: bounds how long the first decided op
 // of a burst waits for the batch to reach the sink (~1-3 µs each).
 constexpr size_t kBatchMax = 256;
+// The slice this thread asks the scheduler for (platform.h): the least the
+// kernel takes (0.1 ms). Most batches run well under it (~10 ops, ~25 µs);
+// a batch of kBatchMax may be preempted after it, as any thread's run.
+constexpr int64_t kSliceNs = 100 * 1000;
 // Compaction runs when stale entries outnumber live ones and exceed this.
 constexpr size_t kCompactAbove = 1024;
 
@@ -120,6 +125,13 @@ void DeadlineThread::Run() {
   // (one lock, one wake-up of the JS thread) before the next batch. When
   // thousands of deadlines fall within milliseconds, that is one heap lock,
   // one delivery lock and at most one wake-up per batch, not per op.
+  // Late decisions at scale were this thread waiting for a CPU after its
+  // timer fired (a batch is decided in ~2 µs per op), behind the JS thread
+  // settling the timeouts and V8's helper threads: a short slice lets it
+  // preempt them on wake-up (docs/benchmark-results.md). Advisory: where
+  // the kernel refuses (not SCHED_OTHER) or has no such request, it runs as
+  // before, so the errno changes nothing here.
+  (void)platform::RequestShortSlice(kSliceNs);
   std::vector<Entry> due;
   std::vector<Op*> decided;
   // Never grown in the loop: a batch holds at most kBatchMax.
