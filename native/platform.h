@@ -71,5 +71,10 @@ const char* PollTimerName();
 // request); the thread then runs as before.
 int RequestShortSlice(int64_t slice_ns);
 
+// Names the calling thread (at most 15 characters) where the OS keeps thread
+// names: what top -H, perf and /proc/PID/task/TID/comm show. Returns 0 or an
+// errno (ENOSYS where there are none).
+int NameThisThread(const char* name);
+
 }  // namespace platform
 }  // namespace kts

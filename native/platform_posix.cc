@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <cerrno>
 #include <climits>
@@ -193,6 +194,17 @@ int RequestShortSlice(int64_t slice_ns) {
   return 0;
 #else
   (void)slice_ns;
+  return ENOSYS;
+#endif
+}
+
+int NameThisThread(const char* name) {
+#if defined(__linux__)
+  return pthread_setname_np(pthread_self(), name);
+#elif defined(__APPLE__)
+  return pthread_setname_np(name);  // names the calling thread only
+#else
+  (void)name;
   return ENOSYS;
 #endif
 }
