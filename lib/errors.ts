@@ -98,7 +98,19 @@ export class ConnectionTimedOutError extends KernelSocketError {}
 export class SocketClosedError extends KernelSocketError {}
 
 /** Any other failure the kernel reported (ECONNREFUSED, ECONNRESET, EPIPE, EADDRINUSE, EMFILE, ...). */
-export class SocketError extends KernelSocketError {}
+export class SocketError extends KernelSocketError {
+  /**
+   * For a failed write or end: how many of its bytes the kernel took before
+   * the failure (they are in the socket's send buffer, in order; the rest
+   * were not sent), as net.Socket counts `bytesWritten`. A caller that can
+   * go on (ENOMEM) resumes from there. Undefined for other operations.
+   */
+  readonly bytesWritten: number | undefined;
+  constructor(message: string, detail: Detail & { bytesWritten?: number | undefined }) {
+    super(message, detail);
+    this.bytesWritten = detail.bytesWritten;
+  }
+}
 
 /** readExactly met end of stream before the size asked for. */
 export class EndOfStreamError extends KernelSocketError {
@@ -201,13 +213,17 @@ export function timeoutError(
   return new TIMEOUT_CLASSES[op](message, detail);
 }
 
-/** A system error from a failed syscall (status Error). */
-export function systemError(op: OpName, r: Pick<NativeResult, 'errno' | 'code' | 'syscall'>): KernelSocketError {
+/**
+ * A system error from a failed syscall (status Error). A write's or end's
+ * SocketError counts the bytes the kernel took before it (`r.bytes`).
+ */
+export function systemError(op: OpName, r: Pick<NativeResult, 'errno' | 'code' | 'syscall' | 'bytes'>): KernelSocketError {
   const code = r.code ?? 'UNKNOWN';
   const message = `${op} ${code}${r.syscall && r.syscall !== op ? ` (${r.syscall})` : ''}`;
   const detail = { code, errno: nodeErrno(r.errno), syscall: r.syscall };
   if (code === 'ETIMEDOUT') return new ConnectionTimedOutError(`${message}: the connection timed out in the kernel`, detail);
-  return new SocketError(message, detail);
+  const written = op === 'write' || op === 'end' ? (r.bytes ?? 0) : undefined;
+  return new SocketError(message, { ...detail, bytesWritten: written });
 }
 
 /** The same timeout, reported as `timeout` ms of the caller's own (a stream's replyTimeout), not a deadline. */

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "owned_thread.h"
+#include "platform.h"
 
 namespace kts {
 
@@ -14,6 +15,13 @@ namespace {
 // How long the deadline thread waits before it tries a socket's mutex again
 // when the JS thread holds it (for one non-blocking syscall at most).
 constexpr int64_t kRetryNs = 20 * 1000;
+// The most entries one batch takes: bounds how long the first decided op
+// of a burst waits for the batch to reach the sink (~1-3 µs each).
+constexpr size_t kBatchMax = 256;
+// The slice this thread asks the scheduler for (platform.h): the least the
+// kernel takes (0.1 ms). Most batches run well under it (~10 ops, ~25 µs);
+// a batch of kBatchMax may be preempted after it, as any thread's run.
+constexpr int64_t kSliceNs = 100 * 1000;
 // Compaction runs when stale entries outnumber live ones and exceed this.
 constexpr size_t kCompactAbove = 1024;
 
@@ -118,7 +126,41 @@ void* DeadlineThread::Main(void* self) {
   return nullptr;
 }
 
+void DeadlineThread::TakeDueLocked(int64_t now, std::vector<Entry>* due) {
+  while (!heap_.empty() && heap_.front().at <= now && due->size() < kBatchMax) {
+    std::pop_heap(heap_.begin(), heap_.end(), Later());
+    Entry e = std::move(heap_.back());
+    heap_.pop_back();
+    if (e.gen != e.w->entry_gen) continue;  // superseded by an earlier one
+    // None queued while it is looked at: an Add meanwhile queues a new one
+    // (its deadline may have moved earlier than the again_at found here).
+    e.w->entry_at = 0;
+    due->push_back(std::move(e));
+  }
+}
+
 void DeadlineThread::Run() {
+  // The batch: every entry due when the thread looks, taken under one lock,
+  // decided without it, and the decided ops handed to the sink together
+  // (one lock, one wake-up of the JS thread) before the next batch. When
+  // thousands of deadlines fall within milliseconds, that is one heap lock,
+  // one delivery lock and at most one wake-up per batch, not per op.
+  // Late decisions at scale were this thread waiting for a CPU after its
+  // timer fired (a batch is decided in ~2 µs per op), behind the JS thread
+  // settling the timeouts and V8's helper threads: a short slice lets it
+  // preempt them on wake-up (docs/benchmark-results.md). Advisory: where
+  // the kernel refuses (not SCHED_OTHER) or has no such request, it runs as
+  // before, so the errno changes nothing here.
+  (void)platform::RequestShortSlice(kSliceNs);
+  // Named so a profiler or the bench (bench/scale/holder.js) can tell it
+  // from the other threads; a name is only a label, so an errno changes
+  // nothing here either.
+  (void)platform::NameThisThread("kts-deadline");
+  std::vector<Entry> due;
+  std::vector<Op*> decided;
+  // Never grown in the loop: a batch holds at most kBatchMax.
+  due.reserve(kBatchMax);
+  decided.reserve(kBatchMax);
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     if (heap_.empty()) {
@@ -130,28 +172,35 @@ void DeadlineThread::Run() {
       cv_.wait_until(lock, AtMono(heap_.front().at));
       continue;
     }
-    std::pop_heap(heap_.begin(), heap_.end(), Later());
-    Entry e = std::move(heap_.back());
-    heap_.pop_back();
-    if (e.gen != e.w->entry_gen) continue;  // superseded by an earlier one
-    // None queued while it is looked at: an Add meanwhile queues a new one
-    // (its deadline may have moved earlier than the again_at found here).
-    e.w->entry_at = 0;
-    // Deciding takes the socket's mutex and a syscall: not under mu_, so
+    TakeDueLocked(now, &due);
+    if (due.empty()) continue;  // all superseded
+    // Deciding takes each socket's mutex and a syscall: not under mu_, so
     // Add never waits for it.
     lock.unlock();
-    int64_t again_at = 0;
-    bool done = Expire(*e.w, now, &again_at);
+    for (Entry& e : due) {
+      int64_t again_at = 0;
+      // An entry done with lets go of its waiter; one to look at again
+      // keeps it and its new time.
+      if (Expire(*e.w, now, &again_at, &decided)) {
+        e.w.reset();
+      } else {
+        e.at = again_at;
+      }
+    }
+    sink_->CompleteAll(decided.data(), decided.size());
+    decided.clear();
     lock.lock();
-    if (!done && e.gen == e.w->entry_gen) {
-      e.w->entry_at = again_at;
-      heap_.push_back({again_at, std::move(e.w), e.gen});
+    for (Entry& e : due) {
+      if (e.w == nullptr || e.gen != e.w->entry_gen) continue;
+      e.w->entry_at = e.at;
+      heap_.push_back(std::move(e));
       std::push_heap(heap_.begin(), heap_.end(), Later());
     }
+    due.clear();
   }
 }
 
-bool DeadlineThread::Expire(Waiter& w, int64_t now, int64_t* again_at) {
+bool DeadlineThread::Expire(Waiter& w, int64_t now, int64_t* again_at, std::vector<Op*>* decided) {
   Op* op = nullptr;
   Op* next = nullptr;
   switch (ClaimAtDeadline(w, now, kRetryNs, again_at, &op, &next)) {
@@ -160,8 +209,10 @@ bool DeadlineThread::Expire(Waiter& w, int64_t now, int64_t* again_at) {
     case DeadlineClaim::kLater: return false;
     case DeadlineClaim::kDecided: break;
   }
+  // Handed over before the batch reaches the sink: whoever receives op
+  // finds its next already running.
   if (next != nullptr && next_in_lane_) next_in_lane_(next);
-  sink_->Complete(op);
+  decided->push_back(op);
   return true;
 }
 

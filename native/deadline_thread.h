@@ -85,9 +85,11 @@ class DeadlineThread {
   };
   static void* Main(void* self);
   void Run();
-  // Returns true when w is done with (decided or stale); false to look
-  // again at *again_at.
-  bool Expire(Waiter& w, int64_t now, int64_t* again_at);
+  // Takes every entry due at `now` (live ones only) into *due, under mu_.
+  void TakeDueLocked(int64_t now, std::vector<Entry>* due);
+  // Returns true when w is done with (decided: appended to *decided, or
+  // stale); false to look again at *again_at.
+  bool Expire(Waiter& w, int64_t now, int64_t* again_at, std::vector<Op*>* decided);
   void CompactLocked();
 
   CompletionSink* const sink_;

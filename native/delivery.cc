@@ -12,25 +12,20 @@ Delivery::Delivery(Napi::Env env, DrainFn drain, void* owner) : env_(env), drain
   tsfn_.Unref(env);
 }
 
-void Delivery::Complete(Op* op) {
+void Delivery::Complete(Op* op) { CompleteAll(&op, 1); }
+
+void Delivery::CompleteAll(Op* const* ops, size_t n) {
+  if (n == 0) return;
   bool first;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (released_) return;  // teardown drains the queue itself
     first = queue_.empty() && closed_.empty();
-    queue_.push_back(op);
+    queue_.insert(queue_.end(), ops, ops + n);
   }
-  if (!first || g_process_exiting.load(std::memory_order_acquire)) return;
-  napi_status status = tsfn_.NonBlockingCall();
-  switch (status) {
-    case napi_ok:
-    case napi_closing:  // env teardown under way: it drains the queue
-      return;
-    default:
-      std::fprintf(stderr, "kernel-timeout-socket: completion delivery failed (napi status %d)\n",
-                   static_cast<int>(status));
-      std::abort();
-  }
+  // One wake-up for the whole batch, none when the queue was not empty
+  // (its wake-up is on the way: the JS thread drains the queue whole).
+  if (first) Wake("completion");
 }
 
 void Delivery::FdClosed(Handle* h) {
@@ -41,12 +36,20 @@ void Delivery::FdClosed(Handle* h) {
     first = queue_.empty() && closed_.empty();
     closed_.push_back(h);
   }
-  if (!first || g_process_exiting.load(std::memory_order_acquire)) return;
+  if (first) Wake("close");
+}
+
+void Delivery::Wake(const char* what) {
+  if (g_process_exiting.load(std::memory_order_acquire)) return;
   napi_status status = tsfn_.NonBlockingCall();
-  if (status != napi_ok && status != napi_closing) {
-    std::fprintf(stderr, "kernel-timeout-socket: close delivery failed (napi status %d)\n",
-                 static_cast<int>(status));
-    std::abort();
+  switch (status) {
+    case napi_ok:
+    case napi_closing:  // env teardown under way: it drains the queue
+      return;
+    default:
+      std::fprintf(stderr, "kernel-timeout-socket: %s delivery failed (napi status %d)\n", what,
+                   static_cast<int>(status));
+      std::abort();
   }
 }
 

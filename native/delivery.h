@@ -23,6 +23,8 @@ class Delivery : public CompletionSink {
   Delivery(Napi::Env env, DrainFn drain, void* owner);
 
   void Complete(Op* op) override;  // any thread
+  // Any thread: the whole batch under one lock, with at most one wake-up.
+  void CompleteAll(Op* const* ops, size_t n) override;
   // Any thread: queues h for the JS thread, whose close(cb) waiters of h
   // may then go on.
   void FdClosed(Handle* h) override;
@@ -47,6 +49,9 @@ class Delivery : public CompletionSink {
 
  private:
   static void CallJs(Napi::Env env, Napi::Function, Delivery* self, void*);
+  // Asks the JS thread to drain (the queue was empty): aborts on a status
+  // other than ok or closing, naming what was delivered.
+  void Wake(const char* what);
   using Tsfn = Napi::TypedThreadSafeFunction<Delivery, void, &Delivery::CallJs>;
 
   napi_env env_;

@@ -192,6 +192,11 @@ class CompletionSink {
  public:
   virtual ~CompletionSink() = default;
   virtual void Complete(Op* op) = 0;
+  // ops[0..n) finished together (the deadline thread's batch): a sink may
+  // take them under one lock with one wake-up; this one hands each over.
+  virtual void CompleteAll(Op* const* ops, size_t n) {
+    for (size_t i = 0; i < n; ++i) Complete(ops[i]);
+  }
   // h's fd has been closed (any thread); close(cb) waiters may go on.
   virtual void FdClosed(Handle* h) { (void)h; }
 };

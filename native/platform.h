@@ -1,13 +1,11 @@
 // The private per-OS contract for the socket calls whose behaviour differs
 // between Linux and macOS: close-on-exec at birth, SIGPIPE, accept and
 // whether it honours SO_RCVTIMEO, waking a blocked call, the poll timer
-// (docs/kernel-facts.md). platform_posix.cc implements them with feature
-// macros, so building with -DKTS_PORTABLE on Linux exercises the paths a Mac
-// takes; the op driver (driver.cc) asks AcceptHonoursRcvTimeout() and
-// waits in poll(2) when not.
-// The TCP details each OS names differently (TCP_INFO or
-// TCP_CONNECTION_INFO, TCP_USER_TIMEOUT or TCP_RXT_CONNDROPTIME, keepalive
-// options) live in tcp_info.cc and tcp_options.cc, behind their own #ifs.
+// (docs/kernel-facts.md); and a scheduling hint for the deadline thread.
+// platform_posix.cc implements them with feature macros, so building with -DKTS_PORTABLE on Linux exercises
+// the paths a Mac takes; the op driver (driver.cc) asks AcceptHonoursRcvTimeout() and waits in poll(2) when
+// not. The TCP details each OS names differently (TCP_INFO or TCP_CONNECTION_INFO, TCP_USER_TIMEOUT or
+// TCP_RXT_CONNDROPTIME, keepalive options) live in tcp_info.cc and tcp_options.cc, behind their own #ifs.
 #pragma once
 #include <poll.h>
 #include <signal.h>
@@ -64,6 +62,19 @@ bool PollTakesSignalMask();
 
 // "ppoll" or "poll": which of them PollFor uses, for capability reports.
 const char* PollTimerName();
+
+// Asks the scheduler to let the calling thread, which runs briefly when it
+// wakes, preempt a CPU-bound thread on wake-up instead of waiting for that
+// thread's slice to end: on Linux >= 6.12 (EEVDF) a short requested slice
+// (sched_setattr's sched_runtime for SCHED_OTHER: same policy, same nice,
+// no privilege). Returns 0, or an errno (ENOSYS where there is no such
+// request); the thread then runs as before.
+int RequestShortSlice(int64_t slice_ns);
+
+// Names the calling thread (at most 15 characters) where the OS keeps thread
+// names: what top -H, perf and /proc/PID/task/TID/comm show. Returns 0 or an
+// errno (ENOSYS where there are none).
+int NameThisThread(const char* name);
 
 }  // namespace platform
 }  // namespace kts

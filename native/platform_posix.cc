@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <cerrno>
 #include <climits>
@@ -15,6 +16,11 @@
 #define KTS_LINUX_PATHS 1
 #else
 #define KTS_LINUX_PATHS 0
+#endif
+
+#if KTS_LINUX_PATHS
+#include <sched.h>
+#include <sys/syscall.h>
 #endif
 
 namespace kts {
@@ -162,6 +168,46 @@ bool PollTakesSignalMask() { return false; }
 
 const char* PollTimerName() { return "poll"; }
 #endif
+
+int RequestShortSlice(int64_t slice_ns) {
+#if KTS_LINUX_PATHS && defined(SYS_sched_setattr) && defined(SYS_sched_getattr)
+  // struct sched_attr, its first version (include/uapi/linux/sched/types.h):
+  // glibc wraps these calls only from 2.41.
+  struct {
+    uint32_t size;
+    uint32_t sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime;
+    uint64_t sched_deadline;
+    uint64_t sched_period;
+  } attr{};
+  // Policy, nice and flags stay as they are (a lower nice would need
+  // privilege): only the requested slice changes. Kernels before 6.12 read
+  // sched_runtime for SCHED_DEADLINE only and ignore it here.
+  if (syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) != 0) return errno;
+  if (attr.sched_policy != SCHED_OTHER) return EPERM;  // real-time or idle: leave it be
+  attr.size = sizeof attr;
+  attr.sched_runtime = static_cast<uint64_t>(slice_ns);
+  if (syscall(SYS_sched_setattr, 0, &attr, 0) != 0) return errno;
+  return 0;
+#else
+  (void)slice_ns;
+  return ENOSYS;
+#endif
+}
+
+int NameThisThread(const char* name) {
+#if defined(__linux__)
+  return pthread_setname_np(pthread_self(), name);
+#elif defined(__APPLE__)
+  return pthread_setname_np(name);  // names the calling thread only
+#else
+  (void)name;
+  return ENOSYS;
+#endif
+}
 
 }  // namespace platform
 }  // namespace kts

@@ -60,6 +60,12 @@ function whyLate(r) {
   const parts = [];
   const w = r.waitedForCpu;
   if (w) parts.push(`its threads waited ${w.totalMs} ms for a CPU meanwhile: the JS thread ${w.jsThreadMs} ms, another up to ${w.maxOtherThreadMs} ms`);
+  // The deadline thread's own CPU time per decision against its waiting
+  // says whether it was slow or kept waiting.
+  const t = w && w.deadlineThread;
+  if (t && r.timedOut) {
+    parts.push(`the deadline thread ran ${t.cpuMs} ms for ${r.timedOut} decisions (${Math.round((t.cpuMs * 1000) / r.timedOut * 10) / 10} µs each) and waited ${t.waitedMs} ms for a CPU`);
+  }
   const during = r.lateKernelDuringIssue;
   const after = r.lateKernelAfterIssue;
   if (during && after && during.n) parts.push(`p99 ${during.p99} ms for the ${during.n} deadlines met while reads were still being issued, ${after.n ? `${after.p99} ms for the ${after.n} after` : 'none after'}`);

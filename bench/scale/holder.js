@@ -39,15 +39,17 @@ function sample() {
 }
 
 /**
- * ms each thread of this process has spent runnable but waiting for a CPU
- * (run_delay, /proc/self/task/TID/schedstat), by thread id; empty where
- * the kernel keeps no schedstat.
+ * Per thread of this process, by thread id: ms spent on a CPU and ms spent
+ * runnable but waiting for one (run_delay), from /proc/self/task/TID/schedstat;
+ * empty where the kernel keeps no schedstat.
  */
-function runDelays() {
+function schedStats() {
   const out = new Map();
   for (const tid of fs.readdirSync('/proc/self/task')) {
     try {
-      out.set(tid, Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')[1]) / 1e6);
+      const [cpu, delay] = fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ').map(Number);
+      const name = fs.readFileSync(`/proc/self/task/${tid}/comm`, 'latin1').trim();
+      out.set(tid, { name, cpuMs: cpu / 1e6, delayMs: delay / 1e6 });
     } catch {
       // the thread ended meanwhile, or no schedstat
     }
@@ -56,20 +58,30 @@ function runDelays() {
 }
 
 /**
- * Waiting for a CPU between two runDelays(): the JS thread's, the most any
- * other thread waited (the deadline thread is one of them), all together.
+ * Waiting for a CPU between two schedStats(): the JS thread's, the most any
+ * other thread waited, all together; and K-loop's deadline thread's (named
+ * kts-deadline by the addon) CPU time and waiting, so a late decision can be
+ * told from a slow one.
  */
 function cpuWait(before, after) {
   const main = String(process.pid);
   const r1 = (x) => Math.round(x * 10) / 10;
   let other = 0;
   let total = 0;
-  for (const [tid, ms] of after) {
-    const d = ms - (before.get(tid) ?? 0);
+  let deadlineThread = null;
+  for (const [tid, s] of after) {
+    const was = before.get(tid) ?? { cpuMs: 0, delayMs: 0 };
+    const d = s.delayMs - was.delayMs;
     if (tid !== main) other = Math.max(other, d);
     total += d;
+    if (s.name === 'kts-deadline') deadlineThread = { cpuMs: r1(s.cpuMs - was.cpuMs), waitedMs: r1(d) };
   }
-  return { jsThreadMs: r1((after.get(main) ?? 0) - (before.get(main) ?? 0)), maxOtherThreadMs: r1(other), totalMs: Math.round(total) };
+  return {
+    jsThreadMs: r1((after.get(main)?.delayMs ?? 0) - (before.get(main)?.delayMs ?? 0)),
+    maxOtherThreadMs: r1(other),
+    totalMs: Math.round(total),
+    deadlineThread,
+  };
 }
 
 async function main() {
@@ -95,7 +107,7 @@ async function main() {
     peak = { threads: Math.max(peak.threads, s.threads), rssMB: Math.max(peak.rssMB, s.rssMB) };
   }, 25);
   const cpu0 = process.cpuUsage();
-  const delays0 = runDelays();
+  const delays0 = schedStats();
   const wall0 = nowMs();
   // Every read is issued in this one tick, as a server with N idle
   // connections arms N timers at once.
@@ -108,7 +120,7 @@ async function main() {
   const results = await Promise.all(pending);
   const waitedMs = nowMs() - wall0;
   const cpu = process.cpuUsage(cpu0);
-  const waitedForCpu = cpuWait(delays0, runDelays());
+  const waitedForCpu = cpuWait(delays0, schedStats());
   clearInterval(sampler);
   const s = sample();
   peak = { threads: Math.max(peak.threads, s.threads), rssMB: Math.max(peak.rssMB, s.rssMB) };

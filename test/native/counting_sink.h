@@ -32,6 +32,18 @@ class CountingSink : public kts::CompletionSink {
     delivered_.Add();
   }
 
+  // A batch (the deadline thread's): counted as one hand-over, then each op.
+  void CompleteAll(kts::Op* const* ops, size_t n) override {
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    size_t most = largest_batch_.load(std::memory_order_relaxed);
+    while (n > most && !largest_batch_.compare_exchange_weak(most, n, std::memory_order_relaxed)) {
+    }
+    for (size_t i = 0; i < n; ++i) Complete(ops[i]);
+  }
+
+  long batches() const { return batches_.load(std::memory_order_relaxed); }
+  size_t largest_batch() const { return largest_batch_.load(std::memory_order_relaxed); }
+
   // Waits until `n` completions in total have been delivered.
   bool WaitForTotal(long n, int64_t timeout_ns) { return delivered_.WaitFor(n, timeout_ns); }
 
@@ -39,6 +51,8 @@ class CountingSink : public kts::CompletionSink {
 
  private:
   Counter delivered_;
+  std::atomic<long> batches_{0};
+  std::atomic<size_t> largest_batch_{0};
 };
 
 }  // namespace kts_test

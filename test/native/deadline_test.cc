@@ -141,6 +141,31 @@ void NeverBlocksBehindJs(CountingSink& sink, kts::DeadlineThread& dt) {
   KTS_CHECK(held.op.status == kts::OpStatus::kTimeout, "held status %d", static_cast<int>(held.op.status));
 }
 
+// Deadlines that fall together are decided as batches: each batch goes to
+// the sink in one hand-over (one lock, one wake-up of the JS thread), at
+// most 256 ops each, and every op exactly once.
+void Batched(CountingSink& sink, kts::DeadlineThread& dt) {
+  constexpr int kOps = 300;
+  std::vector<std::unique_ptr<Waiting>> ws;
+  int64_t deadline = NowNs() + 300 * kMs;
+  for (int i = 0; i < kOps; ++i) {
+    ws.push_back(std::make_unique<Waiting>());
+    KTS_CHECK(ws.back()->Open(16, false, deadline), "socketpair %d", i);
+  }
+  long before = sink.delivered();
+  long batches = sink.batches();
+  for (auto& w : ws) KTS_CHECK(dt.Add(w->waiter, deadline) == 0, "Add");
+  // All queued before their common deadline, so one look finds them all due.
+  KTS_CHECK(NowNs() < deadline, "adding %d entries outlasted their deadline", kOps);
+  KTS_CHECK(sink.WaitForTotal(before + kOps, 5000 * kMs), "not all decided");
+  for (auto& w : ws) {
+    KTS_CHECK(w->op.completions.load() == 1 && w->op.status == kts::OpStatus::kTimeout,
+              "completions %d status %d", w->op.completions.load(), static_cast<int>(w->op.status));
+  }
+  KTS_CHECK(sink.batches() - batches == 2 && sink.largest_batch() == 256, "%ld batches, the largest %zu",
+            sink.batches() - batches, sink.largest_batch());
+}
+
 void Compaction(kts::DeadlineThread& dt) {
   auto handle = std::make_shared<kts::Handle>(-1, false, nullptr);
   TestOp op;
@@ -205,6 +230,7 @@ void RunDeadlineScenarios() {
   ExactPartialStashed(sink, dt);
   RetimeEarlierAndLater(sink, dt);
   NeverBlocksBehindJs(sink, dt);
+  Batched(sink, dt);
   Compaction(dt);
   CompactionDropsIdleEntry(sink, dt);
   dt.Stop();
