@@ -35,9 +35,12 @@ export type NativeAddress = { address: string; port: number; family: 'IPv4' | 'I
 /**
  * A started op: its id (negative while queued); 0 when it finished at once
  * (its outcome went to the settle callback as id 0 before the call
- * returned); a result when it failed before it could start.
+ * returned); a result when it failed before it could start. The common
+ * outcomes of an op that finished at once come back as the call's value
+ * instead, with no callback: a read's bytes (status Ok), or true for a
+ * write or end that is done (status Ok).
  */
-export type Started = NativeResult | number;
+export type Started = NativeResult | number | Buffer | true;
 /**
  * The addon's one settle callback (registered once per env with setSettle):
  * the id of a delivered op, then its outcome as plain arguments in

@@ -26,8 +26,9 @@ class AddonData {
   static AddonData& Of(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
 
   // Starts op; returns its id (for cancel), with which its outcome reaches
-  // the settle callback later, or 0 when it finished at once: its outcome
-  // went to the settle callback (as id 0) before this returned (an outcome
+  // the settle callback later, or, when it finished at once, its outcome:
+  // a read's bytes or true (a write or end done) when it succeeded, else 0
+  // after its outcome went to the settle callback as id 0 (an outcome
   // object, with no settle callback registered).
   Napi::Value Start(Napi::Env env, JsOp* op);
   // setSettle(fn): the env's one settle callback (lib/native.ts

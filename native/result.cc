@@ -17,6 +17,10 @@ Napi::Object ErrorResult(Napi::Env env, int err, const char* syscall) {
   return r;
 }
 
+Napi::Buffer<uint8_t> ReadData(Napi::Env env, Op& op) {
+  return Napi::Buffer<uint8_t>::Copy(env, op.data.data(), op.done);
+}
+
 void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value* out) {
   napi_value undefined = env.Undefined();
   for (size_t i = 0; i < kResultArgs; ++i) out[i] = undefined;
@@ -30,7 +34,7 @@ void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value* out) {
   if (op.syscall[0] != '\0') out[5] = Napi::String::New(env, op.syscall);
   if (op.kind == OpKind::kRead && op.done > 0 &&
       (op.status == OpStatus::kOk || op.status == OpStatus::kEof)) {
-    out[6] = Napi::Buffer<uint8_t>::Copy(env, op.data.data(), op.done);
+    out[6] = ReadData(env, op);
   }
   if (op.kind == OpKind::kAccept && op.status == OpStatus::kOk && op.accepted_fd >= 0) {
     if (data.accept_result_throws) throw Napi::Error::New(env, "KTS_TEST_ACCEPT_RESULT_THROWS");

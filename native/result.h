@@ -21,6 +21,9 @@ Napi::Object MakeResult(Napi::Env env, AddonData& data, Op& op);
 constexpr size_t kResultArgs = 9;
 void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value* out);
 
+// The bytes a read took (op.done > 0), as a Buffer of their own.
+Napi::Buffer<uint8_t> ReadData(Napi::Env env, Op& op);
+
 // { status: kError, errno, code, syscall } for a failure before any op.
 Napi::Object ErrorResult(Napi::Env env, int err, const char* syscall);
 
