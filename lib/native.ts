@@ -184,9 +184,12 @@ export interface Addon {
   /**
    * Registers the env's one settle callback: every pending op's outcome
    * goes to it, by op id. Returns the one registered before, if any, which
-   * gets the ids this one does not know.
+   * gets the ids this one does not know. `landing` (at least 8 bytes, held
+   * from then on): where a read's bytes that fit go, instead of a Buffer of
+   * their own; that Buffer is then the read's data, its first 4 bytes
+   * their count (uint32, native byte order) and the bytes from offset 8.
    */
-  setSettle(settle: SettleCallback): SettleCallback | undefined;
+  setSettle(settle: SettleCallback, landing?: Buffer): SettleCallback | undefined;
   /**
    * Test hook: the generation every registry slot last handed out (0..2^31 - 1;
    * the next is one more, wrapping to 1). An op id is generation * 2^22 + slot

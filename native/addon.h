@@ -13,6 +13,7 @@
 #include "delivery.h"
 #include "loop_engine.h"
 #include "op_registry.h"
+#include "result.h"
 #include "threads_engine.h"
 
 namespace kts {
@@ -51,6 +52,7 @@ class AddonData {
   // close(cb) waiters keep the loop alive until their fd is closed.
   void CloseSettled() { delivery.Drop(true); }
   Napi::FunctionReference socket_ctor;
+  Landing landing;  // a read's few bytes on their way to JavaScript (result.h)
   // A test hook (KTS_TEST_ACCEPT_RESULT_THROWS=1): building the outcome of
   // an accept that took a connection throws, as every call into a Worker's
   // env does once its termination began, so a test can see that the

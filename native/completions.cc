@@ -21,6 +21,7 @@ Napi::Value AddonData::SetSettle(const Napi::CallbackInfo& info) {
   AddonData& data = Of(info.Env());
   Napi::Value previous = data.settle_.IsEmpty() ? info.Env().Undefined() : data.settle_.Value();
   data.settle_ = Napi::Persistent(info[0].As<Napi::Function>());
+  if (info[1].IsBuffer()) data.landing.Set(info[1].As<Napi::Buffer<uint8_t>>());
   return previous;
 }
 
@@ -40,7 +41,7 @@ Napi::Value AddonData::Start(Napi::Env env, JsOp* op) {
     // The common outcomes are the call's value, with no callback to make:
     // a read's bytes, or true for a write or end that is done.
     if (op->status == OpStatus::kOk) {
-      if (op->kind == OpKind::kRead && op->done > 0) return ReadData(env, *op);
+      if (op->kind == OpKind::kRead && op->done > 0) return ReadData(env, *this, *op);
       if (op->kind == OpKind::kWrite || op->kind == OpKind::kEnd) return Napi::Boolean::New(env, true);
     }
     // Any other outcome: before this returns, its outcome goes to the settle callback as op
