@@ -186,7 +186,8 @@ function connectTo(
   hooks.connecting();
   const sock = native;
   return run({
-    name: `connect(${family === 0 ? address : `${address}:${port}`})`,
+    name: () => `connect(${family === 0 ? address : `${address}:${port}`})`,
+    lane: undefined,
     native: sock,
     timeout,
     signal,

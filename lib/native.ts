@@ -35,9 +35,12 @@ export type NativeAddress = { address: string; port: number; family: 'IPv4' | 'I
 /**
  * A started op: its id (negative while queued); 0 when it finished at once
  * (its outcome went to the settle callback as id 0 before the call
- * returned); a result when it failed before it could start.
+ * returned); a result when it failed before it could start. The common
+ * outcomes of an op that finished at once come back as the call's value
+ * instead, with no callback: a read's bytes (status Ok), or true for a
+ * write or end that is done (status Ok).
  */
-export type Started = NativeResult | number;
+export type Started = NativeResult | number | Buffer | true;
 /**
  * The addon's one settle callback (registered once per env with setSettle):
  * the id of a delivered op, then its outcome as plain arguments in
@@ -181,9 +184,12 @@ export interface Addon {
   /**
    * Registers the env's one settle callback: every pending op's outcome
    * goes to it, by op id. Returns the one registered before, if any, which
-   * gets the ids this one does not know.
+   * gets the ids this one does not know. `landing` (at least 8 bytes, held
+   * from then on): where a read's bytes that fit go, instead of a Buffer of
+   * their own; that Buffer is then the read's data, its first 4 bytes
+   * their count (uint32, native byte order) and the bytes from offset 8.
    */
-  setSettle(settle: SettleCallback): SettleCallback | undefined;
+  setSettle(settle: SettleCallback, landing?: Buffer): SettleCallback | undefined;
   /**
    * Test hook: the generation every registry slot last handed out (0..2^31 - 1;
    * the next is one more, wrapping to 1). An op id is generation * 2^22 + slot

@@ -8,42 +8,36 @@
 // (native/queue_watch.h), never a timer here; that timeout settles at once,
 // as the op it waits behind may wait much longer.
 //
-// The hot path allocates no closure of its own: a pending op is one plain
-// record (Pending) in an env-wide id -> record table, and the addon settles
-// every op through one callback registered once (delivered), with the op id
-// and the outcome as plain arguments. The record holds the op, whose
-// `native` keeps the socket wrapper alive while the addon has the op.
+// The hot path allocates no closure of its own. An op that finished at once
+// with no earlier op of its lane unsettled (most ops of a ping-pong) settles
+// directly: a promise made settled, no record. Any other op gets one plain
+// record (Pending) in an env-wide id -> record table and its lane's list,
+// and the addon settles it through one callback registered once
+// (delivered), with the op id and the outcome as plain arguments. The
+// record holds the op, whose `native` keeps the socket wrapper alive while
+// the addon has the op.
 import { debug } from './debug.js';
 import { abortError, withoutStack } from './errors.js';
-import {
-  addon,
-  Cancel,
-  isResult,
-  type NativeResult,
-  type NativeSocket,
-  type SettleCallback,
-  type Started,
-  Status,
-} from './native.js';
+import { addon, Cancel, type NativeResult, type NativeSocket, type SettleCallback, type Started, Status } from './native.js';
 
 /** What one kind of op is: how to start it and what its outcome means. */
 export interface Operation<T> {
-  /** For the debug log. */
-  name: string;
-  /** The native lane the op is served on in call order ('read': reads and accepts; 'write': writes and end). */
-  lane?: 'read' | 'write';
-  native: NativeSocket;
+  /** For the debug log: called only when logging is on. */
+  name(): string;
+  /** The lane the op is served on in call order (reads and accepts, or writes and end of one socket); none for connect. */
+  readonly lane: Lane | undefined;
+  readonly native: NativeSocket;
   /** The op's own timeout, ms; 0 = none. */
-  timeout: number;
-  signal: AbortSignal | undefined;
-  /** Starts the op on the addon (its outcome comes to `delivered` by id). */
+  readonly timeout: number;
+  readonly signal: AbortSignal | undefined;
+  /** Starts the op on the addon (its outcome comes to `delivered` by id, or back at once). */
   start(): Started;
   /** The value for a finished op's outcome, or throws its error. */
   outcome(r: NativeResult): T;
   /** Called when an abort leaves the op in flight (connect closes its socket). */
   abandoned?(): void;
   /** Called as the op settles, synchronously: within start() for an op done without blocking (see kSettled). */
-  onSettled?: Settled;
+  readonly onSettled?: Settled | undefined;
 }
 
 /** A settlement callback: the op's error, or undefined when it succeeded. */
@@ -63,7 +57,7 @@ export const kSettled = Symbol('kernel-timeout-socket.settled');
  * An op whose promise is unsettled, or whose outcome the addon still owes
  * (an aborted op stays in `pending` until the addon lets it go).
  */
-class Pending {
+export class Pending {
   settled = false;
   /** Its outcome, held while an earlier op of its lane is unsettled. */
   held: NativeResult | undefined = undefined;
@@ -72,34 +66,32 @@ class Pending {
   queued = false;
   /** The one abort listener, only when the op has a signal. */
   onAbort: (() => void) | undefined = undefined;
+  /** The next unsettled op of its lane. */
+  next: Pending | undefined = undefined;
 
   constructor(
     readonly op: Operation<unknown>,
     readonly resolve: (value: unknown) => void,
     readonly reject: (reason: unknown) => void,
-    /** Its lane's unsettled ops in call order (this one among them), if it has a lane. */
-    readonly turns: Pending[] | undefined,
-    /** For the debug log: 'fd N name' when logging, else the name. */
-    readonly tag: string,
     /** performance.now() at the call when logging, else 0. */
     readonly began: number,
   ) {}
 }
 
+/**
+ * One lane of a socket: its unsettled records in call order (a list through
+ * Pending.next), and how many ops that settled directly are in their
+ * onSettled call. While one is, the lane is not free: a later op's outcome
+ * waits until that call returns, as it waits for an earlier record.
+ */
+export class Lane {
+  head: Pending | undefined = undefined;
+  tail: Pending | undefined = undefined;
+  settling = 0;
+}
+
 /** Ops the addon holds, by id (ids are unique among pending ops of this env). */
 const pending = new Map<number, Pending>();
-
-/** Per socket, its lanes' unsettled ops in call order. */
-const lanes = new WeakMap<NativeSocket, { read: Pending[]; write: Pending[] }>();
-
-function laneOf(native: NativeSocket, lane: 'read' | 'write'): Pending[] {
-  let l = lanes.get(native);
-  if (l === undefined) {
-    l = { read: [], write: [] };
-    lanes.set(native, l);
-  }
-  return l[lane];
-}
 
 /** The op's value for outcome r, or throws its error. */
 function outcomeOf(op: Operation<unknown>, r: NativeResult): unknown {
@@ -120,17 +112,25 @@ function settleNow(p: Pending, r: NativeResult | undefined, err?: unknown): void
     if (r === undefined) throw err; // an abort's error keeps its own stack
     // Settlement errors carry no stack (errors.ts withoutStack).
     p.resolve(withoutStack(outcomeOf, p.op, r));
-    if (logging) debug('%s -> ok after %s ms', p.tag, took(p));
+    if (logging) logOk(p.op, p.began);
   } catch (e) {
-    if (logging) debug('%s -> %s after %s ms', p.tag, (e as { code?: string }).code ?? e, took(p));
+    if (logging) logFailed(p.op, p.began, e);
     p.reject(e);
     error = e as Error;
   }
   p.op.onSettled?.(error);
 }
 
-function took(p: Pending): string {
-  return (performance.now() - p.began).toFixed(1);
+function tagOf(op: Operation<unknown>): string {
+  return `fd ${op.native.fd} ${op.name()}`;
+}
+
+function logOk(op: Operation<unknown>, began: number): void {
+  debug('%s -> ok after %s ms', tagOf(op), (performance.now() - began).toFixed(1));
+}
+
+function logFailed(op: Operation<unknown>, began: number, e: unknown): void {
+  debug('%s -> %s after %s ms', tagOf(op), (e as { code?: string }).code ?? e, (performance.now() - began).toFixed(1));
 }
 
 /** Settles p out of turn with `err` (an abort) and takes it off its lane. */
@@ -140,6 +140,12 @@ function settleAtOnce(p: Pending, err: unknown): void {
   leaveLane(p);
 }
 
+/** True while an earlier op of p's lane is unsettled. */
+function waitsForTurn(p: Pending): boolean {
+  const lane = p.op.lane;
+  return lane !== undefined && (lane.head !== p || lane.settling > 0);
+}
+
 /**
  * A delivered outcome: settles p once every earlier op of its lane has
  * settled, else holds it. A timeout the addon decided while p was queued
@@ -147,7 +153,7 @@ function settleAtOnce(p: Pending, err: unknown): void {
  */
 function deliver(p: Pending, r: NativeResult): void {
   if (p.settled) return;
-  if (p.turns !== undefined && p.turns[0] !== p && !(p.queued && r.status === Status.Timeout)) {
+  if (waitsForTurn(p) && !(p.queued && r.status === Status.Timeout)) {
     p.held = r;
     return;
   }
@@ -157,15 +163,31 @@ function deliver(p: Pending, r: NativeResult): void {
 
 /** Takes settled p off its lane; if it led, settles the held outcomes now at the head. Bounded by the lane's length. */
 function leaveLane(p: Pending): void {
-  const turns = p.turns;
-  if (turns === undefined) return;
-  if (turns[0] !== p) {
-    turns.splice(turns.indexOf(p), 1);
+  const lane = p.op.lane;
+  if (lane === undefined) return;
+  if (lane.head !== p) {
+    // Out of turn (an abort): unlink it from the middle or the end.
+    let before = lane.head;
+    while (before !== undefined && before.next !== p) before = before.next;
+    if (before === undefined) return;
+    before.next = p.next;
+    if (lane.tail === p) lane.tail = before;
+    p.next = undefined;
     return;
   }
-  turns.shift();
-  while (turns.length > 0 && turns[0]!.held !== undefined) {
-    const next = turns.shift()!;
+  lane.head = p.next;
+  if (lane.head === undefined) lane.tail = undefined;
+  p.next = undefined;
+  settleHeld(lane);
+}
+
+/** Settles the held outcomes at the head of a free lane, in call order. */
+function settleHeld(lane: Lane): void {
+  while (lane.settling === 0 && lane.head !== undefined && lane.head.held !== undefined) {
+    const next = lane.head;
+    lane.head = next.next;
+    if (lane.head === undefined) lane.tail = undefined;
+    next.next = undefined;
     const r = next.held!;
     next.held = undefined;
     settleNow(next, r);
@@ -180,6 +202,7 @@ function leaveLane(p: Pending): void {
  * nothing else: the addon has let it go.
  */
 const delivered: SettleCallback = (id, status, bytes, decidedAt, errno, code, syscall, data, socket, peer) => {
+  if (data === landing) data = landed();
   if (id === 0) {
     finishedAtOnce.outcome = { status, bytes, decidedAt, errno, code, syscall, data, socket, peer };
     return;
@@ -205,7 +228,31 @@ const SHARED = Symbol.for('kernel-timeout-socket.finishedAtOnce');
 const shared = addon as unknown as Record<symbol, { outcome: NativeResult | undefined } | undefined>;
 const finishedAtOnce = shared[SHARED] ?? { outcome: undefined };
 shared[SHARED] = finishedAtOnce;
-const previous = addon.setSettle(delivered);
+
+/**
+ * Where the addon puts a read's bytes when they are few (native/result.h
+ * Landing): their count in the first 4 bytes, the bytes from offset 8. It
+ * passes this Buffer as the read's data, and they are copied out at once,
+ * before anything else runs, into a Buffer of their own as before
+ * (allocUnsafeSlow: not a pool slice). A Buffer the addon builds cost ~3 800
+ * instructions per read, this ~1 600. One per addon, shared by all copies of
+ * this module.
+ */
+const LANDING = Symbol.for('kernel-timeout-socket.landing');
+const sharedLanding = addon as unknown as Record<symbol, Buffer | undefined>;
+const landing = sharedLanding[LANDING] ?? Buffer.allocUnsafeSlow(8 + 4095);
+sharedLanding[LANDING] = landing;
+const landedCount = new Uint32Array(landing.buffer, landing.byteOffset, 1);
+
+/** The bytes the addon just put in `landing`, in a Buffer of their own. */
+function landed(): Buffer {
+  const n = landedCount[0]!;
+  const data = Buffer.allocUnsafeSlow(n);
+  landing.copy(data, 0, 8, 8 + n);
+  return data;
+}
+
+const previous = addon.setSettle(delivered, landing);
 
 function onAbort(p: Pending): void {
   const c = p.op.native.cancel(p.id);
@@ -224,41 +271,109 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
   rejectNext = reject;
 }
 
+/**
+ * The outcome of an op whose start returned without an id: a result, the
+ * outcome the settle callback got as id 0, or the addon's short forms of
+ * the common ones (a read's bytes; true: a write or end done).
+ */
+function finished(started: Exclude<Started, number> | 0): NativeResult {
+  if (started === 0) {
+    const r = finishedAtOnce.outcome!;
+    finishedAtOnce.outcome = undefined;
+    return r;
+  }
+  if (started === true) return { status: Status.Ok };
+  if (started === landing) return { status: Status.Ok, data: landed() };
+  if (ArrayBuffer.isView(started)) return { status: Status.Ok, data: started };
+  return started;
+}
+
 export function run<T>(op: Operation<T>): Promise<T> {
   const signal = op.signal;
   if (signal?.aborted) {
-    debug('fd %d %s aborted before start', op.native.fd, op.name);
+    debug('fd %d %s aborted before start', op.native.fd, op.name());
     return Promise.reject(abortError(signal));
   }
-  // For the debug log: which socket, and how long the op took.
-  // Checked once: with logging off, an op builds no log arguments at all
-  // (a CPU profile of ping-pong showed them at about 6 % of its time).
+  // For the debug log: how long the op took. Checked once: with logging
+  // off, an op builds no log arguments at all (a CPU profile of ping-pong
+  // showed them at about 6 % of its time).
   const logging = debug.enabled;
-  const tag = logging ? `fd ${op.native.fd} ${op.name}` : op.name;
   const began = logging ? performance.now() || Number.MIN_VALUE : 0;
-  let started = op.start();
-  if (started === 0) {
-    started = finishedAtOnce.outcome!;
-    finishedAtOnce.outcome = undefined;
+  const started = op.start();
+  if (typeof started === 'number' && started !== 0) return pend(op, started, began);
+  const r = finished(started);
+  if (logging) debug('%s done without blocking (timeout %d ms)', tagOf(op), op.timeout);
+  const lane = op.lane;
+  // A failure settles on a later turn: a loop retrying an op that fails at
+  // once (accept under EMFILE) would otherwise run on microtasks alone, and
+  // timers and I/O (what could free fds) would never run.
+  if (r.status !== Status.Error && (lane === undefined || (lane.head === undefined && lane.settling === 0))) {
+    return settleDirectly(op, r, began);
   }
-  const turns = op.lane === undefined ? undefined : laneOf(op.native, op.lane);
   const promise = new Promise<unknown>(capture) as Promise<T>;
-  const p = new Pending(op, resolveNext, rejectNext, turns, tag, began);
-  // Not kept here: they would hold the promise, and so its value (a socket), after it settles.
-  resolveNext = rejectNext = undefined!;
-  turns?.push(p);
-  if (isResult(started)) {
-    if (logging) debug('%s done without blocking (timeout %d ms)', tag, op.timeout);
-    // A failure settles on a later turn: a loop retrying an op that fails
-    // at once (accept under EMFILE) would otherwise run on microtasks
-    // alone, and timers and I/O (what could free fds) would never run.
-    if (started.status === Status.Error) setImmediate(deliver, p, started);
-    else deliver(p, started);
+  const p = record(op, began);
+  if (r.status === Status.Error) setImmediate(deliver, p, r);
+  else deliver(p, r);
+  return promise;
+}
+
+/**
+ * Settles an op that finished at once on a free lane: its promise is made
+ * settled, and while its onSettled runs the lane is not free (an op started
+ * in that call settles after it returns, as behind a record).
+ */
+function settleDirectly<T>(op: Operation<T>, r: NativeResult, began: number): Promise<T> {
+  let promise: Promise<T>;
+  let error: Error | undefined;
+  try {
+    promise = Promise.resolve(withoutStack(outcomeOf, op, r) as T);
+    if (began !== 0) logOk(op, began);
+  } catch (e) {
+    if (began !== 0) logFailed(op, began, e);
+    promise = Promise.reject(e);
+    error = e as Error;
+  }
+  const onSettled = op.onSettled;
+  if (onSettled === undefined) return promise;
+  const lane = op.lane;
+  if (lane === undefined) {
+    onSettled(error);
     return promise;
   }
+  lane.settling++;
+  try {
+    onSettled(error);
+  } finally {
+    lane.settling--;
+    settleHeld(lane);
+  }
+  return promise;
+}
+
+/** A record for op, with the promise just made by capture, at the end of its lane. */
+function record(op: Operation<unknown>, began: number): Pending {
+  const p = new Pending(op, resolveNext, rejectNext, began);
+  // Not kept here: they would hold the promise, and so its value (a socket), after it settles.
+  resolveNext = rejectNext = undefined!;
+  const lane = op.lane;
+  if (lane !== undefined) {
+    if (lane.tail === undefined) lane.head = p;
+    else lane.tail.next = p;
+    lane.tail = p;
+  }
+  return p;
+}
+
+/** Records an op the addon holds under id |started| (negative: queued behind another op of its lane). */
+function pend<T>(op: Operation<T>, started: number, began: number): Promise<T> {
+  const promise = new Promise<unknown>(capture) as Promise<T>;
+  const p = record(op, began);
   p.id = Math.abs(started);
   pending.set(p.id, p);
-  if (logging) debug('%s pending (id %d, %s, timeout %d ms)', tag, p.id, started < 0 ? 'queued' : 'in kernel', op.timeout);
+  if (began !== 0) {
+    debug('%s pending (id %d, %s, timeout %d ms)', tagOf(op), p.id, started < 0 ? 'queued' : 'in kernel', op.timeout);
+  }
+  const signal = op.signal;
   if (signal !== undefined) {
     p.onAbort = () => onAbort(p);
     signal.addEventListener('abort', p.onAbort, { once: true });

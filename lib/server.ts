@@ -5,7 +5,7 @@ import { closeOnAsyncDispose } from './dispose.js';
 import { closedError, errorFor, SocketClosedError, type TimeoutError, timeoutError } from './errors.js';
 import { type NativeResult, type NativeSocket, Status } from './native.js';
 import { publishTimeout } from './publish.js';
-import { run } from './operation.js';
+import { Lane, run } from './operation.js';
 import { addressOf, internal, KernelSocket, type SocketAddress, type SocketTimeouts } from './socket.js';
 import { applyTcpSettings, type TcpSettings } from './tcp-options.js';
 import { DEFAULT_ENGINE, type Engine } from './engine.js';
@@ -50,10 +50,17 @@ export interface AcceptOptions {
 /** What accepted sockets start with: timeouts, timer, TCP options. */
 export type AcceptedDefaults = SocketTimeouts & { tcp?: TcpSettings };
 
+/** An accept's name in the debug log. */
+function acceptName(): string {
+  return 'accept';
+}
+
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below types [Symbol.asyncDispose], set on the prototype
 export class KernelServer {
   readonly #native: NativeSocket;
   readonly #accept = new Timeouts('recv', 0);
+  /** Accepts, served in call order. */
+  readonly #lane = new Lane();
   readonly #socketDefaults: AcceptedDefaults;
   readonly #path: string | undefined;
   #closing: Promise<void> | undefined;
@@ -91,8 +98,8 @@ export class KernelServer {
     if (timeout < 0) return Promise.reject(this.#timedOut(call));
     const native = this.#native;
     return run({
-      name: 'accept',
-      lane: 'read',
+      name: acceptName,
+      lane: this.#lane,
       native,
       timeout: own,
       signal,

@@ -1,12 +1,13 @@
 // KernelSocket: a connected TCP or Unix stream socket whose reads and
 // writes carry their timeouts into the kernel.
 import { debug } from './debug.js';
-import { publishClose, publishTimeout } from './publish.js';
+import { publishClose } from './publish.js';
 import { closeOnAsyncDispose } from './dispose.js';
 import { channels } from './diagnostics.js';
-import { closedError, EndOfStreamError, errorFor, systemError, timeoutError, type TimeoutError } from './errors.js';
-import { isResult, Status, type NativeAddress, type NativeResult, type NativeSocket } from './native.js';
-import { kSettled, run, type Settled } from './operation.js';
+import { closedError, systemError } from './errors.js';
+import { isResult, type NativeAddress, type NativeResult, type NativeSocket, type TimerCode } from './native.js';
+import { kSettled, Lane, run, type Settled } from './operation.js';
+import { SocketOp, SocketOpKind } from './socket-op.js';
 import { KernelSocketStream, type StreamOptions } from './stream.js';
 import {
   applyTcpSettings,
@@ -23,12 +24,12 @@ import {
 } from './tcp-options.js';
 import { DEFAULT_ENGINE, type Engine } from './engine.js';
 import { defaultTimer, timerCode, validateTimerFor, type TimerMode } from './timer-mode.js';
-import { Timeouts, type CallTime } from './timeouts.js';
+import { Timeouts } from './timeouts.js';
 import {
   invalidArgType,
   invalidHandleType,
   validateDeadline,
-  validateObject,
+  validateOptions,
   validateReadSize,
   validateSignal,
   validateWriteData,
@@ -73,8 +74,13 @@ export class KernelSocket {
   readonly #native: NativeSocket;
   readonly #read = new Timeouts('recv', 0);
   readonly #write = new Timeouts('send', 1);
+  /** Reads, and writes and end: each served in call order. */
+  readonly #readLane = new Lane();
+  readonly #writeLane = new Lane();
   readonly #engine: Engine;
   #timer: TimerMode;
+  /** timerCode(#timer), for calls that name no timer. */
+  #timerCode: TimerCode;
   #closing: Promise<void> | undefined;
 
   /** @internal Use connect() or KernelServer#accept(). */
@@ -89,6 +95,7 @@ export class KernelSocket {
     this.#write.setTimeout(timeouts.writeTimeout, 'options.writeTimeout');
     this.#engine = timeouts.engine ?? DEFAULT_ENGINE;
     this.#timer = validateTimerFor(this.#engine, timeouts.timer, 'options.timer', defaultTimer(this.#engine));
+    this.#timerCode = timerCode(this.#timer);
   }
 
   /**
@@ -98,7 +105,7 @@ export class KernelSocket {
    */
   read(size: number = DEFAULT_READ_SIZE, options?: ReadOptions): Promise<Buffer | null> {
     validateReadSize(size);
-    return this.#readOp(size, false, options) as Promise<Buffer | null>;
+    return this.#readOp(size, SocketOpKind.Read, options) as Promise<Buffer | null>;
   }
 
   /**
@@ -108,37 +115,34 @@ export class KernelSocket {
    */
   readExactly(size: number, options?: ReadOptions): Promise<Buffer> {
     validateReadSize(size);
-    return this.#readOp(size, true, options) as Promise<Buffer>;
+    return this.#readOp(size, SocketOpKind.ReadExactly, options) as Promise<Buffer>;
   }
 
-  #readOp(size: number, exact: boolean, options: ReadOptions | undefined): Promise<Buffer | null> {
-    const o = validateObject<ReadOptions>(options, 'options');
-    const call = this.#read.forCall(o.timeout, 'options.timeout');
-    const own = call.timeout;
+  #readOp(size: number, kind: SocketOpKind, options: ReadOptions | undefined): Promise<Buffer | null | undefined> {
+    const o = validateOptions<ReadOptions>(options, 'options');
+    const own = this.#read.own(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
-    const timer = timerCode(validateTimerFor(this.#engine, o.timer, 'options.timer', this.#timer));
+    const timer = this.#timerFor(o.timer);
     if (this.#closing) return Promise.reject(closedError('read'));
-    if (call.budget < 0) return Promise.reject(this.#timedOut('read', call));
-    const native = this.#native;
-    return run({
-      name: exact ? `readExactly(${size})` : `read(${size})`,
-      lane: 'read',
-      native,
-      timeout: own,
+    const at = Date.now();
+    const budget = this.#read.budget(own, at);
+    const op = new SocketOp(
+      this,
+      this.#native,
+      this.#readLane,
+      this.#read,
+      kind,
+      size,
+      undefined,
+      own,
+      at,
+      budget,
+      timer,
       signal,
-      start: () => native.read(size, own, exact, timer),
-      outcome: (r) => {
-        if (r.status === Status.Timeout) throw this.#timedOut('read', call, r);
-        const err = errorFor('read', own, r);
-        if (err) throw err;
-        if (r.status === Status.Eof) {
-          if (!exact) return null;
-          const partial = r.data ?? Buffer.alloc(0);
-          throw new EndOfStreamError(`readExactly(${size}) met end of stream after ${partial.length} bytes`, partial);
-        }
-        return r.data!;
-      },
-    });
+      undefined,
+    );
+    if (budget < 0) return Promise.reject(op.timedOut());
+    return run(op);
   }
 
   /**
@@ -146,59 +150,59 @@ export class KernelSocket {
    * with WriteTimeoutError (with bytesWritten) if the timeout expires first.
    */
   write(data: Uint8Array | string, options?: WriteOptions): Promise<void> {
-    const o = validateObject<WriteOptions>(options, 'options');
+    const o = validateOptions<WriteOptions>(options, 'options');
     const bytes = validateWriteData(data, o.encoding);
-    const call = this.#write.forCall(o.timeout, 'options.timeout');
-    const own = call.timeout;
+    const own = this.#write.own(o.timeout, 'options.timeout');
     const signal = validateSignal(o.signal);
-    const timer = timerCode(validateTimerFor(this.#engine, o.timer, 'options.timer', this.#timer));
+    const timer = this.#timerFor(o.timer);
     if (this.#closing) return Promise.reject(closedError('write'));
-    if (call.budget < 0) return Promise.reject(this.#timedOut('write', call));
-    const native = this.#native;
-    return run({
-      name: `write(${bytes.byteLength})`,
-      lane: 'write',
-      native,
-      timeout: own,
+    const at = Date.now();
+    const budget = this.#write.budget(own, at);
+    const onSettled = (o as { [kSettled]?: Settled })[kSettled];
+    const op = new SocketOp(
+      this,
+      this.#native,
+      this.#writeLane,
+      this.#write,
+      SocketOpKind.Write,
+      0,
+      bytes,
+      own,
+      at,
+      budget,
+      timer,
       signal,
-      start: () => native.write(bytes, own, timer),
-      onSettled: (o as { [kSettled]?: Settled })[kSettled],
-      outcome: (r) => {
-        if (r.status === Status.Timeout) throw this.#timedOut('write', call, r);
-        const err = errorFor('write', own, r);
-        if (err) throw err;
-      },
-    });
+      onSettled,
+    );
+    if (budget < 0) return Promise.reject(op.timedOut());
+    return run(op) as Promise<void>;
   }
 
-  /**
-   * The error of a read or write, called as `call`, whose time ran out: the
-   * native result `r`, or none when it never reached the kernel. Published
-   * on the timeout channel when it has subscribers.
-   */
-  #timedOut(op: 'read' | 'write', call: CallTime, r?: NativeResult): TimeoutError {
-    const v = (op === 'read' ? this.#read : this.#write).verdict(call);
-    const err = timeoutError(op, v.timeout, r, v.deadline);
-    if (channels.timeout.hasSubscribers) publishTimeout(this, op, call, err);
-    return err;
+  /** The timer code of a call: its `timer` option, or the socket's. */
+  #timerFor(timer: TimerMode | undefined): TimerCode {
+    if (timer === undefined) return this.#timerCode;
+    return timerCode(validateTimerFor(this.#engine, timer, 'options.timer', this.#timer));
   }
 
   /** Half-closes: sends FIN after the writes before it. Reads go on. */
   end(): Promise<void> {
     if (this.#closing) return Promise.reject(closedError('end'));
-    const native = this.#native;
-    return run({
-      name: 'end',
-      lane: 'write',
-      native,
-      timeout: 0,
-      signal: undefined,
-      start: () => native.end(),
-      outcome: (r) => {
-        const err = errorFor('end', 0, r);
-        if (err) throw err;
-      },
-    });
+    const op = new SocketOp(
+      this,
+      this.#native,
+      this.#writeLane,
+      this.#write,
+      SocketOpKind.End,
+      0,
+      undefined,
+      0,
+      0,
+      0,
+      this.#timerCode,
+      undefined,
+      undefined,
+    );
+    return run(op) as Promise<void>;
   }
 
   /**
@@ -320,6 +324,7 @@ export class KernelSocket {
 
   setTimer(mode: TimerMode): void {
     this.#timer = validateTimerFor(this.#engine, mode, 'mode');
+    this.#timerCode = timerCode(this.#timer);
   }
 
   /** TCP_USER_TIMEOUT: ms sent data may stay unacknowledged before the kernel drops the connection (0 = default). */

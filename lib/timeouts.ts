@@ -67,13 +67,23 @@ export class Timeouts {
 
   /** The time an op called now gets: its own timeout (or the default), and that cut by the deadline. */
   forCall(own: unknown, name: string): CallTime {
-    const t = validateTimeout(own, name, this.#timeout);
+    const t = this.own(own, name);
     const at = Date.now();
-    if (this.#deadline === null) return { timeout: t, budget: t, at };
+    return { timeout: t, budget: this.budget(t, at), at };
+  }
+
+  /** An op's own timeout: `value` (the call's option, `name` in errors), or the default when undefined. */
+  own(value: unknown, name: string): number {
+    return validateTimeout(value, name, this.#timeout);
+  }
+
+  /** What an op with own timeout t, called at `at`, gets: t cut by the deadline; -1 once the deadline has passed. */
+  budget(t: number, at: number): number {
+    if (this.#deadline === null) return t;
     const left = this.#deadline - at;
-    if (left <= 0) return { timeout: t, budget: -1, at };
+    if (left <= 0) return -1;
     // A far deadline can leave more than any timeout: the budget is only reported.
-    return { timeout: t, budget: t === 0 ? left : Math.min(t, left), at };
+    return t === 0 ? left : Math.min(t, left);
   }
 
   /**
@@ -81,7 +91,7 @@ export class Timeouts {
    * the socket deadline in force now (it may have moved while the op
    * waited) when it came before the op's own timeout, else that timeout.
    */
-  verdict(call: CallTime): Verdict {
+  verdict(call: Pick<CallTime, 'timeout' | 'at'>): Verdict {
     const d = this.#deadline;
     if (d !== null && (call.timeout === 0 || d < call.at + call.timeout)) {
       return { timeout: Math.max(0, d - call.at), deadline: d };

@@ -51,6 +51,14 @@ export function validateObject<T extends object>(value: unknown, name: string): 
   return value as T;
 }
 
+const NO_OPTIONS = Object.freeze({});
+
+/** validateObject for options only read, never kept or changed: undefined gives one shared frozen empty object. */
+export function validateOptions<T extends object>(value: unknown, name: string): Readonly<T> {
+  if (value === undefined) return NO_OPTIONS as T;
+  return validateObject<T>(value, name);
+}
+
 /** A timeout in ms: 0 = none. undefined gives `fallback`. */
 export function validateTimeout(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;

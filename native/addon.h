@@ -13,6 +13,7 @@
 #include "delivery.h"
 #include "loop_engine.h"
 #include "op_registry.h"
+#include "result.h"
 #include "threads_engine.h"
 
 namespace kts {
@@ -26,8 +27,9 @@ class AddonData {
   static AddonData& Of(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
 
   // Starts op; returns its id (for cancel), with which its outcome reaches
-  // the settle callback later, or 0 when it finished at once: its outcome
-  // went to the settle callback (as id 0) before this returned (an outcome
+  // the settle callback later, or, when it finished at once, its outcome:
+  // a read's bytes or true (a write or end done) when it succeeded, else 0
+  // after its outcome went to the settle callback as id 0 (an outcome
   // object, with no settle callback registered).
   Napi::Value Start(Napi::Env env, JsOp* op);
   // setSettle(fn): the env's one settle callback (lib/native.ts
@@ -50,6 +52,7 @@ class AddonData {
   // close(cb) waiters keep the loop alive until their fd is closed.
   void CloseSettled() { delivery.Drop(true); }
   Napi::FunctionReference socket_ctor;
+  Landing landing;  // a read's few bytes on their way to JavaScript (result.h)
   // A test hook (KTS_TEST_ACCEPT_RESULT_THROWS=1): building the outcome of
   // an accept that took a connection throws, as every call into a Worker's
   // env does once its termination began, so a test can see that the

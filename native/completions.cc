@@ -1,6 +1,7 @@
 // Completions reach JavaScript, all through the env's one settle callback
 // (setSettle): an op started from JavaScript either finishes at once (its
-// outcome goes to the callback as op id 0 before its start call returns)
+// outcome goes to the callback as op id 0 before its start call returns, or
+// is the call's value when it is a read's bytes or a write or end done)
 // or is registered (op_registry.h), and the delivery queue's drain
 // (delivery.h) or the loop engine then hands it, by id, to the callback.
 // close(cb) waiters go on once their socket's fd is closed and its ops are
@@ -20,6 +21,7 @@ Napi::Value AddonData::SetSettle(const Napi::CallbackInfo& info) {
   AddonData& data = Of(info.Env());
   Napi::Value previous = data.settle_.IsEmpty() ? info.Env().Undefined() : data.settle_.Value();
   data.settle_ = Napi::Persistent(info[0].As<Napi::Function>());
+  if (info[1].IsBuffer()) data.landing.Set(info[1].As<Napi::Buffer<uint8_t>>());
   return previous;
 }
 
@@ -36,7 +38,13 @@ Napi::Value AddonData::Start(Napi::Env env, JsOp* op) {
     // hold an accepted connection that only its destructor closes.
     std::unique_ptr<JsOp> finished(op);
     if (settle_.IsEmpty()) return MakeResult(env, *this, *op);
-    // Before this returns, its outcome goes to the settle callback as op
+    // The common outcomes are the call's value, with no callback to make:
+    // a read's bytes, or true for a write or end that is done.
+    if (op->status == OpStatus::kOk) {
+      if (op->kind == OpKind::kRead && op->done > 0) return ReadData(env, *this, *op);
+      if (op->kind == OpKind::kWrite || op->kind == OpKind::kEnd) return Napi::Boolean::New(env, true);
+    }
+    // Any other outcome: before this returns, its outcome goes to the settle callback as op
     // id 0, in plain arguments: no result object to build (each of its
     // property sets cost ~300 ns).
     napi_value args[1 + kResultArgs];

@@ -1,5 +1,8 @@
 #include "result.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include "addon.h"
 #include "address.h"
 #include "errno_names.h"
@@ -17,6 +20,25 @@ Napi::Object ErrorResult(Napi::Env env, int err, const char* syscall) {
   return r;
 }
 
+void Landing::Set(Napi::Buffer<uint8_t> buffer) {
+  size_t length = buffer.Length();
+  ref_ = Napi::Persistent(buffer);  // strong: refcount 1
+  base_ = buffer.Data();
+  room_ = length >= 8 ? length - 8 : 0;
+}
+
+Napi::Value Landing::Land(const uint8_t* bytes, size_t n) {
+  uint32_t count = static_cast<uint32_t>(n);
+  std::memcpy(base_, &count, sizeof count);
+  std::memcpy(base_ + 8, bytes, n);
+  return ref_.Value();
+}
+
+Napi::Value ReadData(Napi::Env env, AddonData& data, Op& op) {
+  if (data.landing.Fits(op.done)) return data.landing.Land(op.data.data(), op.done);
+  return Napi::Buffer<uint8_t>::Copy(env, op.data.data(), op.done);
+}
+
 void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value* out) {
   napi_value undefined = env.Undefined();
   for (size_t i = 0; i < kResultArgs; ++i) out[i] = undefined;
@@ -30,7 +52,7 @@ void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value* out) {
   if (op.syscall[0] != '\0') out[5] = Napi::String::New(env, op.syscall);
   if (op.kind == OpKind::kRead && op.done > 0 &&
       (op.status == OpStatus::kOk || op.status == OpStatus::kEof)) {
-    out[6] = Napi::Buffer<uint8_t>::Copy(env, op.data.data(), op.done);
+    out[6] = ReadData(env, data, op);
   }
   if (op.kind == OpKind::kAccept && op.status == OpStatus::kOk && op.accepted_fd >= 0) {
     if (data.accept_result_throws) throw Napi::Error::New(env, "KTS_TEST_ACCEPT_RESULT_THROWS");

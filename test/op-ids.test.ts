@@ -50,16 +50,17 @@ describe.each(ENGINES)('op ids (%s engine)', (engine) => {
   function rawOp(native: NativeSocket, start: () => Started): { id: number; result: Promise<NativeResult> } {
     let id = 0;
     const result = run<NativeResult>({
-      name: 'raw',
+      name: () => 'raw',
+      lane: undefined,
       native,
       timeout: 0,
       signal: undefined,
       start: () => {
         const started = start();
-        if (!isResult(started)) id = started;
+        if (typeof started === 'number') id = started;
         return started;
       },
-      outcome: (r) => r,
+      outcome: (r) => ({ ...r }),
     });
     return { id, result };
   }
