@@ -1,0 +1,107 @@
+'use strict';
+// User-space instructions per K-loop write + readExactly pair, counted by
+// valgrind's callgrind: steadier than CPU time on a shared, loaded VM, and
+// what the JavaScript half of an op costs. The measured process runs N
+// round trips twice (2 000 and 22 000); the difference over 20 000 cancels
+// start-up. Instructions of V8's optimizing compiler are reported apart
+// (it compiles at times of its own choosing), and left out of "rest".
+//
+//   node bench/op-instructions.js [--size=1] [--path=waits|at-once]
+//
+// --path=waits: the peer echoes each message, so a read is mostly issued
+// before its reply is there and waits on the loop (the settle callback
+// delivers it); --path=at-once: the peer sends 8 MiB first, so every read
+// finds its bytes and both ops finish within their call. Needs valgrind.
+const { execFileSync, fork, spawnSync } = require('node:child_process');
+const net = require('node:net');
+const { cli } = require('./lib/args');
+
+const TRIPS = [2000, 22000];
+
+/** The peer, in a child: echoes (waits) or floods then drains (at-once). */
+function peer(path) {
+  const server = net.createServer({ noDelay: true }, (s) => {
+    s.on('error', () => {});
+    if (path === 'waits') s.on('data', (d) => s.write(d));
+    else {
+      s.on('data', () => {});
+      s.write(Buffer.alloc(8 << 20, 1));
+    }
+  });
+  server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+  process.on('disconnect', () => process.exit(0));
+}
+
+/** The measured process: `trips` write + readExactly pairs of `size` bytes. */
+async function measure(port, trips, size, path) {
+  const kts = require('../dist/index.js');
+  const s = await kts.connect({ host: '127.0.0.1', port, timeout: 10_000, noDelay: true, engine: 'loop' });
+  const msg = Buffer.alloc(size, 0x62);
+  if (path === 'at-once') await s.readExactly(4 << 20, { timeout: 10_000 }); // the rest is queued by now
+  for (let i = 0; i < trips; i++) {
+    await s.write(msg, { timeout: 10_000 });
+    await s.readExactly(size, { timeout: 10_000 });
+  }
+  await s.close();
+}
+
+/** Instructions by function (callgrind_annotate, self cost) of one measured run. */
+function count(port, trips, size, path) {
+  const out = `${require('node:os').tmpdir()}/kts-callgrind-${process.pid}-${trips}`;
+  execFileSync(
+    'valgrind',
+    ['--tool=callgrind', `--callgrind-out-file=${out}`, '--smc-check=all-non-file', process.execPath, __filename,
+      `--measure=${port}`, `--trips=${trips}`, `--size=${size}`, `--path=${path}`],
+    { stdio: 'ignore' },
+  );
+  const text = execFileSync('callgrind_annotate', ['--threshold=100', out], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  require('node:fs').rmSync(out, { force: true });
+  const byFn = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^\s*([\d,]+) \([\s\d.]+%\)\s+(.*?)(?: \[\/.*\])?$/.exec(line);
+    if (m) byFn.set(m[2], (byFn.get(m[2]) ?? 0) + Number(m[1].replace(/,/g, '')));
+  }
+  return byFn;
+}
+
+async function main() {
+  const usage = 'usage: node bench/op-instructions.js [--size=1] [--path=waits|at-once]';
+  const { values } = cli(usage, {
+    size: { type: 'string', default: '1' },
+    path: { type: 'string', default: 'waits' },
+    measure: { type: 'string' },
+    trips: { type: 'string' },
+    peer: { type: 'boolean' },
+  });
+  const size = Number(values.size);
+  if (!Number.isInteger(size) || size < 1 || size > 65536) throw new RangeError('--size: an integer 1..65536');
+  if (values.path !== 'waits' && values.path !== 'at-once') throw new RangeError('--path: waits or at-once');
+  if (values.peer) return peer(values.path);
+  if (values.measure) return measure(Number(values.measure), Number(values.trips), size, values.path);
+  if (spawnSync('sh', ['-c', 'command -v valgrind']).status !== 0) throw new Error('needs valgrind');
+  const child = fork(__filename, ['--peer', `--path=${values.path}`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise((resolve) => child.once('message', resolve));
+  try {
+    const [a, b] = TRIPS.map((t) => count(port, t, size, values.path));
+    const per = (k) => ((b.get(k) ?? 0) - (a.get(k) ?? 0)) / (TRIPS[1] - TRIPS[0]);
+    let compiler = 0;
+    const rows = [];
+    for (const k of b.keys()) {
+      if (k === 'PROGRAM TOTALS') continue;
+      if (/compiler::|maglev|turboshaft/.test(k)) compiler += per(k);
+      else rows.push([k, per(k)]);
+    }
+    const total = per('PROGRAM TOTALS');
+    console.log(`K-loop write + readExactly(${size}), reads ${values.path}, ${process.version}: instructions per pair`);
+    console.log(`total ${total.toFixed(0)}, V8 compiler ${compiler.toFixed(0)}, rest ${(total - compiler).toFixed(0)}`);
+    rows.sort((x, y) => y[1] - x[1]);
+    for (const [k, v] of rows.slice(0, 25)) console.log(`${v.toFixed(0).padStart(7)}  ${k.slice(0, 120)}`);
+  } finally {
+    child.disconnect();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
