@@ -42,9 +42,6 @@ Napi::Function SocketWrap::Define(Napi::Env env) {
                          InstanceMethod<&SocketWrap::Connect>("connect"),
                          InstanceMethod<&SocketWrap::Listen>("listen"),
                          InstanceMethod<&SocketWrap::Accept>("accept"),
-                         InstanceMethod<&SocketWrap::Read>("read"),
-                         InstanceMethod<&SocketWrap::Write>("write"),
-                         InstanceMethod<&SocketWrap::End>("end"),
                          InstanceMethod<&SocketWrap::Cancel>("cancel"),
                          InstanceMethod<&SocketWrap::SetDeadline>("setDeadline"),
                          InstanceMethod<&SocketWrap::Close>("close"),
@@ -66,17 +63,32 @@ Napi::Object SocketWrap::NewInstance(Napi::Env env, AddonData& data, std::shared
   // The constructor moves the handle out; should the construction fail (a
   // terminating env fails every call), the handle is freed here and its fd
   // closed, not left to the env's teardown.
-  auto boxed = std::make_unique<std::shared_ptr<Handle>>(std::move(h));
-  return data.socket_ctor.New({Napi::External<std::shared_ptr<Handle>>::New(env, boxed.get()),
-                               Napi::Number::New(env, FacadeFamily(ss_family))});
+  struct Adopting {
+    AddonData& data;
+    ~Adopting() { data.adopting = nullptr; }
+  } adopting{data};
+  data.adopting = &h;
+  return data.socket_ctor.New({Napi::Number::New(env, FacadeFamily(ss_family))});
 }
 
 SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SocketWrap>(info) {
-  if (info.Length() < 2 || !info[0].IsExternal())
-    throw Napi::TypeError::New(info.Env(), "NativeSocket is created by NativeSocket.open()");
-  // NewInstance owns the box and frees it.
-  handle_ = std::move(*info[0].As<Napi::External<std::shared_ptr<Handle>>>().Data());
-  family_ = info[1].As<Napi::Number>().Int32Value();
+  Napi::Env env = info.Env();
+  AddonData& data = AddonData::Of(env);
+  if (data.adopting == nullptr)
+    throw Napi::TypeError::New(env, "NativeSocket is created by NativeSocket.open()");
+  handle_ = std::move(*data.adopting);
+  data.adopting = nullptr;
+  family_ = info[0].As<Napi::Number>().Int32Value();
+  // Held by cell_ from here, so a throw below frees it with the members.
+  cell_.reset(new SocketCell{this, &data, 1});
+  auto ext =
+      Napi::External<SocketCell>::New(env, cell_.get(), [](Napi::Env, SocketCell* c) { CellRelease()(c); });
+  ++cell_->holders;  // the External's, dropped by its finalizer
+  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value("cell", ext, napi_default));
+}
+
+void CellRelease::operator()(SocketCell* cell) const {
+  if (--cell->holders == 0) delete cell;
 }
 
 // A socket dropped without close() is closed when collected (README). The
@@ -86,6 +98,7 @@ SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket
 // env's teardown has begun every live handle is closing already, so the
 // engines are never touched after they are gone.
 SocketWrap::~SocketWrap() {
+  if (cell_) cell_->wrap = nullptr;
   if (!handle_) return;
   {
     std::lock_guard<std::mutex> lock(handle_->mu);
@@ -139,6 +152,24 @@ Napi::Value SocketWrap::TimeoutReadback(const Napi::CallbackInfo& info) {
 Napi::Value SocketWrap::DeadlineEntries(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(),
                            static_cast<double>(AddonData::Of(info.Env()).loop_engine.deadline_entries()));
+}
+
+void SocketWrap::DefineCalls(Napi::Env env, Napi::Object exports) {
+  exports.Set("read", Napi::Function::New<&SocketWrap::Read>(env, "read"));
+  exports.Set("write", Napi::Function::New<&SocketWrap::Write>(env, "write"));
+  exports.Set("end", Napi::Function::New<&SocketWrap::End>(env, "end"));
+}
+
+SocketWrap& SocketWrap::FromCell(const Napi::CallbackInfo& info) {
+  void* cell = nullptr;
+  if (napi_get_value_external(info.Env(), info[0], &cell) != napi_ok || cell == nullptr)
+    throw Napi::TypeError::New(info.Env(), "socket must be a NativeSocket's cell");
+  SocketWrap* wrap = static_cast<SocketCell*>(cell)->wrap;
+  // The wrapper's weak reference is empty from the GC that collected it on,
+  // before its finalizer (which clears wrap) has run.
+  if (wrap == nullptr || wrap->Value().IsEmpty())
+    throw Napi::TypeError::New(info.Env(), "socket was collected");
+  return *wrap;
 }
 
 JsOp* SocketWrap::NewOp(int kind_value, double timeout_ms) {
@@ -217,32 +248,35 @@ Napi::Value SocketWrap::Accept(const Napi::CallbackInfo& info) {
   return Start(info, op, 1);
 }
 
-// read(size, timeoutMs, exact, timer?)
+// read(cell, size, timeoutMs, exact, timer?)
 Napi::Value SocketWrap::Read(const Napi::CallbackInfo& info) {
-  double size = NumberArg(info, 0);
+  SocketWrap& wrap = FromCell(info);
+  double size = NumberArg(info, 1);
   if (size < 1) throw Napi::RangeError::New(info.Env(), "size must be >= 1");
-  JsOp* op = NewOp(static_cast<int>(OpKind::kRead), NumberArg(info, 1));
+  JsOp* op = wrap.NewOp(static_cast<int>(OpKind::kRead), NumberArg(info, 2));
   op->size = static_cast<size_t>(size);
-  op->exact = info[2].ToBoolean();
-  return Start(info, op, 3);
+  op->exact = info[3].ToBoolean();
+  return wrap.Start(info, op, 4);
 }
 
-// write(buffer: Uint8Array, timeoutMs, timer?). The bytes are used in place on
-// this tick only; whatever must wait for a thread is copied first, so no
-// thread ever touches JavaScript memory.
+// write(cell, buffer: Uint8Array, timeoutMs, timer?). The bytes are used in
+// place on this tick only; whatever must wait for a thread is copied first,
+// so no thread ever touches JavaScript memory.
 Napi::Value SocketWrap::Write(const Napi::CallbackInfo& info) {
-  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "data must be a Uint8Array");
-  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-  JsOp* op = NewOp(static_cast<int>(OpKind::kWrite), NumberArg(info, 1));
+  SocketWrap& wrap = FromCell(info);
+  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "data must be a Uint8Array");
+  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
+  JsOp* op = wrap.NewOp(static_cast<int>(OpKind::kWrite), NumberArg(info, 2));
   op->wptr = bytes.Data();
   op->wlen = bytes.ByteLength();
-  return Start(info, op, 2);
+  return wrap.Start(info, op, 3);
 }
 
-// end(timer?): shutdown(SHUT_WR) once the writes before it are done.
+// end(cell, timer?): shutdown(SHUT_WR) once the writes before it are done.
 Napi::Value SocketWrap::End(const Napi::CallbackInfo& info) {
-  JsOp* op = NewOp(static_cast<int>(OpKind::kEnd), 0);
-  return Start(info, op, 0);
+  SocketWrap& wrap = FromCell(info);
+  JsOp* op = wrap.NewOp(static_cast<int>(OpKind::kEnd), 0);
+  return wrap.Start(info, op, 1);
 }
 
 // cancel(id): 0 removed before it started, 1 abandoned in flight, 2 too
