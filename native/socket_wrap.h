@@ -87,8 +87,8 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
   Napi::Value TcpOptions(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
 
-  JsOp* NewOp(int kind_value, double timeout_ms);
-  Napi::Value Start(const Napi::CallbackInfo& info, JsOp* op, size_t timer_index);
+  JsOp* NewOp(OpKind kind, double timeout_ms, TimerMode timer);
+  Napi::Value Start(Napi::Env env, JsOp* op);
 
   std::shared_ptr<Handle> handle_;
   int family_ = 0;  // 4, 6 or 0 (Unix)
