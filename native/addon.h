@@ -12,6 +12,7 @@
 
 #include "delivery.h"
 #include "loop_engine.h"
+#include "op_pool.h"
 #include "op_registry.h"
 #include "result.h"
 #include "threads_engine.h"
@@ -43,6 +44,7 @@ class AddonData {
 
   void Teardown();  // env cleanup hook: close all, join threads, drop refs
 
+  OpPool op_pool;  // first: every JsOp is freed into it, so it goes last
   Delivery delivery;
   OpRegistry ops{&delivery};
   // 'threads' (default); owns the registry of every handle and the lane

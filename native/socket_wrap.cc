@@ -194,7 +194,7 @@ SocketWrap& SocketWrap::FromCell(const Napi::CallbackInfo& info) {
 }
 
 JsOp* SocketWrap::NewOp(OpKind kind, double timeout_ms, TimerMode timer) {
-  auto* op = new JsOp();
+  JsOp* op = cell_->data->op_pool.New();
   op->kind = kind;
   op->MakeAddress();
   op->handle = handle_;
@@ -220,7 +220,7 @@ Napi::Value SocketWrap::Connect(const Napi::CallbackInfo& info) {
   int err = ParseAddress(family_, info[0].As<Napi::String>().Utf8Value(), port, &op->address->ss,
                          &op->address->len);
   if (err != 0) {
-    delete op;
+    cell_->data->op_pool.Free(op);
     return ErrorResult(env, err, "connect");
   }
   return Start(env, op);
