@@ -141,13 +141,20 @@ export interface NativeCapabilities {
   pollTimer: 'ppoll' | 'poll';
 }
 
+/**
+ * A socket's cell (a napi External, native/socket_wrap.h SocketCell): what
+ * read, write and end take in place of `this`, so the addon reaches the
+ * socket without napi_unwrap. Pass it only with its NativeSocket held: a
+ * cell whose socket was collected makes those calls throw a TypeError.
+ */
+export type SocketCell = { readonly __brand: 'SocketCell' };
+
 export interface NativeSocket {
+  /** This socket's cell, for addon.read, addon.write and addon.end. */
+  readonly cell: SocketCell;
   connect(hostOrPath: string, port: number, timeoutMs: number, timer?: TimerCode): Started;
   listen(hostOrPath: string, port: number, backlog: number): NativeResult | undefined;
   accept(timeoutMs: number, timer?: TimerCode): Started;
-  read(size: number, timeoutMs: number, exact: boolean, timer?: TimerCode): Started;
-  write(data: Uint8Array, timeoutMs: number, timer?: TimerCode): Started;
-  end(): Started;
   cancel(id: number): Cancel;
   /** The socket-wide deadline of a direction (0 reads and accepts, 1 writes), epoch ms or null; pending ops follow it. False once closing. */
   setDeadline(dir: 0 | 1, epochMs: number | null): boolean;
@@ -177,6 +184,10 @@ export interface NativeSocketClass {
 
 export interface Addon {
   NativeSocket: NativeSocketClass;
+  /** A read of up to `size` bytes (all of them when `exact`) on the socket of `cell`. */
+  read(cell: SocketCell, size: number, timeoutMs: number, exact: boolean, timer?: TimerCode): Started;
+  write(cell: SocketCell, data: Uint8Array, timeoutMs: number, timer?: TimerCode): Started;
+  end(cell: SocketCell): Started;
   /** Owned threads alive now. */
   threads(): number;
   /** Ops started from this env that have not been delivered yet. */

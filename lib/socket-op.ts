@@ -4,7 +4,7 @@
 // its name for the debug log is built only when logging.
 import { channels } from './diagnostics.js';
 import { EndOfStreamError, errorFor, timeoutError, type TimeoutError } from './errors.js';
-import { Status, type NativeResult, type NativeSocket, type Started, type TimerCode } from './native.js';
+import { addon, Status, type NativeResult, type NativeSocket, type Started, type TimerCode } from './native.js';
 import type { Lane, Operation, Settled } from './operation.js';
 import { publishTimeout } from './publish.js';
 import type { CallTime, Timeouts } from './timeouts.js';
@@ -56,13 +56,13 @@ export class SocketOp implements Operation<Buffer | null | undefined>, CallTime 
   start(): Started {
     switch (this.kind) {
       case SocketOpKind.Read:
-        return this.native.read(this.size, this.timeout, false, this.timer);
+        return addon.read(this.native.cell, this.size, this.timeout, false, this.timer);
       case SocketOpKind.ReadExactly:
-        return this.native.read(this.size, this.timeout, true, this.timer);
+        return addon.read(this.native.cell, this.size, this.timeout, true, this.timer);
       case SocketOpKind.Write:
-        return this.native.write(this.bytes!, this.timeout, this.timer);
+        return addon.write(this.native.cell, this.bytes!, this.timeout, this.timer);
       default:
-        return this.native.end();
+        return addon.end(this.native.cell);
     }
   }
 

@@ -43,6 +43,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.AddCleanupHook([data] { data->Teardown(); });
   data->socket_ctor = Napi::Persistent(SocketWrap::Define(env));
   exports.Set("NativeSocket", data->socket_ctor.Value());
+  SocketWrap::DefineCalls(env, exports);
   exports.Set("threads", Napi::Function::New<Threads>(env, "threads"));
   exports.Set("pending", Napi::Function::New<Pending>(env, "pending"));
   RegisterResolver(env, exports);

@@ -12,6 +12,7 @@
 
 #include "delivery.h"
 #include "loop_engine.h"
+#include "op_pool.h"
 #include "op_registry.h"
 #include "result.h"
 #include "threads_engine.h"
@@ -43,6 +44,7 @@ class AddonData {
 
   void Teardown();  // env cleanup hook: close all, join threads, drop refs
 
+  OpPool op_pool;  // first: every JsOp is freed into it, so it goes last
   Delivery delivery;
   OpRegistry ops{&delivery};
   // 'threads' (default); owns the registry of every handle and the lane
@@ -52,6 +54,10 @@ class AddonData {
   // close(cb) waiters keep the loop alive until their fd is closed.
   void CloseSettled() { delivery.Drop(true); }
   Napi::FunctionReference socket_ctor;
+  // The handle SocketWrap::NewInstance is wrapping, for the constructor to
+  // take: no JavaScript value ever carries one, so `new NativeSocket(x)`
+  // from JavaScript (with a cell, say) throws instead of adopting garbage.
+  std::shared_ptr<Handle>* adopting = nullptr;
   Landing landing;  // a read's few bytes on their way to JavaScript (result.h)
   // A test hook (KTS_TEST_ACCEPT_RESULT_THROWS=1): building the outcome of
   // an accept that took a connection throws, as every call into a Worker's

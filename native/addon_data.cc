@@ -63,7 +63,7 @@ void AddonData::Teardown() {
   // engine's Shutdown, which closes every other handle, meets none.
   loop_engine.Shutdown();
   threads_engine.Shutdown();
-  for (Op* op : delivery.TakeAll()) delete static_cast<JsOp*>(op);
+  for (Op* op : delivery.TakeAll()) op_pool.Free(static_cast<JsOp*>(op));
   ops.Clear();
   delivery.Release();
 }

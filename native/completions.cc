@@ -28,7 +28,7 @@ Napi::Value AddonData::SetSettle(const Napi::CallbackInfo& info) {
 Napi::Value AddonData::Start(Napi::Env env, JsOp* op) {
   if (!ops.HasRoom()) {
     // OpRegistry::kSlots ops pending in this env: no id to give this one.
-    delete op;
+    op_pool.Free(op);
     return ErrorResult(env, ENOBUFS, "start");
   }
   SubmitResult started = op->handle->engine->Submit(op);
@@ -36,7 +36,7 @@ Napi::Value AddonData::Start(Napi::Env env, JsOp* op) {
     // Freed whatever happens: building the outcome throws when the env is
     // being torn down (a Worker terminated in this call), and the op may
     // hold an accepted connection that only its destructor closes.
-    std::unique_ptr<JsOp> finished(op);
+    OpPool::Ptr finished = op_pool.Own(op);
     if (settle_.IsEmpty()) return MakeResult(env, *this, *op);
     // The common outcomes are the call's value, with no callback to make:
     // a read's bytes, or true for a write or end that is done.
@@ -80,7 +80,7 @@ void AddonData::Drain(Napi::Env env, void* self) {
 }
 
 bool AddonData::Deliver(Napi::Env env, JsOp* raw, bool from_loop, Napi::Error* error) {
-  std::unique_ptr<JsOp> op(raw);  // freed whatever happens
+  OpPool::Ptr op = op_pool.Own(raw);  // freed whatever happens
   if (ops.Remove(op.get()) && op->socket->close_ready) {
     // Its fd was closed before this op was delivered: the close(cb) waiters
     // go on now, on the next drain, after every op of the socket.

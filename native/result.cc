@@ -22,7 +22,7 @@ Napi::Object ErrorResult(Napi::Env env, int err, const char* syscall) {
 
 void Landing::Set(Napi::Buffer<uint8_t> buffer) {
   size_t length = buffer.Length();
-  ref_ = Napi::Persistent(buffer);  // strong: refcount 1
+  ref_ = Napi::Persistent(static_cast<Napi::Object>(buffer));  // strong: refcount 1
   base_ = buffer.Data();
   room_ = length >= 8 ? length - 8 : 0;
 }

@@ -38,7 +38,9 @@ class Landing {
   Napi::Value Land(const uint8_t* bytes, size_t n);
 
  private:
-  Napi::Reference<Napi::Buffer<uint8_t>> ref_;
+  // Held as an Object: a Reference<Buffer>'s Value() builds a Napi::Buffer,
+  // two napi_get_typedarray_info calls (~500 instructions) per read.
+  Napi::ObjectReference ref_;
   uint8_t* base_ = nullptr;
   size_t room_ = 0;
 };

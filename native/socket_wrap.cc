@@ -18,11 +18,32 @@ namespace kts {
 namespace {
 
 // Cheap re-checks of what lib/ validated; a failure here is a bug in lib/.
+// Each is one N-API call whose status is the type check.
 double NumberArg(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), "argument must be a number");
-  double v = info[i].As<Napi::Number>().DoubleValue();
+  double v = 0;
+  if (napi_get_value_double(info.Env(), info[i], &v) != napi_ok)
+    throw Napi::TypeError::New(info.Env(), "argument must be a number");
   if (!std::isfinite(v) || v < 0) throw Napi::RangeError::New(info.Env(), "argument out of range");
   return v;
+}
+
+bool BoolArg(const Napi::CallbackInfo& info, size_t i) {
+  bool v = false;
+  if (napi_get_value_bool(info.Env(), info[i], &v) != napi_ok)
+    throw Napi::TypeError::New(info.Env(), "argument must be a boolean");
+  return v;
+}
+
+// The optional timer mode at i (TimerMode: 0 sockopt, 1 poll); undefined
+// leaves the default.
+TimerMode TimerArg(const Napi::CallbackInfo& info, size_t i) {
+  int32_t v = 0;
+  if (napi_get_value_int32(info.Env(), info[i], &v) != napi_ok) {
+    if (info[i].IsUndefined()) return TimerMode::kSockopt;
+    throw Napi::TypeError::New(info.Env(), "timer mode must be a number");
+  }
+  if (v != 0 && v != 1) throw Napi::RangeError::New(info.Env(), "timer mode must be 0 or 1");
+  return static_cast<TimerMode>(v);
 }
 
 int FacadeFamily(int ss_family) {
@@ -42,9 +63,6 @@ Napi::Function SocketWrap::Define(Napi::Env env) {
                          InstanceMethod<&SocketWrap::Connect>("connect"),
                          InstanceMethod<&SocketWrap::Listen>("listen"),
                          InstanceMethod<&SocketWrap::Accept>("accept"),
-                         InstanceMethod<&SocketWrap::Read>("read"),
-                         InstanceMethod<&SocketWrap::Write>("write"),
-                         InstanceMethod<&SocketWrap::End>("end"),
                          InstanceMethod<&SocketWrap::Cancel>("cancel"),
                          InstanceMethod<&SocketWrap::SetDeadline>("setDeadline"),
                          InstanceMethod<&SocketWrap::Close>("close"),
@@ -66,17 +84,32 @@ Napi::Object SocketWrap::NewInstance(Napi::Env env, AddonData& data, std::shared
   // The constructor moves the handle out; should the construction fail (a
   // terminating env fails every call), the handle is freed here and its fd
   // closed, not left to the env's teardown.
-  auto boxed = std::make_unique<std::shared_ptr<Handle>>(std::move(h));
-  return data.socket_ctor.New({Napi::External<std::shared_ptr<Handle>>::New(env, boxed.get()),
-                               Napi::Number::New(env, FacadeFamily(ss_family))});
+  struct Adopting {
+    AddonData& data;
+    ~Adopting() { data.adopting = nullptr; }
+  } adopting{data};
+  data.adopting = &h;
+  return data.socket_ctor.New({Napi::Number::New(env, FacadeFamily(ss_family))});
 }
 
 SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SocketWrap>(info) {
-  if (info.Length() < 2 || !info[0].IsExternal())
-    throw Napi::TypeError::New(info.Env(), "NativeSocket is created by NativeSocket.open()");
-  // NewInstance owns the box and frees it.
-  handle_ = std::move(*info[0].As<Napi::External<std::shared_ptr<Handle>>>().Data());
-  family_ = info[1].As<Napi::Number>().Int32Value();
+  Napi::Env env = info.Env();
+  AddonData& data = AddonData::Of(env);
+  if (data.adopting == nullptr)
+    throw Napi::TypeError::New(env, "NativeSocket is created by NativeSocket.open()");
+  handle_ = std::move(*data.adopting);
+  data.adopting = nullptr;
+  family_ = info[0].As<Napi::Number>().Int32Value();
+  // Held by cell_ from here, so a throw below frees it with the members.
+  cell_.reset(new SocketCell{this, &data, 1});
+  auto ext =
+      Napi::External<SocketCell>::New(env, cell_.get(), [](Napi::Env, SocketCell* c) { CellRelease()(c); });
+  ++cell_->holders;  // the External's, dropped by its finalizer
+  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value("cell", ext, napi_default));
+}
+
+void CellRelease::operator()(SocketCell* cell) const {
+  if (--cell->holders == 0) delete cell;
 }
 
 // A socket dropped without close() is closed when collected (README). The
@@ -86,6 +119,7 @@ SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket
 // env's teardown has begun every live handle is closing already, so the
 // engines are never touched after they are gone.
 SocketWrap::~SocketWrap() {
+  if (cell_) cell_->wrap = nullptr;
   if (!handle_) return;
   {
     std::lock_guard<std::mutex> lock(handle_->mu);
@@ -141,30 +175,40 @@ Napi::Value SocketWrap::DeadlineEntries(const Napi::CallbackInfo& info) {
                            static_cast<double>(AddonData::Of(info.Env()).loop_engine.deadline_entries()));
 }
 
-JsOp* SocketWrap::NewOp(int kind_value, double timeout_ms) {
-  auto* op = new JsOp();
-  op->kind = static_cast<OpKind>(kind_value);
+void SocketWrap::DefineCalls(Napi::Env env, Napi::Object exports) {
+  exports.Set("read", Napi::Function::New<&SocketWrap::Read>(env, "read"));
+  exports.Set("write", Napi::Function::New<&SocketWrap::Write>(env, "write"));
+  exports.Set("end", Napi::Function::New<&SocketWrap::End>(env, "end"));
+}
+
+SocketWrap& SocketWrap::FromCell(const Napi::CallbackInfo& info) {
+  void* cell = nullptr;
+  if (napi_get_value_external(info.Env(), info[0], &cell) != napi_ok || cell == nullptr)
+    throw Napi::TypeError::New(info.Env(), "socket must be a NativeSocket's cell");
+  SocketWrap* wrap = static_cast<SocketCell*>(cell)->wrap;
+  // The wrapper's weak reference is empty from the GC that collected it on,
+  // before its finalizer (which clears wrap) has run.
+  if (wrap == nullptr || wrap->Value().IsEmpty())
+    throw Napi::TypeError::New(info.Env(), "socket was collected");
+  return *wrap;
+}
+
+JsOp* SocketWrap::NewOp(OpKind kind, double timeout_ms, TimerMode timer) {
+  JsOp* op = cell_->data->op_pool.New();
+  op->kind = kind;
   op->MakeAddress();
   op->handle = handle_;
   op->timeout_ms = timeout_ms;
   // The deadline is fixed now, on the caller's tick: a stalled event loop
   // cannot stretch it.
   op->deadline_ns = DeadlineFromMs(timeout_ms, MonoNowNs());
+  op->timer = timer;
   return op;
 }
 
-// Optionally the timer mode at timer_index (TimerMode: 0 sockopt, 1 poll).
-Napi::Value SocketWrap::Start(const Napi::CallbackInfo& info, JsOp* op, size_t timer_index) {
-  if (info[timer_index].IsNumber()) {
-    int timer = info[timer_index].As<Napi::Number>().Int32Value();
-    if (timer != 0 && timer != 1) {
-      delete op;
-      throw Napi::RangeError::New(info.Env(), "timer mode must be 0 or 1");
-    }
-    op->timer = static_cast<TimerMode>(timer);
-  }
+Napi::Value SocketWrap::Start(Napi::Env env, JsOp* op) {
   op->socket = &ops_;
-  return AddonData::Of(info.Env()).Start(info.Env(), op);
+  return cell_->data->Start(env, op);
 }
 
 // connect(hostOrPath, port, timeoutMs, timer?)
@@ -172,14 +216,14 @@ Napi::Value SocketWrap::Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "address must be a string");
   int port = static_cast<int>(NumberArg(info, 1));
-  JsOp* op = NewOp(static_cast<int>(OpKind::kConnect), NumberArg(info, 2));
+  JsOp* op = NewOp(OpKind::kConnect, NumberArg(info, 2), TimerArg(info, 3));
   int err = ParseAddress(family_, info[0].As<Napi::String>().Utf8Value(), port, &op->address->ss,
                          &op->address->len);
   if (err != 0) {
-    delete op;
+    cell_->data->op_pool.Free(op);
     return ErrorResult(env, err, "connect");
   }
-  return Start(info, op, 3);
+  return Start(env, op);
 }
 
 // listen(hostOrPath, port, backlog): undefined | ErrorResult
@@ -213,36 +257,46 @@ Napi::Value SocketWrap::Listen(const Napi::CallbackInfo& info) {
 
 // accept(timeoutMs, timer?)
 Napi::Value SocketWrap::Accept(const Napi::CallbackInfo& info) {
-  JsOp* op = NewOp(static_cast<int>(OpKind::kAccept), NumberArg(info, 0));
-  return Start(info, op, 1);
+  return Start(info.Env(), NewOp(OpKind::kAccept, NumberArg(info, 0), TimerArg(info, 1)));
 }
 
-// read(size, timeoutMs, exact, timer?)
+// read(cell, size, timeoutMs, exact, timer?)
 Napi::Value SocketWrap::Read(const Napi::CallbackInfo& info) {
-  double size = NumberArg(info, 0);
-  if (size < 1) throw Napi::RangeError::New(info.Env(), "size must be >= 1");
-  JsOp* op = NewOp(static_cast<int>(OpKind::kRead), NumberArg(info, 1));
+  SocketWrap& wrap = FromCell(info);
+  double size = NumberArg(info, 1);
+  // lib/validate.ts MAX_READ_SIZE; the bound also keeps the cast below defined.
+  if (size < 1 || size > 64 * 1024 * 1024) throw Napi::RangeError::New(info.Env(), "size must be 1..64 MiB");
+  double timeout_ms = NumberArg(info, 2);
+  bool exact = BoolArg(info, 3);
+  JsOp* op = wrap.NewOp(OpKind::kRead, timeout_ms, TimerArg(info, 4));
   op->size = static_cast<size_t>(size);
-  op->exact = info[2].ToBoolean();
-  return Start(info, op, 3);
+  op->exact = exact;
+  return wrap.Start(info.Env(), op);
 }
 
-// write(buffer: Uint8Array, timeoutMs, timer?). The bytes are used in place on
-// this tick only; whatever must wait for a thread is copied first, so no
-// thread ever touches JavaScript memory.
+// write(cell, buffer: Uint8Array, timeoutMs, timer?). The bytes are used in
+// place on this tick only; whatever must wait for a thread is copied first,
+// so no thread ever touches JavaScript memory.
 Napi::Value SocketWrap::Write(const Napi::CallbackInfo& info) {
-  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "data must be a Uint8Array");
-  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-  JsOp* op = NewOp(static_cast<int>(OpKind::kWrite), NumberArg(info, 1));
-  op->wptr = bytes.Data();
-  op->wlen = bytes.ByteLength();
-  return Start(info, op, 2);
+  SocketWrap& wrap = FromCell(info);
+  // One call for the type check, the pointer and the length (a
+  // Napi::Uint8Array makes two, ~200 instructions each).
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(info.Env(), info[1], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array)
+    throw Napi::TypeError::New(info.Env(), "data must be a Uint8Array");
+  JsOp* op = wrap.NewOp(OpKind::kWrite, NumberArg(info, 2), TimerArg(info, 3));
+  op->wptr = static_cast<const uint8_t*>(data);
+  op->wlen = length;
+  return wrap.Start(info.Env(), op);
 }
 
-// end(timer?): shutdown(SHUT_WR) once the writes before it are done.
+// end(cell, timer?): shutdown(SHUT_WR) once the writes before it are done.
 Napi::Value SocketWrap::End(const Napi::CallbackInfo& info) {
-  JsOp* op = NewOp(static_cast<int>(OpKind::kEnd), 0);
-  return Start(info, op, 0);
+  SocketWrap& wrap = FromCell(info);
+  return wrap.Start(info.Env(), wrap.NewOp(OpKind::kEnd, 0, TimerArg(info, 1)));
 }
 
 // cancel(id): 0 removed before it started, 1 abandoned in flight, 2 too

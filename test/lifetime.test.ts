@@ -2,7 +2,9 @@
 // a process exits on its own when nothing is pending and stays alive while a
 // read is; process.exit() with reads, writes and accepts pending exits at
 // once without a crash; a Worker terminated mid-read takes its sockets and
-// threads with it; the addon loads in several Workers at once.
+// threads with it; a socket's cell outliving the socket throws; the addon
+// loads in several Workers at once.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENGINES, HAS_PROC, PROC_ONLY } from './helpers.js';
 import { fixture, runChild, seeded } from './stress-helpers.js';
@@ -98,6 +100,26 @@ describe.each(ENGINES)('lifetimes (%s engine)', (engine) => {
     expect(r.killedByTimer).toBe(false);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('at once: end\nwaited: end\n');
+    expect(r.code).toBe(0);
+  });
+
+  it("a socket's cell kept after the socket is collected throws, never reaches freed memory", async () => {
+    // read, write and end reach the socket through its cell, not napi_unwrap
+    // (native/socket_wrap.h SocketCell). Before the checks: a read in the
+    // collecting GC's turn started an op on a wrapper about to be destroyed,
+    // and one after its finalizer dereferenced a freed wrapper.
+    const gcCell = join(__dirname, 'fixtures', 'gc-cell.js');
+    const r = await runChild(process.execPath, ['--expose-gc', gcCell, engine], KILL_MS, undefined, env);
+    expect(r.killedByTimer).toBe(false);
+    expect(r.stderr).toBe('');
+    expect(r.signal).toBeNull();
+    const collected = Array(3).fill('TypeError: socket was collected');
+    expect(JSON.parse(r.stdout)).toEqual({
+      construct: 'TypeError: NativeSocket is created by NativeSocket.open()',
+      collected,
+      finalized: collected,
+      cellCollected: true,
+    });
     expect(r.code).toBe(0);
   });
 
