@@ -10,7 +10,9 @@
 //
 // The hot path allocates no closure of its own. An op that finished at once
 // with no earlier op of its lane unsettled (most ops of a ping-pong) settles
-// directly: a promise made settled, no record. Any other op gets one plain
+// directly: a promise made settled, no record. An Ok outcome of an op with
+// ok() (reads, writes, end) is settled from its bytes alone: no NativeResult
+// built, no stack capture switched off (nothing on that path can throw). Any other op gets one plain
 // record (Pending) in an env-wide id -> record table and its lane's list,
 // and the addon settles it through one callback registered once
 // (delivered), with the op id and the outcome as plain arguments. The
@@ -34,6 +36,13 @@ export interface Operation<T> {
   start(): Started;
   /** The value for a finished op's outcome, or throws its error. */
   outcome(r: NativeResult): T;
+  /**
+   * Optional: the value of an op that finished with status Ok, from its
+   * bytes alone (a read's data; undefined otherwise), as outcome() would
+   * give it; never throws. An op that has it settles an Ok outcome with no
+   * NativeResult built and no stack capture to switch off.
+   */
+  ok?(data: Buffer | undefined): T;
   /** Called when an abort leaves the op in flight (connect closes its socket). */
   abandoned?(): void;
   /** Called as the op settles, synchronously: within start() for an op done without blocking (see kSettled). */
@@ -119,6 +128,15 @@ function settleNow(p: Pending, r: NativeResult | undefined, err?: unknown): void
     error = e as Error;
   }
   p.op.onSettled?.(error);
+}
+
+/** settleNow for an Ok outcome of an op with ok(): nothing can throw, so no stack capture to switch off. */
+function settleOk(p: Pending, data: Buffer | undefined): void {
+  p.settled = true;
+  if (p.onAbort !== undefined) p.op.signal!.removeEventListener('abort', p.onAbort);
+  p.resolve(p.op.ok!(data));
+  if (p.began !== 0) logOk(p.op, p.began);
+  p.op.onSettled?.(undefined);
 }
 
 function tagOf(op: Operation<unknown>): string {
@@ -217,6 +235,11 @@ const delivered: SettleCallback = (id, status, bytes, decidedAt, errno, code, sy
   }
   pending.delete(id);
   if (p.settled || status === Status.Cancelled) return;
+  if (status === Status.Ok && p.op.ok !== undefined && !waitsForTurn(p)) {
+    settleOk(p, data);
+    leaveLane(p);
+    return;
+  }
   deliver(p, { status, bytes, decidedAt, errno, code, syscall, data, socket, peer });
 };
 /**
@@ -301,15 +324,20 @@ export function run<T>(op: Operation<T>): Promise<T> {
   const began = logging ? performance.now() || Number.MIN_VALUE : 0;
   const started = op.start();
   if (typeof started === 'number' && started !== 0) return pend(op, started, began);
+  const lane = op.lane;
+  const free = lane === undefined || (lane.head === undefined && lane.settling === 0);
+  if (free && op.ok !== undefined && (started === true || (typeof started === 'object' && ArrayBuffer.isView(started)))) {
+    // The addon's short forms of Ok (a write or end done, a read's bytes).
+    const data = started === true ? undefined : started === landing ? landed() : started;
+    if (logging) debug('%s done without blocking (timeout %d ms)', tagOf(op), op.timeout);
+    return settleDirectly(op, Promise.resolve(op.ok(data)), undefined, began);
+  }
   const r = finished(started);
   if (logging) debug('%s done without blocking (timeout %d ms)', tagOf(op), op.timeout);
-  const lane = op.lane;
   // A failure settles on a later turn: a loop retrying an op that fails at
   // once (accept under EMFILE) would otherwise run on microtasks alone, and
   // timers and I/O (what could free fds) would never run.
-  if (r.status !== Status.Error && (lane === undefined || (lane.head === undefined && lane.settling === 0))) {
-    return settleDirectly(op, r, began);
-  }
+  if (r.status !== Status.Error && free) return settleFinished(op, r, began);
   const promise = new Promise<unknown>(capture) as Promise<T>;
   const p = record(op, began);
   if (r.status === Status.Error) setImmediate(deliver, p, r);
@@ -317,22 +345,26 @@ export function run<T>(op: Operation<T>): Promise<T> {
   return promise;
 }
 
-/**
- * Settles an op that finished at once on a free lane: its promise is made
- * settled, and while its onSettled runs the lane is not free (an op started
- * in that call settles after it returns, as behind a record).
- */
-function settleDirectly<T>(op: Operation<T>, r: NativeResult, began: number): Promise<T> {
-  let promise: Promise<T>;
-  let error: Error | undefined;
+/** Settles an op that finished at once with outcome r on a free lane (settleDirectly). */
+function settleFinished<T>(op: Operation<T>, r: NativeResult, began: number): Promise<T> {
+  let value: T;
   try {
-    promise = Promise.resolve(withoutStack(outcomeOf, op, r) as T);
-    if (began !== 0) logOk(op, began);
+    value = withoutStack(outcomeOf, op, r) as T;
   } catch (e) {
     if (began !== 0) logFailed(op, began, e);
-    promise = Promise.reject(e);
-    error = e as Error;
+    return settleDirectly(op, Promise.reject(e), e as Error, 0);
   }
+  return settleDirectly(op, Promise.resolve(value), undefined, began);
+}
+
+/**
+ * Settles an op that finished at once on a free lane: `promise` is made
+ * settled already (rejected with `error`, if any), and while its onSettled
+ * runs the lane is not free (an op started in that call settles after it
+ * returns, as behind a record). began !== 0: log the success.
+ */
+function settleDirectly<T>(op: Operation<T>, promise: Promise<T>, error: Error | undefined, began: number): Promise<T> {
+  if (began !== 0) logOk(op, began);
   const onSettled = op.onSettled;
   if (onSettled === undefined) return promise;
   const lane = op.lane;
