@@ -64,7 +64,7 @@ export const kSettled = Symbol('kernel-timeout-socket.settled');
 
 /**
  * An op whose promise is unsettled, or whose outcome the addon still owes
- * (an aborted op stays in `pending` until the addon lets it go).
+ * (an aborted op stays in the table until the addon lets it go).
  */
 export class Pending {
   settled = false;
@@ -99,8 +99,42 @@ export class Lane {
   settling = 0;
 }
 
-/** Ops the addon holds, by id (ids are unique among pending ops of this env). */
-const pending = new Map<number, Pending>();
+/**
+ * Ops the addon holds, at their id's slot: an id is generation * 2^22 +
+ * slot (native/op_registry.h), and a slot is held by one pending op of this
+ * env at a time, so an array by slot that checks the full id finds it with
+ * no hashing (a Map hashed each id, most of them heap numbers past 2^31).
+ * The addon reuses freed slots first: the array grows to the most ops ever
+ * pending at once, at most 2^22 entries, and a delivered op's entry is
+ * cleared.
+ */
+const bySlot: (Pending | undefined)[] = [];
+const SLOT_MASK = 2 ** 22 - 1;
+
+/** Puts p, which has its id, in the table. */
+function hold(p: Pending): void {
+  // ToInt32 keeps the low 32 bits of an integer below 2^53: the slot is exact.
+  const slot = p.id & SLOT_MASK;
+  // Packed: entries below the slot exist, even those a copy of this module sharing the addon holds.
+  while (bySlot.length < slot) bySlot.push(undefined);
+  bySlot[slot] = p;
+}
+
+/** Takes op `id` out of the table: its record, or undefined when this copy of the module does not hold it. */
+function take(id: number): Pending | undefined {
+  const slot = id & SLOT_MASK;
+  const p = bySlot[slot];
+  if (p === undefined || p.id !== id) return undefined;
+  bySlot[slot] = undefined;
+  return p;
+}
+
+/** For tests: how many ops the table holds. */
+export function heldOps(): number {
+  let n = 0;
+  for (const p of bySlot) if (p !== undefined) n++;
+  return n;
+}
 
 /** The op's value for outcome r, or throws its error. */
 function outcomeOf(op: Operation<unknown>, r: NativeResult): unknown {
@@ -225,7 +259,7 @@ const delivered: SettleCallback = (id, status, bytes, decidedAt, errno, code, sy
     finishedAtOnce.outcome = { status, bytes, decidedAt, errno, code, syscall, data, socket, peer };
     return;
   }
-  const p = pending.get(id);
+  const p = take(id);
   if (p === undefined) {
     // Another copy of this module started it (a module registry that
     // loaded lib/ twice over one addon): that copy's callback was the one
@@ -233,7 +267,6 @@ const delivered: SettleCallback = (id, status, bytes, decidedAt, errno, code, sy
     previous?.(id, status, bytes, decidedAt, errno, code, syscall, data, socket, peer);
     return;
   }
-  pending.delete(id);
   if (p.settled || status === Status.Cancelled) return;
   if (status === Status.Ok && p.op.ok !== undefined && !waitsForTurn(p)) {
     settleOk(p, data);
@@ -401,7 +434,7 @@ function pend<T>(op: Operation<T>, started: number, began: number): Promise<T> {
   const promise = new Promise<unknown>(capture) as Promise<T>;
   const p = record(op, began);
   p.id = Math.abs(started);
-  pending.set(p.id, p);
+  hold(p);
   if (began !== 0) {
     debug('%s pending (id %d, %s, timeout %d ms)', tagOf(op), p.id, started < 0 ? 'queued' : 'in kernel', op.timeout);
   }
