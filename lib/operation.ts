@@ -10,7 +10,9 @@
 //
 // The hot path allocates no closure of its own. An op that finished at once
 // with no earlier op of its lane unsettled (most ops of a ping-pong) settles
-// directly: a promise made settled, no record. Any other op gets one plain
+// directly: a promise made settled, no record. An Ok outcome of an op with
+// ok() (reads, writes, end) is settled from its bytes alone: no NativeResult
+// built, no stack capture switched off (nothing on that path can throw). Any other op gets one plain
 // record (Pending) in an env-wide id -> record table and its lane's list,
 // and the addon settles it through one callback registered once
 // (delivered), with the op id and the outcome as plain arguments. The
@@ -34,6 +36,13 @@ export interface Operation<T> {
   start(): Started;
   /** The value for a finished op's outcome, or throws its error. */
   outcome(r: NativeResult): T;
+  /**
+   * Optional: the value of an op that finished with status Ok, from its
+   * bytes alone (a read's data; undefined otherwise), as outcome() would
+   * give it; never throws. An op that has it settles an Ok outcome with no
+   * NativeResult built and no stack capture to switch off.
+   */
+  ok?(data: Buffer | undefined): T;
   /** Called when an abort leaves the op in flight (connect closes its socket). */
   abandoned?(): void;
   /** Called as the op settles, synchronously: within start() for an op done without blocking (see kSettled). */
@@ -55,7 +64,7 @@ export const kSettled = Symbol('kernel-timeout-socket.settled');
 
 /**
  * An op whose promise is unsettled, or whose outcome the addon still owes
- * (an aborted op stays in `pending` until the addon lets it go).
+ * (an aborted op stays in the table until the addon lets it go).
  */
 export class Pending {
   settled = false;
@@ -90,8 +99,40 @@ export class Lane {
   settling = 0;
 }
 
-/** Ops the addon holds, by id (ids are unique among pending ops of this env). */
-const pending = new Map<number, Pending>();
+/**
+ * Ops the addon holds, at their id's slot: an id is generation * 2^22 +
+ * slot (native/op_registry.h), and a slot is held by one pending op of this
+ * env at a time, so an array by slot that checks the full id finds it with
+ * no hashing (a Map hashed each id, most of them heap numbers past 2^31).
+ * The addon reuses freed slots first: the array grows to the most ops ever
+ * pending at once, at most 2^22 entries, and a delivered op's entry is
+ * cleared.
+ */
+const bySlot: (Pending | undefined)[] = [];
+const SLOT_MASK = 2 ** 22 - 1;
+
+/** Puts p, which has its id, in the table. */
+function hold(p: Pending): void {
+  // ToInt32 keeps the low 32 bits of an integer below 2^53: the slot is exact.
+  const slot = p.id & SLOT_MASK;
+  // Packed: entries below the slot exist, even those a copy of this module sharing the addon holds.
+  while (bySlot.length < slot) bySlot.push(undefined);
+  bySlot[slot] = p;
+}
+
+/** Takes op `id` out of the table: its record, or undefined when this copy of the module does not hold it. */
+function take(id: number): Pending | undefined {
+  const slot = id & SLOT_MASK;
+  const p = bySlot[slot];
+  if (p === undefined || p.id !== id) return undefined;
+  bySlot[slot] = undefined;
+  return p;
+}
+
+/** For tests: whether the table holds op `id`. */
+export function holdsOp(id: number): boolean {
+  return bySlot[id & SLOT_MASK]?.id === id;
+}
 
 /** The op's value for outcome r, or throws its error. */
 function outcomeOf(op: Operation<unknown>, r: NativeResult): unknown {
@@ -119,6 +160,15 @@ function settleNow(p: Pending, r: NativeResult | undefined, err?: unknown): void
     error = e as Error;
   }
   p.op.onSettled?.(error);
+}
+
+/** settleNow for an Ok outcome of an op with ok(): nothing can throw, so no stack capture to switch off. */
+function settleOk(p: Pending, data: Buffer | undefined): void {
+  p.settled = true;
+  if (p.onAbort !== undefined) p.op.signal!.removeEventListener('abort', p.onAbort);
+  p.resolve(p.op.ok!(data));
+  if (p.began !== 0) logOk(p.op, p.began);
+  p.op.onSettled?.(undefined);
 }
 
 function tagOf(op: Operation<unknown>): string {
@@ -207,7 +257,7 @@ const delivered: SettleCallback = (id, status, bytes, decidedAt, errno, code, sy
     finishedAtOnce.outcome = { status, bytes, decidedAt, errno, code, syscall, data, socket, peer };
     return;
   }
-  const p = pending.get(id);
+  const p = take(id);
   if (p === undefined) {
     // Another copy of this module started it (a module registry that
     // loaded lib/ twice over one addon): that copy's callback was the one
@@ -215,8 +265,12 @@ const delivered: SettleCallback = (id, status, bytes, decidedAt, errno, code, sy
     previous?.(id, status, bytes, decidedAt, errno, code, syscall, data, socket, peer);
     return;
   }
-  pending.delete(id);
   if (p.settled || status === Status.Cancelled) return;
+  if (status === Status.Ok && p.op.ok !== undefined && !waitsForTurn(p)) {
+    settleOk(p, data);
+    leaveLane(p);
+    return;
+  }
   deliver(p, { status, bytes, decidedAt, errno, code, syscall, data, socket, peer });
 };
 /**
@@ -233,10 +287,13 @@ shared[SHARED] = finishedAtOnce;
  * Where the addon puts a read's bytes when they are few (native/result.h
  * Landing): their count in the first 4 bytes, the bytes from offset 8. It
  * passes this Buffer as the read's data, and they are copied out at once,
- * before anything else runs, into a Buffer of their own as before
- * (allocUnsafeSlow: not a pool slice). A Buffer the addon builds cost ~3 800
- * instructions per read, this ~1 600. One per addon, shared by all copies of
- * this module.
+ * before anything else runs, into a Buffer of their own (allocUnsafeSlow:
+ * its own ArrayBuffer at offset 0, as net.Socket's 'data' Buffers are; up
+ * to 64 bytes V8 keeps it in its heap, no malloc). A pool slice
+ * (Buffer.allocUnsafe) measured no cheaper and would share one ArrayBuffer
+ * with unrelated data. A Buffer the addon builds cost ~3 800 instructions
+ * per read, this ~1 600. One per addon, shared by all copies of this
+ * module.
  */
 const LANDING = Symbol.for('kernel-timeout-socket.landing');
 const sharedLanding = addon as unknown as Record<symbol, Buffer | undefined>;
@@ -244,11 +301,19 @@ const landing = sharedLanding[LANDING] ?? Buffer.allocUnsafeSlow(8 + 4095);
 sharedLanding[LANDING] = landing;
 const landedCount = new Uint32Array(landing.buffer, landing.byteOffset, 1);
 
+/**
+ * Up to this many bytes are copied out of the landing one by one: a
+ * Buffer#copy costs ~1 200 instructions whatever its size (it builds a
+ * view of the source), a byte in a loop ~18.
+ */
+const COPY_BY_BYTE = 32;
+
 /** The bytes the addon just put in `landing`, in a Buffer of their own. */
 function landed(): Buffer {
   const n = landedCount[0]!;
   const data = Buffer.allocUnsafeSlow(n);
-  landing.copy(data, 0, 8, 8 + n);
+  if (n <= COPY_BY_BYTE) for (let i = 0; i < n; i++) data[i] = landing[8 + i]!;
+  else landing.copy(data, 0, 8, 8 + n);
   return data;
 }
 
@@ -301,15 +366,20 @@ export function run<T>(op: Operation<T>): Promise<T> {
   const began = logging ? performance.now() || Number.MIN_VALUE : 0;
   const started = op.start();
   if (typeof started === 'number' && started !== 0) return pend(op, started, began);
+  const lane = op.lane;
+  const free = lane === undefined || (lane.head === undefined && lane.settling === 0);
+  if (free && op.ok !== undefined && (started === true || (typeof started === 'object' && ArrayBuffer.isView(started)))) {
+    // The addon's short forms of Ok (a write or end done, a read's bytes).
+    const data = started === true ? undefined : started === landing ? landed() : started;
+    if (logging) debug('%s done without blocking (timeout %d ms)', tagOf(op), op.timeout);
+    return settleDirectly(op, Promise.resolve(op.ok(data)), undefined, began);
+  }
   const r = finished(started);
   if (logging) debug('%s done without blocking (timeout %d ms)', tagOf(op), op.timeout);
-  const lane = op.lane;
   // A failure settles on a later turn: a loop retrying an op that fails at
   // once (accept under EMFILE) would otherwise run on microtasks alone, and
   // timers and I/O (what could free fds) would never run.
-  if (r.status !== Status.Error && (lane === undefined || (lane.head === undefined && lane.settling === 0))) {
-    return settleDirectly(op, r, began);
-  }
+  if (r.status !== Status.Error && free) return settleFinished(op, r, began);
   const promise = new Promise<unknown>(capture) as Promise<T>;
   const p = record(op, began);
   if (r.status === Status.Error) setImmediate(deliver, p, r);
@@ -317,22 +387,26 @@ export function run<T>(op: Operation<T>): Promise<T> {
   return promise;
 }
 
-/**
- * Settles an op that finished at once on a free lane: its promise is made
- * settled, and while its onSettled runs the lane is not free (an op started
- * in that call settles after it returns, as behind a record).
- */
-function settleDirectly<T>(op: Operation<T>, r: NativeResult, began: number): Promise<T> {
-  let promise: Promise<T>;
-  let error: Error | undefined;
+/** Settles an op that finished at once with outcome r on a free lane (settleDirectly). */
+function settleFinished<T>(op: Operation<T>, r: NativeResult, began: number): Promise<T> {
+  let value: T;
   try {
-    promise = Promise.resolve(withoutStack(outcomeOf, op, r) as T);
-    if (began !== 0) logOk(op, began);
+    value = withoutStack(outcomeOf, op, r) as T;
   } catch (e) {
     if (began !== 0) logFailed(op, began, e);
-    promise = Promise.reject(e);
-    error = e as Error;
+    return settleDirectly(op, Promise.reject(e), e as Error, 0);
   }
+  return settleDirectly(op, Promise.resolve(value), undefined, began);
+}
+
+/**
+ * Settles an op that finished at once on a free lane: `promise` is made
+ * settled already (rejected with `error`, if any), and while its onSettled
+ * runs the lane is not free (an op started in that call settles after it
+ * returns, as behind a record). began !== 0: log the success.
+ */
+function settleDirectly<T>(op: Operation<T>, promise: Promise<T>, error: Error | undefined, began: number): Promise<T> {
+  if (began !== 0) logOk(op, began);
   const onSettled = op.onSettled;
   if (onSettled === undefined) return promise;
   const lane = op.lane;
@@ -369,7 +443,7 @@ function pend<T>(op: Operation<T>, started: number, began: number): Promise<T> {
   const promise = new Promise<unknown>(capture) as Promise<T>;
   const p = record(op, began);
   p.id = Math.abs(started);
-  pending.set(p.id, p);
+  hold(p);
   if (began !== 0) {
     debug('%s pending (id %d, %s, timeout %d ms)', tagOf(op), p.id, started < 0 ? 'queued' : 'in kernel', op.timeout);
   }

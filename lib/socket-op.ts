@@ -85,6 +85,11 @@ export class SocketOp implements Operation<Buffer | null | undefined>, CallTime 
     return r.data!;
   }
 
+  /** outcome() of status Ok: a read's bytes; nothing for a write or end. */
+  ok(data: Buffer | undefined): Buffer | undefined {
+    return this.kind === SocketOpKind.Read || this.kind === SocketOpKind.ReadExactly ? data! : undefined;
+  }
+
   /**
    * The error of this read or write whose time ran out: the native result
    * `r`, or none when it never reached the kernel. Published on the timeout

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type KernelServer, type KernelSocket } from '../dist/index.js';
 import { addon, Cancel, EngineCode, isResult, type NativeResult, type NativeSocket, type Started } from '../dist/native.js';
-import { run } from '../dist/operation.js';
+import { holdsOp, run } from '../dist/operation.js';
 import { ENGINES } from './helpers.js';
 
 /** native/op_registry.h: id = generation * SLOTS + slot, generations 1..MAX_GENERATION. */
@@ -71,6 +71,19 @@ describe.each(ENGINES)('op ids (%s engine)', (engine) => {
     if (read.id === 0) throw new Error('read finished at once with nothing sent');
     return read;
   }
+
+  it('forgets each op as it is delivered: the id table holds none once they settle', async () => {
+    const a = await rawPair();
+    // One read in flight, the rest queued behind it: each holds a slot.
+    // (Counted by id: an op a test before this one left to the addon may
+    // be let go while this one runs.)
+    const reads = Array.from({ length: 20 }, () => rawOp(a.raw, () => a.raw.read(1, 0, false)));
+    const ids = reads.map((r) => Math.abs(r.id));
+    for (const id of ids) expect(holdsOp(id)).toBe(true);
+    await a.peer.write(Buffer.alloc(20, 0x61), { timeout: 5000 });
+    for (const r of reads) expect((await r.result).data?.toString()).toBe('a');
+    for (const id of ids) expect(holdsOp(id)).toBe(false);
+  });
 
   it("a cancel with another socket's id does nothing to that op", async () => {
     const a = await rawPair();

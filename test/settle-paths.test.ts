@@ -12,8 +12,8 @@ import { ENGINES, pair, pattern } from './helpers.js';
 // The same module instance the package uses (vitest's import would load a second copy, with its own symbol).
 const { kSettled } = require('../dist/operation.js') as typeof import('../dist/operation.js');
 
-/** Sizes around the landing's room (4095 bytes): both sides of it. */
-const SIZES = [1, 100, 4095, 4096, 5000];
+/** Sizes around the landing's room (4095 bytes) and its copy by byte (32): both sides of each. */
+const SIZES = [1, 32, 33, 100, 4095, 4096, 5000];
 
 /** got[i]: SIZES[i] bytes of pattern(seed i + 1), in an ArrayBuffer of their own (not the landing's, not shared). */
 function expectOwnBytes(got: Buffer[]): void {
