@@ -151,6 +151,7 @@ describe('bench command lines', () => {
       ['scale/holder.js', '--help'],
       ['bulk-cost.js', '--mib=... --rounds=... --only=... --measure=... --port=... --direction=... --help'],
       ['http-cost.js', '--requests=... --only=... --body=... --top=... --serve=... --help'],
+      ['op-instructions.js', '--contender=... --size=... --path=... --measure=... --trips=... --peer --help'],
     ] as const) {
       const r = bench(script, ['--qiuck']);
       expect(r.status, `${script}: ${r.stderr}`).toBe(2);
