@@ -73,7 +73,19 @@ function whyLate(r) {
   // says whether it was slow or kept waiting.
   const t = w && w.deadlineThread;
   if (t && r.timedOut) {
-    parts.push(`the deadline thread ran ${t.cpuMs} ms for ${r.timedOut} decisions (${Math.round((t.cpuMs * 1000) / r.timedOut * 10) / 10} µs each) and waited ${t.waitedMs} ms for a CPU`);
+    const switches = t.sleeps === undefined ? '' : `, slept and was woken ${t.sleeps} times, was preempted ${t.preempted} times`;
+    parts.push(
+      `the deadline thread ran ${t.cpuMs} ms for ${r.timedOut} decisions (${Math.round(((t.cpuMs * 1000) / r.timedOut) * 10) / 10} µs each)${switches} and waited ${t.waitedMs} ms for a CPU`,
+    );
+    // What it waited behind: this process's own threads, and the machine's load.
+    if (w.ran) {
+      parts.push(
+        `meanwhile the JS thread ran ${w.ran.jsThreadMs} ms (settling the timeouts) and the other threads (V8's helpers) ${w.ran.otherThreadsMs} ms, at a load average of ${w.loadAverage.toFixed(1)} on ${w.cpus} CPUs`,
+      );
+    }
+    // Waiting longer than working: a woken thread of ordinary priority queues
+    // behind the running one (docs/benchmark-results.md, perf sched).
+    if (t.waitedMs > t.cpuMs) parts.push('late by waiting for a CPU, not by deciding slowly');
   }
   const during = r.lateKernelDuringIssue;
   const after = r.lateKernelAfterIssue;
