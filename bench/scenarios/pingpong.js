@@ -25,7 +25,7 @@ const BASELINE = 'net';
 const WINDOW_MS = 100;
 const ROUNDS = 15;
 const WARMUP_MS = 100;
-// Blocks of rounds for the old estimator (it had five rounds); --quick runs 2 rounds.
+// Blocks of rounds for the old estimator (it had five rounds); --quick runs one round.
 const OLD_ROUNDS = 5;
 const cpuMicros = (u) => u.user + u.system;
 
@@ -173,7 +173,7 @@ async function pingpong(ctx) {
   // time. Not much shorter: 25 ms windows read the same-process cells
   // ~0.15x lower than 100 ms ones, steadily (docs/benchmark-results.md).
   const windowMs = WINDOW_MS;
-  const rounds = ctx.quick ? 2 : ROUNDS;
+  const rounds = ctx.quick ? 1 : ROUNDS;
   const local = await startServers();
   const rows = [];
   try {
