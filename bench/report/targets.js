@@ -85,7 +85,7 @@ function whyLate(r) {
     }
     // Waiting longer than working: a woken thread of ordinary priority queues
     // behind the running one (docs/benchmark-results.md, perf sched).
-    if (t.waitedMs > t.cpuMs) parts.push('late by waiting for a CPU, not by deciding slowly');
+    if (t.waitedMs > t.cpuMs) parts.push('late by waiting for a CPU at ordinary priority, not by deciding slowly');
   }
   const during = r.lateKernelDuringIssue;
   const after = r.lateKernelAfterIssue;
