@@ -54,6 +54,10 @@ function expectKLoopEverywhere(report: any) {
     expect(k.ratioToNet, where).toBeGreaterThan(0);
     expect(k.cpuUsPerRoundTrip, where).toBeGreaterThan(0);
     expect(k.cpuRatioToNet, where).toBeGreaterThan(0);
+    // Paired per round (one ratio per round), the old best-round figures beside them.
+    expect(k.ratioToNetRounds, where).toHaveLength(s.pingpong.rounds);
+    expect(k.cpuRatioToNetRounds, where).toHaveLength(s.pingpong.rounds);
+    expect(k.oldEstimator.ratioToNet, where).toBeGreaterThan(0);
     if (cell.peer === 'child') expect(k.peerCpuUsPerRoundTrip, where).toBeGreaterThan(0);
   }
   for (const cell of s.bulk.rows) expect(names(cell.results), cell.direction).toContain('K-loop');
@@ -151,6 +155,7 @@ describe('bench command lines', () => {
       ['scale/holder.js', '--help'],
       ['bulk-cost.js', '--mib=... --rounds=... --only=... --measure=... --port=... --direction=... --help'],
       ['http-cost.js', '--requests=... --only=... --body=... --top=... --serve=... --help'],
+      ['op-instructions.js', '--contender=... --size=... --path=... --measure=... --trips=... --peer --help'],
     ] as const) {
       const r = bench(script, ['--qiuck']);
       expect(r.status, `${script}: ${r.stderr}`).toBe(2);

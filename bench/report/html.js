@@ -62,7 +62,7 @@ function cpuSection(pp) {
       .filter((r) => r.contender !== 'net' && r.cpuRatioToNet !== null)
       .map((r) => ({ label: `${r.contender}: ${c.peer}, ${c.connections} conn, ${c.messageBytes} B`, value: r.cpuRatioToNet, text: `${r.cpuRatioToNet}x`, color: CONTENDER_COLORS[r.contender] })),
   );
-  return `<h2>CPU per round trip as a ratio to net.Socket</h2><p>CPU time (process.cpuUsage) of the process that runs the contender, per ping-pong round trip, median round; the dashed line is parity. Lower is better.</p>${barChart(bars, 'CPU per round trip as a ratio to net.Socket, lower is better', { unit: 'x net.Socket CPU', reference: 1, labelW: 300 })}`;
+  return `<h2>CPU per round trip as a ratio to net.Socket</h2><p>CPU time (process.cpuUsage) of the process that runs the contender, per ping-pong round trip: each round's window against net's two windows around it, median of the rounds; the dashed line is parity. Lower is better.</p>${barChart(bars, 'CPU per round trip as a ratio to net.Socket, lower is better', { unit: 'x net.Socket CPU', reference: 1, labelW: 300 })}`;
 }
 
 function tableHtml(t) {

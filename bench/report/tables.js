@@ -44,12 +44,12 @@ function scenarioTables(report) {
   }
   if (s.pingpong && s.pingpong.rows) {
     out.push({
-      title: '3. Ping-pong (round trips/s, best of the rounds; ratio to net.Socket in the same run)',
+      title: '3. Ping-pong (round trips/s, median window; ratio to net.Socket in the same run: median of the rounds, each against the net windows just before and after)',
       head: ['peer', 'conns', 'bytes', ...s.pingpong.rows[0].results.map((r) => r.contender)],
       rows: s.pingpong.rows.map((c) => [peerName(c), c.connections, c.messageBytes, ...c.results.map((r) => `${r.roundTripsPerSec} (${x(r.ratioToNet)})`)]),
     });
     out.push({
-      title: '3b. CPU per round trip (µs, median round: this process + peer child; ratio of this process to net.Socket)',
+      title: '3b. CPU per round trip (µs, median window: this process + peer child; ratio of this process to net.Socket, paired as in table 3)',
       note: 'This process runs the contender (and, in the same-process cells, the echo peer too); the peer child is the echo peer of the other cells.',
       head: ['peer', 'conns', 'bytes', ...s.pingpong.rows[0].results.map((r) => r.contender)],
       rows: s.pingpong.rows.map((c) => [

@@ -17,13 +17,20 @@ const verdict = (ok) => (ok === null ? 'not measured' : ok ? 'met' : 'MISSED');
 const fx = (v) => (v === null || v === undefined ? '-' : `${v.toFixed(2)}x`);
 const cellName = (c) => `${c.peer === 'child' ? 'peer in a child process' : 'peer in the same process'}, ${c.connections} conn, ${c.messageBytes} B`;
 
+// Ping-pong verdicts use the paired estimator (scenarios/pingpong.js): each
+// round's window against net's two windows around it, median of the rounds;
+// the range of the rounds says how far one round can be trusted, and the old
+// estimator (best round against net's best) is shown beside it.
+const old = (r) => r.oldEstimator || {};
+const range = (xs) => (Array.isArray(xs) && xs.length > 1 && xs.every((x) => x !== null) ? ` [rounds ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}]` : '');
+
 function pingpongTargets(pp) {
   const out = [];
   for (const c of pp.rows) {
     const r = c.results.find((x) => x.contender === CONTENDER);
     out.push({
       target: `ping-pong, ${cellName(c)}: >= ${PINGPONG_MIN}x`,
-      measured: r ? `${fx(r.ratioToNet)} best round (median ${fx(r.ratioToNetMedian)})` : '-',
+      measured: r ? `${fx(r.ratioToNet)} paired median${range(r.ratioToNetRounds)} (old: best round ${fx(old(r).ratioToNet)})` : '-',
       verdict: verdict(r && r.ratioToNet !== null ? r.ratioToNet >= PINGPONG_MIN : null),
     });
   }
@@ -32,7 +39,9 @@ function pingpongTargets(pp) {
     const withPeer = r && c.peer === 'child' ? `; with the peer child ${fx(r.cpuWithPeerRatioToNet)}` : '';
     out.push({
       target: `CPU per round trip, ${cellName(c)}: <= ${CPU_MAX}x`,
-      measured: r ? `${fx(r.cpuRatioToNet)} (${r.cpuUsPerRoundTrip} µs in this process${withPeer})` : '-',
+      measured: r
+        ? `${fx(r.cpuRatioToNet)} paired median${range(r.cpuRatioToNetRounds)} (${r.cpuUsPerRoundTrip} µs in this process${withPeer}; old: median rounds ${fx(old(r).cpuRatioToNet)})`
+        : '-',
       verdict: verdict(r && r.cpuRatioToNet !== null ? r.cpuRatioToNet <= CPU_MAX : null),
     });
   }
@@ -64,7 +73,19 @@ function whyLate(r) {
   // says whether it was slow or kept waiting.
   const t = w && w.deadlineThread;
   if (t && r.timedOut) {
-    parts.push(`the deadline thread ran ${t.cpuMs} ms for ${r.timedOut} decisions (${Math.round((t.cpuMs * 1000) / r.timedOut * 10) / 10} µs each) and waited ${t.waitedMs} ms for a CPU`);
+    const switches = t.sleeps === undefined ? '' : `, slept and was woken ${t.sleeps} times, was preempted ${t.preempted} times`;
+    parts.push(
+      `the deadline thread ran ${t.cpuMs} ms for ${r.timedOut} decisions (${Math.round(((t.cpuMs * 1000) / r.timedOut) * 10) / 10} µs each)${switches} and waited ${t.waitedMs} ms for a CPU`,
+    );
+    // What it waited behind: this process's own threads, and the machine's load.
+    if (w.ran) {
+      parts.push(
+        `meanwhile the JS thread ran ${w.ran.jsThreadMs} ms (settling the timeouts) and the other threads (V8's helpers) ${w.ran.otherThreadsMs} ms, at a load average of ${w.loadAverage.toFixed(1)} on ${w.cpus} CPUs`,
+      );
+    }
+    // Waiting longer than working: a woken thread of ordinary priority queues
+    // behind the running one (docs/benchmark-results.md, perf sched).
+    if (t.waitedMs > t.cpuMs) parts.push('late by waiting for a CPU at ordinary priority, not by deciding slowly');
   }
   const during = r.lateKernelDuringIssue;
   const after = r.lateKernelAfterIssue;

@@ -6,6 +6,7 @@
 // argv: <contender> <N> <port,port,...> <timeoutMs>: the connections go to
 // the ports in turn (see SCALE_PORTS in peers/servers.js).
 const fs = require('node:fs');
+const os = require('node:os');
 const { cli, fail, positiveInt } = require('../lib/args');
 const { kernelContender, kernelNames } = require('../contenders/kernel');
 const { firings } = require('../lib/early');
@@ -40,8 +41,10 @@ function sample() {
 
 /**
  * Per thread of this process, by thread id: ms spent on a CPU and ms spent
- * runnable but waiting for one (run_delay), from /proc/self/task/TID/schedstat;
- * empty where the kernel keeps no schedstat.
+ * runnable but waiting for one (run_delay), from /proc/self/task/TID/schedstat,
+ * and its context switches (status): voluntary ones are sleeps (each ended by
+ * a wake-up), involuntary ones preemptions; empty where the kernel keeps no
+ * schedstat.
  */
 function schedStats() {
   const out = new Map();
@@ -49,7 +52,9 @@ function schedStats() {
     try {
       const [cpu, delay] = fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ').map(Number);
       const name = fs.readFileSync(`/proc/self/task/${tid}/comm`, 'latin1').trim();
-      out.set(tid, { name, cpuMs: cpu / 1e6, delayMs: delay / 1e6 });
+      const status = fs.readFileSync(`/proc/self/task/${tid}/status`, 'latin1');
+      const switches = (what) => Number((new RegExp(`^${what}_ctxt_switches:\\s+(\\d+)`, 'm').exec(status) || [0, 0])[1]);
+      out.set(tid, { name, cpuMs: cpu / 1e6, delayMs: delay / 1e6, sleeps: switches('voluntary'), preempted: switches('nonvoluntary') });
     } catch {
       // the thread ended meanwhile, or no schedstat
     }
@@ -61,26 +66,36 @@ function schedStats() {
  * Waiting for a CPU between two schedStats(): the JS thread's, the most any
  * other thread waited, all together; and K-loop's deadline thread's (named
  * kts-deadline by the addon) CPU time and waiting, so a late decision can be
- * told from a slow one.
+ * told from a slow one. `ran`: CPU time meanwhile of the JS thread and of
+ * the other threads but the deadline thread (V8's helpers, libuv's), the
+ * threads of this process a waiting decision queues behind; with the load
+ * average, what else wanted the CPUs.
  */
 function cpuWait(before, after) {
   const main = String(process.pid);
   const r1 = (x) => Math.round(x * 10) / 10;
   let other = 0;
   let total = 0;
+  let otherCpu = 0;
   let deadlineThread = null;
   for (const [tid, s] of after) {
-    const was = before.get(tid) ?? { cpuMs: 0, delayMs: 0 };
+    const was = before.get(tid) ?? { cpuMs: 0, delayMs: 0, sleeps: 0, preempted: 0 };
     const d = s.delayMs - was.delayMs;
     if (tid !== main) other = Math.max(other, d);
+    if (tid !== main && s.name !== 'kts-deadline') otherCpu += s.cpuMs - was.cpuMs;
     total += d;
-    if (s.name === 'kts-deadline') deadlineThread = { cpuMs: r1(s.cpuMs - was.cpuMs), waitedMs: r1(d) };
+    if (s.name === 'kts-deadline') {
+      deadlineThread = { cpuMs: r1(s.cpuMs - was.cpuMs), waitedMs: r1(d), sleeps: s.sleeps - was.sleeps, preempted: s.preempted - was.preempted };
+    }
   }
   return {
     jsThreadMs: r1((after.get(main)?.delayMs ?? 0) - (before.get(main)?.delayMs ?? 0)),
     maxOtherThreadMs: r1(other),
     totalMs: Math.round(total),
     deadlineThread,
+    ran: { jsThreadMs: r1((after.get(main)?.cpuMs ?? 0) - (before.get(main)?.cpuMs ?? 0)), otherThreadsMs: r1(otherCpu) },
+    loadAverage: os.loadavg()[0],
+    cpus: os.availableParallelism(),
   };
 }
 
