@@ -77,7 +77,7 @@ describe.each(ENGINES)('op ids (%s engine)', (engine) => {
     // One read in flight, the rest queued behind it: each holds a slot.
     // (Counted by id: an op a test before this one left to the addon may
     // be let go while this one runs.)
-    const reads = Array.from({ length: 20 }, () => rawOp(a.raw, () => a.raw.read(1, 0, false)));
+    const reads = Array.from({ length: 20 }, () => rawOp(a.raw, () => addon.read(a.raw.cell, 1, 0, false)));
     const ids = reads.map((r) => Math.abs(r.id));
     for (const id of ids) expect(holdsOp(id)).toBe(true);
     await a.peer.write(Buffer.alloc(20, 0x61), { timeout: 5000 });
