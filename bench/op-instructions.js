@@ -10,15 +10,20 @@
 //
 //   node bench/op-instructions.js [--contender=K-loop|K|net] [--size=1] [--path=waits|at-once]
 //
-// --contender: K-loop (engine 'loop', the default) and K (engine 'threads')
-// do `await write()` then `await readExactly(size)`; net is a net.Socket that
-// writes, then writes again from its 'data' handler once `size` bytes came
-// back. Every contender gets the same socket options (lib/socket-options.js).
-// --path=waits: the peer echoes each message, so a read is mostly issued
-// before its reply is there and waits on the loop (the settle callback
-// delivers it); --path=at-once: the peer sends 8 MiB first, so every read
-// finds its bytes and both ops finish within their call (K and K-loop only:
-// net.Socket has no read to call, it gets what is queued in one 'data').
+// --contender: K-loop (engine 'loop', the default) and K (engine 'threads');
+// net is a net.Socket that writes, then writes again from its 'data' handler
+// once `size` bytes came back. Every contender gets the same socket options
+// (lib/socket-options.js).
+// --path=waits: the peer echoes each message, and K and K-loop start
+// `readExactly(size)` BEFORE the write (`const r = s.readExactly(...); await
+// s.write(...); await r`), so every read waits for its reply and is settled
+// from the loop by the settle callback, as net's 'data' always is. (Issued
+// after the write, the read mostly found its reply already there: under
+// valgrind the measured process is so slow that the echo beat it, and only
+// ~6% of reads waited.) --path=at-once: the peer sends 8 MiB first, and K
+// and K-loop do `await write()` then `await readExactly(size)`, so every
+// read finds its bytes and both ops finish within their call (K and K-loop
+// only: net.Socket has no read to call, it gets what is queued in one 'data').
 // Needs valgrind.
 const { execFileSync, fork, spawnSync } = require('node:child_process');
 const net = require('node:net');
@@ -70,10 +75,19 @@ async function measure(contender, port, trips, size, path) {
   const engine = contender === 'K-loop' ? 'loop' : 'threads';
   const s = await kts.connect({ host: '127.0.0.1', port, timeout: 10_000, ...SOCKET_OPTIONS, engine });
   const msg = Buffer.alloc(size, 0x62);
-  if (path === 'at-once') await s.readExactly(4 << 20, { timeout: 10_000 }); // the rest is queued by now
-  for (let i = 0; i < trips; i++) {
-    await s.write(msg, { timeout: 10_000 });
-    await s.readExactly(size, { timeout: 10_000 });
+  if (path === 'at-once') {
+    await s.readExactly(4 << 20, { timeout: 10_000 }); // the rest is queued by now
+    for (let i = 0; i < trips; i++) {
+      await s.write(msg, { timeout: 10_000 });
+      await s.readExactly(size, { timeout: 10_000 });
+    }
+  } else {
+    // The read is pending before its message leaves, so it always waits.
+    for (let i = 0; i < trips; i++) {
+      const reply = s.readExactly(size, { timeout: 10_000 });
+      await s.write(msg, { timeout: 10_000 });
+      await reply;
+    }
   }
   await s.close();
 }

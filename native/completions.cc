@@ -106,7 +106,10 @@ bool AddonData::Deliver(Napi::Env env, JsOp* raw, bool from_loop, Napi::Error* e
     if (from_loop) {
       // Not inside a JavaScript call: MakeCallback runs the microtasks
       // (the promise reactions) when it returns, as Node's own callbacks do.
-      cb.MakeCallback(env.Global(), argc, args, *async_context_);
+      // Its receiver must be an object; the callback (an arrow function)
+      // ignores it, so it is the callback itself rather than the global
+      // object fetched per delivery (napi_get_global, ~90 instructions).
+      cb.MakeCallback(cb, argc, args, *async_context_);
     } else {
       cb.Call(argc, args);
     }
