@@ -139,14 +139,19 @@ function outcomeOf(op: Operation<unknown>, r: NativeResult): unknown {
   return op.outcome(r);
 }
 
+/** Marks p settled and drops its abort listener: the first step of settling it, either way. */
+function markSettled(p: Pending): void {
+  p.settled = true;
+  if (p.onAbort !== undefined) p.op.signal!.removeEventListener('abort', p.onAbort);
+}
+
 /**
  * Settles p now: with its outcome r, or (r undefined) with `err`. Leaves
  * p's lane as it is. Tells op.onSettled before the lane moves on, so later
  * ops' callbacks follow this one's.
  */
 function settleNow(p: Pending, r: NativeResult | undefined, err?: unknown): void {
-  p.settled = true;
-  if (p.onAbort !== undefined) p.op.signal!.removeEventListener('abort', p.onAbort);
+  markSettled(p);
   const logging = p.began !== 0;
   let error: Error | undefined;
   try {
@@ -164,8 +169,7 @@ function settleNow(p: Pending, r: NativeResult | undefined, err?: unknown): void
 
 /** settleNow for an Ok outcome of an op with ok(): nothing can throw, so no stack capture to switch off. */
 function settleOk(p: Pending, data: Buffer | undefined): void {
-  p.settled = true;
-  if (p.onAbort !== undefined) p.op.signal!.removeEventListener('abort', p.onAbort);
+  markSettled(p);
   p.resolve(p.op.ok!(data));
   if (p.began !== 0) logOk(p.op, p.began);
   p.op.onSettled?.(undefined);
