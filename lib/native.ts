@@ -179,6 +179,8 @@ export interface NativeSocketClass {
   timeoutReadback(ms: number, which: 'recv' | 'send'): number | NativeResult;
   /** Entries in the loop engine's deadline heap (tests watch its bound). */
   deadlineEntries(): number;
+  /** An External that is not a socket's cell, as another addon's would be (tests). */
+  notACell(): SocketCell;
   capabilities(): NativeCapabilities;
 }
 

@@ -60,6 +60,7 @@ Napi::Function SocketWrap::Define(Napi::Env env) {
                          StaticMethod<&SocketWrap::Open>("open"),
                          StaticMethod<&SocketWrap::TimeoutReadback>("timeoutReadback"),
                          StaticMethod<&SocketWrap::DeadlineEntries>("deadlineEntries"),
+                         StaticMethod<&SocketWrap::NotACell>("notACell"),
                          InstanceMethod<&SocketWrap::Connect>("connect"),
                          InstanceMethod<&SocketWrap::Listen>("listen"),
                          InstanceMethod<&SocketWrap::Accept>("accept"),
@@ -101,7 +102,7 @@ SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket
   data.adopting = nullptr;
   family_ = info[0].As<Napi::Number>().Int32Value();
   // Held by cell_ from here, so a throw below frees it with the members.
-  cell_.reset(new SocketCell{this, &data, 1});
+  cell_.reset(new SocketCell{SocketCell::kTag, this, &data, 1});
   auto ext =
       Napi::External<SocketCell>::New(env, cell_.get(), [](Napi::Env, SocketCell* c) { CellRelease()(c); });
   ++cell_->holders;  // the External's, dropped by its finalizer
@@ -109,7 +110,9 @@ SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket
 }
 
 void CellRelease::operator()(SocketCell* cell) const {
-  if (--cell->holders == 0) delete cell;
+  if (--cell->holders != 0) return;
+  cell->tag = 0;
+  delete cell;
 }
 
 // A socket dropped without close() is closed when collected (README). The
@@ -175,6 +178,15 @@ Napi::Value SocketWrap::DeadlineEntries(const Napi::CallbackInfo& info) {
                            static_cast<double>(AddonData::Of(info.Env()).loop_engine.deadline_entries()));
 }
 
+// notACell(): an External whose data is not a cell, as another addon's
+// would be (tests: read, write and end must refuse it).
+Napi::Value SocketWrap::NotACell(const Napi::CallbackInfo& info) {
+  // Not zeroed: a cell check that only looked for a null wrap would take
+  // these bytes for a pointer.
+  static uint64_t stray[4] = {1, 0x5a5a5a5a5a5a5a5aULL, 2, 3};
+  return Napi::External<uint64_t>::New(info.Env(), stray);
+}
+
 void SocketWrap::DefineCalls(Napi::Env env, Napi::Object exports) {
   exports.Set("read", Napi::Function::New<&SocketWrap::Read>(env, "read"));
   exports.Set("write", Napi::Function::New<&SocketWrap::Write>(env, "write"));
@@ -183,7 +195,8 @@ void SocketWrap::DefineCalls(Napi::Env env, Napi::Object exports) {
 
 SocketWrap& SocketWrap::FromCell(const Napi::CallbackInfo& info) {
   void* cell = nullptr;
-  if (napi_get_value_external(info.Env(), info[0], &cell) != napi_ok || cell == nullptr)
+  if (napi_get_value_external(info.Env(), info[0], &cell) != napi_ok || cell == nullptr ||
+      static_cast<SocketCell*>(cell)->tag != SocketCell::kTag)
     throw Napi::TypeError::New(info.Env(), "socket must be a NativeSocket's cell");
   SocketWrap* wrap = static_cast<SocketCell*>(cell)->wrap;
   // The wrapper's weak reference is empty from the GC that collected it on,

@@ -11,6 +11,7 @@
 
 #include <napi.h>
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -28,8 +29,13 @@ class SocketWrap;
 // private-symbol lookup (~700 instructions a call). The wrapper and the
 // External each hold the cell and the last to go frees it (both finalizers
 // run on the JS thread); the wrapper's destructor clears `wrap`, so an
-// External that outlives its wrapper names no socket.
+// External that outlives its wrapper names no socket. `tag` tells a cell
+// from another addon's External (type-tagging the External would cost the
+// private-symbol lookup the cell avoids); it is cleared when the cell is
+// freed.
 struct SocketCell {
+  static constexpr uint64_t kTag = 0x6c6c65632d73746bULL;  // "kts-cell", little-endian
+  uint64_t tag;
   SocketWrap* wrap;
   AddonData* data;
   int holders;
@@ -61,6 +67,7 @@ class SocketWrap : public Napi::ObjectWrap<SocketWrap> {
   static Napi::Value Open(const Napi::CallbackInfo& info);
   static Napi::Value TimeoutReadback(const Napi::CallbackInfo& info);
   static Napi::Value DeadlineEntries(const Napi::CallbackInfo& info);
+  static Napi::Value NotACell(const Napi::CallbackInfo& info);
   // The live wrap whose cell is info[0]; throws a TypeError when info[0] is
   // no cell, or its wrapper was collected (finalized or not yet).
   static SocketWrap& FromCell(const Napi::CallbackInfo& info);

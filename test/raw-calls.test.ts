@@ -25,6 +25,7 @@ describe.each(ENGINES)('raw per-op calls with bad arguments (%s engine)', (engin
   const cases: [string, () => unknown, typeof TypeError | typeof RangeError][] = [
     ['read with no cell', () => addon.read(undefined as Any, 1, 0, false), TypeError],
     ['read with an object for a cell', () => addon.read({} as Any, 1, 0, false), TypeError],
+    ['read with an External that is not a cell', () => addon.read(addon.NativeSocket.notACell(), 1, 0, false), TypeError],
     ['read size "1"', () => addon.read(cell, '1' as Any, 0, false), TypeError],
     ['read size 0', () => addon.read(cell, 0, 0, false), RangeError],
     ['read size NaN', () => addon.read(cell, Number.NaN, 0, false), RangeError],
@@ -38,12 +39,14 @@ describe.each(ENGINES)('raw per-op calls with bad arguments (%s engine)', (engin
     ['read timer 2', () => addon.read(cell, 1, 0, false, 2 as Any), RangeError],
     ['read timer "poll"', () => addon.read(cell, 1, 0, false, 'poll' as Any), TypeError],
     ['write with an object for a cell', () => addon.write({} as Any, bytes, 0), TypeError],
+    ['write with an External that is not a cell', () => addon.write(addon.NativeSocket.notACell(), bytes, 0), TypeError],
     ['write a string', () => addon.write(cell, 'x' as Any, 0), TypeError],
     ['write an ArrayBuffer', () => addon.write(cell, new ArrayBuffer(1) as Any, 0), TypeError],
     ['write a Uint16Array', () => addon.write(cell, new Uint16Array(1) as Any, 0), TypeError],
     ['write timeout -1', () => addon.write(cell, bytes, -1), RangeError],
     ['write timer -1', () => addon.write(cell, bytes, 0, -1 as Any), RangeError],
     ['end with no cell', () => (addon.end as Any)(), TypeError],
+    ['end with an External that is not a cell', () => addon.end(addon.NativeSocket.notACell()), TypeError],
     ['end timer "x"', () => (addon.end as Any)(cell, 'x'), TypeError],
   ];
 
