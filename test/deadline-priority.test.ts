@@ -33,11 +33,11 @@ interface Report {
 }
 
 /** Runs the fixture with KTS_DEADLINE_PRIORITY = value (undefined: unset), behind `wrapper` (a command and its arguments). */
-function run(value: string | undefined, wrapper: string[] = []): Report {
+function run(value: string | undefined, wrapper: string[] = [], args: string[] = []): Report {
   const env = { ...process.env };
   delete env.KTS_DEADLINE_PRIORITY;
   if (value !== undefined) env.KTS_DEADLINE_PRIORITY = value;
-  const argv = [...wrapper, process.execPath, FIXTURE];
+  const argv = [...wrapper, process.execPath, FIXTURE, ...args];
   const r = spawnSync(argv[0] as string, argv.slice(1), { env, encoding: 'utf8', timeout: 20_000 });
   expect(r.stderr, 'stderr').not.toMatch(/Error|Abort|Segmentation/);
   expect(r.status, r.stderr).toBe(0);
@@ -81,6 +81,14 @@ describe.skipIf(process.platform !== 'linux')('KTS_DEADLINE_PRIORITY', () => {
   it.skipIf(!mayTakeFifo)('allowed (CAP_SYS_NICE or RLIMIT_RTPRIO): SCHED_FIFO at the priority asked, no warning', () => {
     const report = run(String(ASKED));
     expect(report.threads).toEqual([expect.objectContaining({ policy: SCHED_FIFO, priority: ASKED })]);
+    expect(report.warnings).toEqual([]);
+    expectTimedOut(report);
+  });
+
+  it.skipIf(!mayTakeFifo)("read once per env: a Worker's deadline thread takes it too", () => {
+    const report = run(String(ASKED), [], ['worker']);
+    expect(report.threads).toHaveLength(2);
+    for (const t of report.threads) expect(t).toEqual(expect.objectContaining({ policy: SCHED_FIFO, priority: ASKED }));
     expect(report.warnings).toEqual([]);
     expectTimedOut(report);
   });
