@@ -9,6 +9,7 @@
         "native/bind_local.cc",
         "native/claim.cc",
         "native/completions.cc",
+        "native/deadline_priority.cc",
         "native/deadline_thread.cc",
         "native/delivery.cc",
         "native/driver.cc",

@@ -209,6 +209,10 @@ export interface Addon {
    * (native/op_registry.h).
    */
   setLastOpGeneration(generation: number): void;
+  /** The highest SCHED_FIFO priority startDeadlineRealtime takes (the lowest is 1); 0 where none is offered. */
+  realtimePriorityMax(): number;
+  /** Starts this env's loop-engine deadline thread under SCHED_FIFO at priority; the error when refused (it then runs as before). */
+  startDeadlineRealtime(priority: number): NativeResult | undefined;
 }
 
 /**

@@ -5,6 +5,7 @@
 
 #include "addon.h"
 #include "bind_local.h"
+#include "deadline_priority.h"
 #include "resolver.h"
 #include "socket_wrap.h"
 
@@ -48,6 +49,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pending", Napi::Function::New<Pending>(env, "pending"));
   RegisterResolver(env, exports);
   RegisterBindLocal(env, exports);
+  RegisterDeadlinePriority(env, exports);
   exports.Set("setSettle", Napi::Function::New<&AddonData::SetSettle>(env, "setSettle"));
   exports.Set("setLastOpGeneration", Napi::Function::New<SetLastOpGeneration>(env, "setLastOpGeneration"));
   return exports;

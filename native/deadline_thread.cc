@@ -16,7 +16,11 @@ namespace {
 // when the JS thread holds it (for one non-blocking syscall at most).
 constexpr int64_t kRetryNs = 20 * 1000;
 // The most entries one batch takes: bounds how long the first decided op
-// of a burst waits for the batch to reach the sink (~1-3 µs each).
+// of a burst waits for the batch to reach the sink (~1-3 µs each). Under
+// the opt-in SCHED_FIFO (StartRealtime) it is also the most this thread
+// decides before it hands the JS thread work: it does not sleep between
+// batches while more are due, so its longest run is the burst's size times
+// a few µs (2-6 µs per decision measured), then it waits again.
 constexpr size_t kBatchMax = 256;
 // The slice this thread asks the scheduler for (platform.h): the least the
 // kernel takes (0.1 ms). Most batches run well under it (~10 ops, ~25 µs);
@@ -42,10 +46,8 @@ int DeadlineThread::Add(const std::shared_ptr<Waiter>& w, int64_t at) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stop_) return ESHUTDOWN;
   if (!started_) {
-    // Never blocked in a call a Retime must interrupt: no wake-up signal.
-    int err = StartOwnedThread(&thread_, nullptr, &DeadlineThread::Main, this, false);
+    int err = StartLocked();
     if (err != 0) return err;
-    started_ = true;
   }
   if (w->entry_at != 0 && w->entry_at <= at) return 0;  // its entry comes first and looks again
   if (w->entry_at != 0) stale_.fetch_add(1, std::memory_order_relaxed);  // superseded
@@ -59,6 +61,34 @@ int DeadlineThread::Add(const std::shared_ptr<Waiter>& w, int64_t at) {
     CompactLocked();
   if (earliest) cv_.notify_one();
   return 0;
+}
+
+int DeadlineThread::StartLocked() {
+  // Never blocked in a call a Retime must interrupt: no wake-up signal.
+  int err = StartOwnedThread(&thread_, nullptr, &DeadlineThread::Main, this, false);
+  if (err == 0) started_ = true;
+  return err;
+}
+
+int DeadlineThread::StartRealtime(int priority) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stop_) return ESHUTDOWN;
+  bool fresh = !started_;
+  if (fresh) {
+    priority_ = priority;
+    int err = StartLocked();
+    if (err != 0) {
+      priority_ = 0;
+      return err;
+    }
+  }
+  // A started thread always gets there (Run, before its loop); until then it
+  // may still be making its own requests, which a change from here must
+  // follow, not race.
+  ready_cv_.wait(lock, [this] { return ready_; });
+  if (fresh) return priority_err_;
+  if (stop_) return ESHUTDOWN;  // Stop may be joining it: thread_ is not ours to use
+  return platform::SetRealtimePriority(thread_, priority);
 }
 
 void DeadlineThread::NoteStale() { stale_.fetch_add(1, std::memory_order_relaxed); }
@@ -151,6 +181,16 @@ void DeadlineThread::Run() {
   // preempt them on wake-up (docs/benchmark-results.md). Advisory: where
   // the kernel refuses (not SCHED_OTHER) or has no such request, it runs as
   // before, so the errno changes nothing here.
+  // The opt-in real-time priority (StartRealtime) comes first: under
+  // SCHED_FIFO the thread preempts every SCHED_OTHER thread on wake-up, and
+  // the short-slice request, which only applies to SCHED_OTHER, then leaves
+  // it be. Refused, the thread goes on as SCHED_OTHER with its short slice.
+  int priority = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    priority = priority_;
+  }
+  int priority_err = priority > 0 ? platform::SetRealtimePriority(pthread_self(), priority) : 0;
   (void)platform::RequestShortSlice(kSliceNs);
   // Named so a profiler or the bench (bench/scale/holder.js) can tell it
   // from the other threads; a name is only a label, so an errno changes
@@ -162,6 +202,9 @@ void DeadlineThread::Run() {
   due.reserve(kBatchMax);
   decided.reserve(kBatchMax);
   std::unique_lock<std::mutex> lock(mu_);
+  priority_err_ = priority_err;
+  ready_ = true;
+  ready_cv_.notify_all();
   while (!stop_) {
     if (heap_.empty()) {
       cv_.wait(lock);

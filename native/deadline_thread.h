@@ -57,6 +57,17 @@ class DeadlineThread {
   // times.
   void NoteStale();
 
+  // Opt-in (KTS_DEADLINE_PRIORITY, lib/deadline-priority.ts): puts the
+  // thread under SCHED_FIFO at priority (1..platform::RealtimePriorityMax()),
+  // starting it now if it has not started. A new thread applies it to itself
+  // before it requests its short slice (which it then leaves be) and before
+  // its first wait; a running one is changed from here. Returns 0, ESHUTDOWN
+  // after Stop, the errno of pthread_create, or that of pthread_setschedparam
+  // (EPERM without the privilege, ENOTSUP off Linux), in which case the
+  // thread runs exactly as it would have without the request. Any thread;
+  // waits for a new thread to apply it (microseconds).
+  int StartRealtime(int priority);
+
   // w will never be given an op again (its socket's watcher closed): clears
   // its op and drops its Handle (under handle_mu), so an entry that still
   // holds w until its time keeps no closed socket alive, and counts that
@@ -83,6 +94,8 @@ class DeadlineThread {
   struct Later {
     bool operator()(const Entry& a, const Entry& b) const { return a.at > b.at; }
   };
+  // Starts the thread (under mu_). Returns 0 or the errno of pthread_create.
+  int StartLocked();
   static void* Main(void* self);
   void Run();
   // Takes every entry due at `now` (live ones only) into *due, under mu_.
@@ -98,9 +111,13 @@ class DeadlineThread {
   std::condition_variable cv_;
   std::vector<Entry> heap_;  // under mu_
   std::atomic<size_t> stale_{0};
-  size_t compactions_ = 0;  // under mu_
-  bool stop_ = false;       // under mu_
-  bool started_ = false;    // under mu_
+  size_t compactions_ = 0;            // under mu_
+  bool stop_ = false;                 // under mu_
+  bool started_ = false;              // under mu_
+  int priority_ = 0;                  // under mu_: what a new thread applies to itself (0: nothing)
+  int priority_err_ = 0;              // under mu_: what applying it returned
+  bool ready_ = false;                // under mu_: the thread has made its scheduling requests
+  std::condition_variable ready_cv_;  // ready_ became true
   pthread_t thread_{};
 };
 

@@ -50,6 +50,9 @@ class LoopEngine : public Engine {
   size_t threads() override { return deadline_.running() ? 1 : 0; }
   // Entries in the deadline thread's heap (a test's view of its bound).
   size_t deadline_entries() { return deadline_.entries(); }
+  // The opt-in real-time priority of the deadline thread
+  // (DeadlineThread::StartRealtime): 0 or an errno.
+  int StartDeadlineRealtime(int priority) { return deadline_.StartRealtime(priority); }
 
   // Makes a freshly created listener non-blocking (the loop accepts
   // without waiting, then waits for readiness).

@@ -1,13 +1,15 @@
 // The private per-OS contract for the socket calls whose behaviour differs
 // between Linux and macOS: close-on-exec at birth, SIGPIPE, accept and
 // whether it honours SO_RCVTIMEO, waking a blocked call, the poll timer
-// (docs/kernel-facts.md); and a scheduling hint for the deadline thread.
+// (docs/kernel-facts.md); and the deadline thread's scheduling (a hint, and
+// the opt-in real-time priority).
 // platform_posix.cc implements them with feature macros, so building with -DKTS_PORTABLE on Linux exercises
 // the paths a Mac takes; the op driver (driver.cc) asks AcceptHonoursRcvTimeout() and waits in poll(2) when
 // not. The TCP details each OS names differently (TCP_INFO or TCP_CONNECTION_INFO, TCP_USER_TIMEOUT or
 // TCP_RXT_CONNDROPTIME, keepalive options) live in tcp_info.cc and tcp_options.cc, behind their own #ifs.
 #pragma once
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 
@@ -70,6 +72,20 @@ const char* PollTimerName();
 // no privilege). Returns 0, or an errno (ENOSYS where there is no such
 // request); the thread then runs as before.
 int RequestShortSlice(int64_t slice_ns);
+
+// The highest real-time priority SetRealtimePriority takes (the lowest is
+// 1): sched_get_priority_max(SCHED_FIFO) on Linux (99); 0 where the package
+// offers none. macOS's libpthread maps SCHED_FIFO onto Mach's legacy
+// thread_policy(POLICY_FIFO), a fixed priority that is not its real-time
+// class (THREAD_TIME_CONSTRAINT_POLICY, a period/computation contract), so
+// the package does not offer it there.
+int RealtimePriorityMax();
+
+// Puts thread under SCHED_FIFO at priority (1..RealtimePriorityMax()):
+// pthread_setschedparam. Returns 0 or its errno: EPERM without
+// CAP_SYS_NICE and above RLIMIT_RTPRIO, ENOTSUP where RealtimePriorityMax()
+// is 0. The thread keeps its policy when it fails.
+int SetRealtimePriority(pthread_t thread, int priority);
 
 // Names the calling thread (at most 15 characters) where the OS keeps thread
 // names: what top -H, perf and /proc/PID/task/TID/comm show. Returns 0 or an

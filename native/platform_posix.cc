@@ -198,6 +198,28 @@ int RequestShortSlice(int64_t slice_ns) {
 #endif
 }
 
+int RealtimePriorityMax() {
+#if KTS_LINUX_PATHS
+  int max = sched_get_priority_max(SCHED_FIFO);
+  return max > 0 ? max : 0;
+#else
+  return 0;
+#endif
+}
+
+int SetRealtimePriority(pthread_t thread, int priority) {
+#if KTS_LINUX_PATHS
+  if (priority < 1 || priority > RealtimePriorityMax()) return EINVAL;
+  sched_param param{};
+  param.sched_priority = priority;
+  return pthread_setschedparam(thread, SCHED_FIFO, &param);
+#else
+  (void)thread;
+  (void)priority;
+  return ENOTSUP;
+#endif
+}
+
 int NameThisThread(const char* name) {
 #if defined(__linux__)
   return pthread_setname_np(pthread_self(), name);

@@ -78,6 +78,17 @@ function expectKLoopEverywhere(report: any) {
       expect(row.peakThreads, `scale ${name} N=${n}`).toBeGreaterThan(0);
     }
   }
+  // K-loop with its deadline thread opted in to SCHED_FIFO: measured where
+  // the kernel allows it (root), else skipped with the package's warning.
+  for (const n of s.scale.sizes) {
+    const rt = s.scale.rows.find((r: Row) => r.contender === 'K-loop-rt' && r.connections === n);
+    expect(rt, `scale K-loop-rt N=${n}`).toBeDefined();
+    expect(rt.error, `scale K-loop-rt N=${n}`).toBeUndefined();
+    if (rt.skipped) expect(rt.skipped).toMatch(/SCHED_FIFO: \[EPERM\]/);
+    else expect(rt.deadlineThread).toEqual({ policy: 'SCHED_FIFO', priority: 1 });
+    const kLoop = s.scale.rows.find((r: Row) => r.contender === 'K-loop' && r.connections === n);
+    expect(kLoop.deadlineThread).toEqual({ policy: 'SCHED_OTHER', priority: 0 });
+  }
   const verdicts = report.kLoopTargets.map((t: { verdict: string }) => t.verdict);
   expect(verdicts.length).toBeGreaterThan(0);
   for (const v of verdicts) expect(['met', 'MISSED', 'not measured']).toContain(v);

@@ -5,6 +5,9 @@
 // waiting (its own process, so RSS and threads are this contender's alone).
 // argv: <contender> <N> <port,port,...> <timeoutMs>: the connections go to
 // the ports in turn (see SCALE_PORTS in peers/servers.js).
+// K-loop-rt is K-loop run with KTS_DEADLINE_PRIORITY set (by scale.js): it
+// reports itself skipped, with the package's warning, when the deadline
+// thread did not get SCHED_FIFO.
 const fs = require('node:fs');
 const os = require('node:os');
 const { cli, fail, positiveInt } = require('../lib/args');
@@ -25,7 +28,12 @@ const TIMEOUT = positiveInt(timeoutArg, 'timeoutMs', USAGE);
 // Connections opened at once while setting up (well under the listen backlog).
 const CONNECT_BATCH = 250;
 
+const RT_NAME = 'K-loop-rt';
+const warnings = [];
+process.on('warning', (w) => warnings.push(`${w.code ? `[${w.code}] ` : ''}${w.message}`));
+
 function contender() {
+  if (name === RT_NAME) return { ...kernelContender('K-loop'), name };
   if (kernelNames({ poll: true, loop: true }).includes(name)) return kernelContender(name);
   return [...userlandContenders(), ...scaleOnlyContenders()].find((c) => c.name === name);
 }
@@ -37,6 +45,28 @@ function sample() {
     threads: fs.readdirSync('/proc/self/task').length,
     rssMB: Number(/^VmRSS:\s+(\d+)/m.exec(status)[1]) / 1024,
   };
+}
+
+const POLICIES = { 0: 'SCHED_OTHER', 1: 'SCHED_FIFO', 2: 'SCHED_RR', 3: 'SCHED_BATCH', 5: 'SCHED_IDLE', 6: 'SCHED_DEADLINE' };
+
+/**
+ * The scheduling of the deadline thread (named kts-deadline by the addon):
+ * { policy, priority } from /proc/self/task/TID/stat (fields 41 and 40,
+ * proc(5)), or null while there is none.
+ */
+function deadlineScheduling() {
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      if (fs.readFileSync(`/proc/self/task/${tid}/comm`, 'latin1').trim() !== 'kts-deadline') continue;
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const policy = Number(f[41 - 3]);
+      return { policy: POLICIES[policy] ?? String(policy), priority: Number(f[40 - 3]) };
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return null;
 }
 
 /**
@@ -115,6 +145,17 @@ async function main() {
     conns.push(...(await Promise.all(Array.from({ length: Math.min(CONNECT_BATCH, N - i) }, (_, j) => c.open(ports[(i + j) % ports.length])))));
   }
   const connectMs = nowMs() - connect0;
+  // The variable is applied when the first loop socket opens, which starts
+  // the deadline thread at once: by now it has its policy or a warning.
+  if (name === RT_NAME && deadlineScheduling()?.policy !== 'SCHED_FIFO') {
+    await Promise.all(conns.map((x) => c.close(x)));
+    process.send({
+      contender: name,
+      connections: N,
+      skipped: `the deadline thread did not get SCHED_FIFO: ${warnings.join('; ') || `no warning, scheduling ${JSON.stringify(deadlineScheduling())}`}`,
+    });
+    return;
+  }
   const before = sample();
   let peak = { ...before };
   const sampler = setInterval(() => {
@@ -136,6 +177,7 @@ async function main() {
   const waitedMs = nowMs() - wall0;
   const cpu = process.cpuUsage(cpu0);
   const waitedForCpu = cpuWait(delays0, schedStats());
+  const deadlineThread = name === 'K-loop' || name === RT_NAME ? deadlineScheduling() : null;
   clearInterval(sampler);
   const s = sample();
   peak = { threads: Math.max(peak.threads, s.threads), rssMB: Math.max(peak.rssMB, s.rssMB) };
@@ -163,6 +205,8 @@ async function main() {
     // A late native decision on a loaded machine is a thread waiting for a
     // CPU: this says how long this process's threads waited while reads did.
     waitedForCpu,
+    // K-loop's deadline thread's scheduling (null: none ran, or another contender).
+    deadlineThread,
     waitedMs: Math.round(waitedMs),
     connectMs: Math.round(connectMs),
     issueMs: Math.round(issueMs),

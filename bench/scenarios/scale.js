@@ -4,7 +4,10 @@
 // fair baseline, run here only: contenders/userland.js). N = 1000, 5000 and the
 // largest N the fd limit allows; one child process per contender and N (see
 // scale/holder.js), so RSS and threads are that contender's alone; the peer
-// child holds the other ends.
+// child holds the other ends. K-loop runs twice: as a user gets it by
+// default, and as K-loop-rt, opted in to a real-time deadline thread
+// (KTS_DEADLINE_PRIORITY, docs/API.md), which the holder reports as skipped
+// when the kernel refuses it.
 const { fork, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -25,6 +28,10 @@ const RSS_REFERENCE = 'U2-reject';
 // Left out at the largest N to keep the run short: K-poll holds one thread
 // per read as K does (measured at the smaller N, within 1 MB of K's RSS).
 const NOT_AT_TOP = ['K-poll'];
+// K-loop with its deadline thread under SCHED_FIFO at this priority: the
+// lowest, above every ordinary thread and below the kernel's threaded
+// interrupt handlers (50).
+const RT = { name: 'K-loop-rt', variable: 'KTS_DEADLINE_PRIORITY', priority: 1 };
 
 const hasPrlimit = () => spawnSync('prlimit', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -33,17 +40,25 @@ const hasPrlimit = () => spawnSync('prlimit', ['--version'], { stdio: 'ignore' }
  * with prlimit(1) where that exists (Node also raises it at startup; this
  * does not depend on that).
  */
-function startHolder(args, hard, prlimit) {
+function startHolder(args, hard, prlimit, env) {
   const stdio = ['ignore', 'inherit', 'inherit', 'ipc'];
   if (prlimit && Number.isFinite(hard)) {
-    return spawn('prlimit', [`--nofile=${hard}:${hard}`, '--', process.execPath, HOLDER, ...args], { stdio });
+    return spawn('prlimit', [`--nofile=${hard}:${hard}`, '--', process.execPath, HOLDER, ...args], { stdio, env });
   }
-  return fork(HOLDER, args, { stdio });
+  return fork(HOLDER, args, { stdio, env });
+}
+
+/** The holder's environment: the real-time priority for K-loop-rt only, so K-loop is what a user gets by default. */
+function holderEnv(name) {
+  const env = { ...process.env };
+  delete env[RT.variable];
+  if (name === RT.name) env[RT.variable] = String(RT.priority);
+  return env;
 }
 
 function hold(name, n, ports, limits, prlimit) {
   return new Promise((resolve) => {
-    const child = startHolder([name, String(n), ports.join(','), String(TIMEOUT_MS)], limits && limits.hard, prlimit);
+    const child = startHolder([name, String(n), ports.join(','), String(TIMEOUT_MS)], limits && limits.hard, prlimit, holderEnv(name));
     let result = { contender: name, connections: n, error: 'no result (killed after 120 s)' };
     const kill = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('message', (m) => (result = m));
@@ -74,9 +89,19 @@ function threadHeadroom() {
   }
 }
 
+/** The timeout contenders, with K-loop-rt after K-loop where K-loop is the loop engine (the variable is the loop engine's). */
+function contendersOf(ctx) {
+  const out = [];
+  for (const c of ctx.contenders) {
+    out.push(c);
+    if (c.name === 'K-loop' && ctx.kLoopIsLoopEngine) out.push({ name: RT.name });
+  }
+  return [...out, ...scaleOnlyContenders()];
+}
+
 /** Whether a contender holds one owned thread per pending read. */
 function threadPerOp(name, ctx) {
-  if (name === 'K-loop') return !ctx.kLoopIsLoopEngine;
+  if (name === 'K-loop' || name === RT.name) return !ctx.kLoopIsLoopEngine;
   return name === 'K' || name === 'K-poll';
 }
 
@@ -88,7 +113,7 @@ async function scale(ctx) {
   const rows = [];
   for (const n of sizes) {
     const atN = [];
-    for (const c of [...ctx.contenders, ...scaleOnlyContenders()]) {
+    for (const c of contendersOf(ctx)) {
       if (n === top && n > 5000 && NOT_AT_TOP.includes(c.name)) {
         atN.push({ contender: c.name, connections: n, skipped: 'left out at the largest N to keep the run short (one thread per read, as K)' });
         continue;
@@ -111,6 +136,7 @@ async function scale(ctx) {
     fdLimit: limits,
     peerFdLimit: ctx.peers.fdLimit,
     rssReference: RSS_REFERENCE,
+    realtime: { contender: RT.name, variable: RT.variable, priority: RT.priority },
     note: ctx.quick ? 'quick: N=200 only (full run: 1000, 5000 and the largest N the fd limit allows)' : null,
     rows,
   };
