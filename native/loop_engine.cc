@@ -65,9 +65,14 @@ SubmitResult LoopEngine::Submit(Op* op) {
     // that completes at once, where Start takes four more.
     if (CanTryLocked(*op)) {
       attempted = true;
-      bool finished = TryNow(*op, h, h.fd_locked());
-      op->decided_ns = MonoNowNs();
+      // No probe: the level-triggered watcher reports data already queued
+      // on the next loop turn, and the deadline still counts from the call.
+      bool finished = !ProbeWouldFail(*op) && TryNow(*op, h, h.fd_locked());
       if (finished) {
+        // decidedAt is a timeout's or failure's: a read or write done with
+        // Ok reports none (a clock read saved), and one that waits is timed
+        // by whoever decides it (claim.h, lane_runner.h).
+        if (op->status != OpStatus::kOk) op->decided_ns = MonoNowNs();
         FinishAndNextLocked(op);  // nothing can be queued behind it yet
         return SubmitResult::kFinished;
       }
@@ -100,6 +105,24 @@ bool LoopEngine::CanTryLocked(const Op& op) const {
   if (h.closing() || h.fd_locked() < 0) return false;
   if (op.kind == OpKind::kRead) return !skip_read_attempt_ && h.stash.empty();
   return op.kind == OpKind::kWrite && op.wlen <= kLockedWriteMax;
+}
+
+bool LoopEngine::ProbeWouldFail(const Op& op) {
+  PollWatch* w = op.handle->poll_watch;  // none until the socket's first wait
+  if (w == nullptr) return false;
+  if (op.kind != OpKind::kRead) {
+    w->wrote_since_read = true;
+    return false;
+  }
+  // A reply cannot be back before the request went out: a read started
+  // after a write, when the read before it had to wait too, is one of a
+  // request/response exchange (ping-pong) whose probe finds EAGAIN. A read
+  // after a read (a length prefix, then its body) probes: its data often
+  // came with the one before.
+  bool would_fail = w->read_waited && w->wrote_since_read;
+  w->read_waited = false;  // Wait sets it again
+  w->wrote_since_read = false;
+  return would_fail;
 }
 
 bool LoopEngine::NeedsThread(const Op& op) {
@@ -179,6 +202,7 @@ bool LoopEngine::Wait(Op* op) {
     return true;
   }
   w->past_deadline[dir] = false;
+  if (op->kind == OpKind::kRead) w->read_waited = true;
   w->Rearm();
   return false;
 }

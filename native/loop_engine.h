@@ -65,6 +65,10 @@ class LoopEngine : public Engine {
   // Whether Submit may make op's first attempt itself, with the socket's
   // mutex held (held): a read with nothing stashed, or a small write.
   bool CanTryLocked(const Op& op) const;
+  // Whether read op's first non-blocking recv would almost surely find
+  // nothing (PollWatch::read_waited): it then waits for readiness at once,
+  // with no EAGAIN probe. Notes op (a read or a write) for later reads.
+  static bool ProbeWouldFail(const Op& op);
   // op's attempt did not finish it: wait, continue on a thread, or fail
   // (then true, outcome in op).
   bool AfterAttempt(Op* op);

@@ -62,6 +62,13 @@ class PollWatch {
   bool past_deadline[2] = {false, false};
   bool waits(int dir) const { return waiter[dir] && waiter[dir]->op.load() != nullptr; }
 
+  // The loop engine's guess that a read's first recv would find nothing
+  // (LoopEngine::ProbeWouldFail): the latest read of this socket waited for
+  // readiness, and a write was started since that read was (a read
+  // made right after a request waits for its reply).
+  bool read_waited = false;
+  bool wrote_since_read = false;
+
  private:
   PollWatch() = default;
   static void OnPoll(uv_poll_t* poll, int status, int events);
