@@ -1,8 +1,8 @@
 'use strict';
 // What one MiB of bulk transfer costs the process that moves it, per
 // contender (net, K, K-loop), both directions: the bulk scenario's transfer
-// (contenders/throughput.js: 64 KiB reads until end of stream, awaited
-// 64 KiB writes) in a process of its own, the peer (peers/child.js) in
+// (contenders/throughput.js: 64 KiB reads until all came, awaited 64 KiB
+// writes) in a process of its own, the peer (peers/child.js) in
 // another. Per run: CPU µs per MiB (process.cpuUsage, user + system, all
 // threads), minor page faults per MiB (memory the process touched for the
 // first time), peak RSS, and MiB/s. Rounds interleave the contenders and
@@ -37,7 +37,7 @@ async function measure(name, port, direction, mib) {
   const before = process.resourceUsage();
   const cpu0 = process.cpuUsage();
   const t0 = nowMs();
-  const moved = direction === 'download' ? await c.download(sock, header) : await c.upload(sock, header, chunk, size);
+  const { bytes: moved } = direction === 'download' ? await c.download(sock, header, size) : await c.upload(sock, header, chunk, size);
   const ms = nowMs() - t0;
   const cpu = process.cpuUsage(cpu0);
   const after = process.resourceUsage();
