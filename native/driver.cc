@@ -44,8 +44,12 @@ bool KernelTimes(OpKind kind) {
 }  // namespace
 
 bool ContinueNow(Op& op, int fd) {
-  PrepareReadBuffer(op, nullptr, fd);
-  return StepNow(op, fd, CallMode::kNoWait);
+  // The JS thread's scratch, as TryNow's: a finished read's bytes are
+  // settled from it at once; a read that waits on lets go of it.
+  PrepareReadBuffer(op, ThreadScratch(), fd);
+  if (StepNow(op, fd, CallMode::kNoWait)) return true;
+  if (op.data.borrowed()) op.data.Clear();
+  return false;
 }
 
 bool TryAcceptNow(Op& op, int fd) { return StepNow(op, fd, CallMode::kNoWait); }
