@@ -59,6 +59,7 @@ class AddonData {
   // from JavaScript (with a cell, say) throws instead of adopting garbage.
   std::shared_ptr<Handle>* adopting = nullptr;
   Landing landing;  // a read's few bytes on their way to JavaScript (result.h)
+  Spare spare;      // a full 64 KiB read's Buffer, filled by recv (result.h)
   // A test hook (KTS_TEST_ACCEPT_RESULT_THROWS=1): building the outcome of
   // an accept that took a connection throws, as every call into a Worker's
   // env does once its termination began, so a test can see that the

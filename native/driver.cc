@@ -44,8 +44,12 @@ bool KernelTimes(OpKind kind) {
 }  // namespace
 
 bool ContinueNow(Op& op, int fd) {
-  PrepareReadBuffer(op, nullptr, fd);
-  return StepNow(op, fd, CallMode::kNoWait);
+  // A read borrows the JS thread's scratch, as TryNow's does: its bytes
+  // are settled from it at once; a read that waits on lets go of it.
+  PrepareReadBuffer(op, op.kind == OpKind::kRead ? ThreadScratch() : nullptr, fd);
+  if (StepNow(op, fd, CallMode::kNoWait)) return true;
+  if (op.data.borrowed()) op.data.Clear();
+  return false;
 }
 
 bool TryAcceptNow(Op& op, int fd) { return StepNow(op, fd, CallMode::kNoWait); }

@@ -20,7 +20,8 @@ bool TryNow(Op& op, Handle& h, int fd);
 // or whose deadline has passed; they never wait.
 // ContinueNow: steps until the op is done or a step would block (a read to
 // its end or EAGAIN, one accept, the connect verdict if the handshake is
-// over). Returns true when the op is finished.
+// over). Returns true when the op is finished. On the JS thread only: a
+// read lands in its scratch, and a finished one must be settled at once.
 bool ContinueNow(Op& op, int fd);
 // ContinueNow on a non-blocking listener.
 bool TryAcceptNow(Op& op, int fd);

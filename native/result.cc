@@ -7,6 +7,7 @@
 #include "address.h"
 #include "errno_names.h"
 #include "handle.h"
+#include "scratch.h"
 #include "socket_wrap.h"
 
 namespace kts {
@@ -34,9 +35,47 @@ Napi::Value Landing::Land(const uint8_t* bytes, size_t n) {
   return ref_.Value();
 }
 
+Spare::~Spare() {
+  if (base_ != nullptr) (void)SetThreadScratch(nullptr);  // the slot exists: it was set
+}
+
+bool Spare::Holds(const Op& op) const {
+  return base_ != nullptr && op.data.borrowed() && op.data.data() == base_ && op.done == kScratchBytes;
+}
+
+bool Spare::Make(Napi::Env env) {
+  // Back to the mapped scratch first: no read may land in a Buffer that
+  // JavaScript has, even if no new one can be made.
+  if (!SetThreadScratch(nullptr)) return false;
+  base_ = nullptr;
+  ref_.Reset();
+  try {
+    Napi::Buffer<uint8_t> b = Napi::Buffer<uint8_t>::New(env, kScratchBytes);
+    if (!SetThreadScratch(b.Data())) return true;
+    ref_ = Napi::Persistent(static_cast<Napi::Object>(b));
+    base_ = b.Data();
+  } catch (const Napi::Error&) {
+    // No memory for it: reads go on through the mapped scratch, copied.
+  }
+  return true;
+}
+
+Napi::Value Spare::Take(Napi::Env env, const Op& op) {
+  Napi::Value full = ref_.Value();
+  if (Make(env)) return full;
+  return Napi::Buffer<uint8_t>::Copy(env, op.data.data(), op.done);  // still the scratch: copied
+}
+
+void Spare::Ensure(Napi::Env env) {
+  if (base_ == nullptr) (void)Make(env);  // false: stays without one
+}
+
 Napi::Value ReadData(Napi::Env env, AddonData& data, Op& op) {
+  if (data.spare.Holds(op)) return data.spare.Take(env, op);
   if (data.landing.Fits(op.done)) return data.landing.Land(op.data.data(), op.done);
-  return Napi::Buffer<uint8_t>::Copy(env, op.data.data(), op.done);
+  Napi::Value copy = Napi::Buffer<uint8_t>::Copy(env, op.data.data(), op.done);
+  if (op.done == kScratchBytes && op.data.borrowed()) data.spare.Ensure(env);
+  return copy;
 }
 
 void ResultArgs(Napi::Env env, AddonData& data, Op& op, napi_value* out) {

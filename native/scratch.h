@@ -14,6 +14,12 @@ constexpr size_t kScratchBytes = 64 * 1024;
 
 // This thread's scratch (kScratchBytes), or nullptr if it could not be
 // mapped (callers then use a buffer of their own). Freed at thread exit.
+// On a JS thread, the spare Buffer of result.h while one is set.
 uint8_t* ThreadScratch();
+
+// Makes p (kScratchBytes, owned by the caller) this thread's scratch until
+// called again; nullptr goes back to the mapped one. False (nothing
+// changed) when the thread-specific slot could not be set.
+bool SetThreadScratch(uint8_t* p);
 
 }  // namespace kts

@@ -60,7 +60,17 @@ function expectKLoopEverywhere(report: any) {
     expect(k.oldEstimator.ratioToNet, where).toBeGreaterThan(0);
     if (cell.peer === 'child') expect(k.peerCpuUsPerRoundTrip, where).toBeGreaterThan(0);
   }
-  for (const cell of s.bulk.rows) expect(names(cell.results), cell.direction).toContain('K-loop');
+  for (const cell of s.bulk.rows) {
+    // Paired per round like the ping-pong, CPU per MiB, the old best-round figure beside them.
+    for (const name of ['K', 'K-loop']) {
+      const k = cell.results.find((r: Row) => r.contender === name);
+      expect(k, `bulk ${cell.direction} ${name}`).toBeDefined();
+      expect(k.ratioToNetRounds, cell.direction).toHaveLength(s.bulk.rounds);
+      expect(k.cpuRatioToNetRounds, cell.direction).toHaveLength(s.bulk.rounds);
+      expect(k.cpuUsPerMiB, cell.direction).toBeGreaterThan(0);
+      expect(k.oldEstimator.ratioToNet, cell.direction).toBeGreaterThan(0);
+    }
+  }
   expect(s.http.rows).toHaveLength(4);
   for (const cell of s.http.rows) expect(cell.results.find((r: Row) => r.contender === 'K-loop').ratioToHttp).toBeGreaterThan(0);
   // Over TLS too, where the openssl CLI can make the run's certificate (.ci/run installs it).

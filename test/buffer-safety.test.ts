@@ -1,11 +1,12 @@
 // Buffer safety: native threads never touch JavaScript memory. A write uses
 // the caller's bytes only during the call (what must wait is copied into
 // native memory first); a read fills native memory and hands JavaScript a
-// fresh copy. So after write() returns the caller may overwrite, detach
-// (transfer) or drop its buffer, even while the write is still pending on
-// an owned thread, and the peer still gets the original bytes; reads
-// pending through garbage collections deliver exact bytes in buffers that
-// share nothing with each other.
+// fresh copy (a full 64 KiB read on the JS thread: the Buffer recv
+// filled, never written again). So after write() returns the caller may
+// overwrite, detach (transfer) or drop its buffer, even while the write is
+// still pending on an owned thread, and the peer still gets the original
+// bytes; reads pending through garbage collections deliver exact bytes in
+// buffers that share nothing with each other.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -87,6 +88,45 @@ describe.each(ENGINES)('buffer safety (%s engine)', (engine) => {
     const big = got[4]!;
     expect(big.buffer.byteLength).toBeGreaterThanOrEqual(big.length);
     for (const other of got) if (other !== big) expect(other.buffer).not.toBe(big.buffer);
+  });
+
+  it('full 64 KiB reads, at once or after a wait, each get memory no later read writes into', async () => {
+    open = await pair('tcp4', {}, engine);
+    const p = open;
+    const BLOCK = 65536;
+    const got: Buffer[] = [];
+    const snapshots: Buffer[] = [];
+    const keep = (b: Buffer | null) => {
+      if (b === null) throw new Error('end of stream');
+      got.push(b);
+      snapshots.push(Buffer.from(b));
+    };
+    // Waiting reads: issued before their bytes exist (the loop engine reads
+    // them on the JS thread when the fd is ready, the threads engine on an
+    // owned thread), each answered by one 64 KiB write (a read may take
+    // part of it; the next one the rest).
+    for (let i = 0; i < 3; i++) {
+      const reading = p.client.read(BLOCK, { timeout: 10_000 });
+      await p.peer.write(pattern(BLOCK, 40 + i));
+      keep(await reading);
+    }
+    // Reads done at once: a whole stream already queued, read in 64 KiB.
+    const stream = pattern(8 * BLOCK, 50);
+    const writing = p.peer.write(stream);
+    let n = got.reduce((sum, b) => sum + b.length, 0) - 3 * BLOCK;
+    while (n < stream.length) {
+      const b = await p.client.read(BLOCK, { timeout: 10_000 });
+      keep(b);
+      n += b!.length;
+    }
+    await writing;
+    expect(got.some((b) => b.length === BLOCK)).toBe(true);
+    // More reads after them change none of them.
+    await p.peer.write(pattern(4 * BLOCK, 60));
+    expect((await p.client.readExactly(4 * BLOCK, { timeout: 10_000 })).equals(pattern(4 * BLOCK, 60))).toBe(true);
+    for (let i = 0; i < got.length; i++) expect(got[i]!.equals(snapshots[i]!), `read ${i}`).toBe(true);
+    const sent = Buffer.concat([pattern(BLOCK, 40), pattern(BLOCK, 41), pattern(BLOCK, 42), stream]);
+    expect(Buffer.concat(got).equals(sent)).toBe(true);
   });
 
   it('a read aborted while in the kernel loses no byte: the next read gets them', async () => {

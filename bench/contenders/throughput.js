@@ -46,31 +46,50 @@ async function kernelPingPong(sock, msg, until) {
   return count;
 }
 
-/** Downloads `size` bytes from the source peer; resolves to bytes received. */
-function netDownload(socket, header) {
+// Bulk: one request on a connection that stays open for many. Download:
+// write the 8-byte size, the source peer sends that many bytes, read them
+// (net: 'data' events of libuv's 64 KiB reads; K: read(65536) until all
+// came). Upload: write the size, then that many bytes in 64 KiB writes
+// (net: write() until it asks for 'drain'; K: each write awaited), the
+// sink peer answers one byte when it has them all. Each resolves to
+// { bytes, ops }: bytes moved, and the reads ('data' events) or writes it
+// took.
+
+/** Downloads `size` bytes from the source peer. */
+function netDownload(socket, header, size) {
   return new Promise((resolve) => {
     let n = 0;
-    socket.on('data', (d) => (n += d.length));
-    socket.once('end', () => resolve(n));
+    let ops = 0;
+    const onData = (d) => {
+      n += d.length;
+      ops++;
+      if (n < size) return;
+      socket.removeListener('data', onData);
+      resolve({ bytes: n, ops });
+    };
+    socket.on('data', onData);
     socket.write(header);
   });
 }
 
-async function kernelDownload(sock, header) {
+async function kernelDownload(sock, header, size) {
   await sock.write(header, { timeout: GUARD_MS });
   let n = 0;
-  for (;;) {
+  let ops = 0;
+  while (n < size) {
     const b = await sock.read(65536, { timeout: GUARD_MS });
-    if (b === null) return n;
+    if (b === null) throw new Error(`bulk download: end of stream after ${n} of ${size} bytes`);
     n += b.length;
+    ops++;
   }
+  return { bytes: n, ops };
 }
 
 /** Uploads `size` bytes in 64 KiB writes to the sink peer, then waits for its ack. */
 function netUpload(socket, header, chunk, size) {
   return new Promise((resolve) => {
     let left = size;
-    socket.once('data', () => resolve(size));
+    socket.once('data', () => resolve({ bytes: size, ops: Math.ceil(size / chunk.length) }));
     socket.write(header);
     const pump = () => {
       while (left > 0) {
@@ -91,7 +110,7 @@ async function kernelUpload(sock, header, chunk, size) {
     await sock.write(n === chunk.length ? chunk : chunk.subarray(0, n), { timeout: GUARD_MS });
   }
   await sock.readExactly(1, { timeout: GUARD_MS });
-  return size;
+  return { bytes: size, ops: Math.ceil(size / chunk.length) };
 }
 
 function netContender(name, withTimer) {

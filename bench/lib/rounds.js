@@ -24,4 +24,22 @@ function sandwich(baseline, others, r) {
   return out;
 }
 
-module.exports = { rotate, sandwich };
+/**
+ * Runs one round of the paired schedule: `run(c)` resolves to a window of
+ * contender c. `windows` (name -> list) gets every window in running order,
+ * `pairs` (name -> list) one { w, b, a } per other contender: its window and
+ * the baseline's windows just before and after it.
+ */
+async function pairedRound(baseline, others, r, run, windows, pairs) {
+  const base = [];
+  const mine = [];
+  for (const step of sandwich(baseline, others, r)) {
+    const w = await run(step.c);
+    windows.get(step.c.name).push(w);
+    if (step.before === null) base.push(w);
+    else mine.push([step, w]);
+  }
+  for (const [step, w] of mine) pairs.get(step.c.name).push({ w, b: base[step.before], a: base[step.after] });
+}
+
+module.exports = { rotate, sandwich, pairedRound };

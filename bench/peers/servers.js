@@ -20,47 +20,76 @@ function silent(socket) {
   socket.on('error', () => {});
 }
 
-/** Reads an 8-byte size, sends that many bytes, then ends. */
-function source(socket) {
+const FILL = Buffer.alloc(CHUNK, 0x61);
+const ONE = Buffer.from([1]);
+
+/**
+ * Splits what the client sends into requests: an 8-byte little-endian size,
+ * then `bodyOf(size)` bytes of body; `onRequest(size)` after each whole one.
+ * A connection carries any number of them, one after another.
+ */
+function requests(socket, bodyOf, onRequest) {
   let header = Buffer.alloc(0);
+  let size = 0;
+  let body = -1; // body bytes still to come; -1 while reading a header
+  const step = () => {
+    if (body > 0) return;
+    body = -1;
+    onRequest(size);
+  };
   socket.on('error', () => {});
-  socket.on('data', function onHeader(d) {
-    header = Buffer.concat([header, d]);
-    if (header.length < 8) return;
-    socket.removeListener('data', onHeader);
-    socket.resume();
-    let left = Number(header.readBigUInt64LE(0));
-    const chunk = Buffer.alloc(CHUNK, 0x61);
-    const pump = () => {
-      while (left > 0) {
-        const n = Math.min(left, CHUNK);
-        left -= n;
-        if (!socket.write(n === CHUNK ? chunk : chunk.subarray(0, n))) {
-          socket.once('drain', pump);
-          return;
-        }
+  socket.on('data', (d) => {
+    while (d.length > 0) {
+      if (body < 0) {
+        const take = Math.min(8 - header.length, d.length);
+        header = Buffer.concat([header, d.subarray(0, take)]);
+        d = d.subarray(take);
+        if (header.length < 8) return;
+        size = Number(header.readBigUInt64LE(0));
+        header = Buffer.alloc(0);
+        body = bodyOf(size);
+      } else {
+        const take = Math.min(body, d.length);
+        body -= take;
+        d = d.subarray(take);
       }
-      socket.end();
-    };
-    pump();
+      step();
+    }
   });
 }
 
-/** Reads an 8-byte size, then counts that many bytes and answers one byte. */
-function sink(socket) {
-  let header = Buffer.alloc(0);
-  let left = -1;
-  socket.on('error', () => {});
-  socket.on('data', (d) => {
-    if (left < 0) {
-      header = Buffer.concat([header, d]);
-      if (header.length < 8) return;
-      left = Number(header.readBigUInt64LE(0));
-      d = header.subarray(8);
+/** Writes `n` bytes in 64 KiB writes, waiting for 'drain' when told to. */
+function pump(socket, n) {
+  let left = n;
+  const more = () => {
+    while (left > 0) {
+      const k = Math.min(left, CHUNK);
+      left -= k;
+      if (!socket.write(k === CHUNK ? FILL : FILL.subarray(0, k))) {
+        socket.once('drain', more);
+        return;
+      }
     }
-    left -= d.length;
-    if (left === 0) socket.write(Buffer.from([1]));
-  });
+  };
+  more();
+}
+
+/** Bulk download: per request (an 8-byte size), sends that many bytes. */
+function source(socket) {
+  requests(
+    socket,
+    () => 0,
+    (size) => pump(socket, size),
+  );
+}
+
+/** Bulk upload: per request (an 8-byte size), counts that many bytes, then answers one byte. */
+function sink(socket) {
+  requests(
+    socket,
+    (size) => size,
+    () => socket.write(ONE),
+  );
 }
 
 /**

@@ -61,11 +61,19 @@ function scenarioTables(report) {
     });
   }
   if (s.bulk && s.bulk.rows) {
+    const mib = s.bulk.rows[0].bytes / 2 ** 20;
     out.push({
-      title: `4. Bulk (MiB/s, ${s.bulk.rows[0].bytes / 2 ** 20} MiB in 64 KiB ops, best of the rounds; ratio to net.Socket)`,
+      title: `4. Bulk (MiB/s in ${mib} MiB windows of 64 KiB ops, median window; ratio to net.Socket in the same run: median of the rounds, each against the net windows just before and after)`,
       head: ['direction', ...s.bulk.rows[0].results.map((r) => r.contender)],
       rows: s.bulk.rows.map((c) => [c.direction, ...c.results.map((r) => `${f(r.mibPerSec, 0)} (${x(r.ratioToNet)})`)]),
     });
+    if (s.bulk.rows[0].results[0].cpuUsPerMiB !== undefined) {
+      out.push({
+        title: '4b. Bulk CPU per MiB (µs, median window: this process + peer child; ratio of this process to net.Socket, paired as in table 4)',
+        head: ['direction', ...s.bulk.rows[0].results.map((r) => r.contender)],
+        rows: s.bulk.rows.map((c) => [c.direction, ...c.results.map((r) => `${f(r.cpuUsPerMiB, 0)} + ${f(r.peerCpuUsPerMiB, 0)} (${x(r.cpuRatioToNet)})`)]),
+      });
+    }
   }
   if (s.http && s.http.rows) {
     out.push({

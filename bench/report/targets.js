@@ -48,13 +48,18 @@ function pingpongTargets(pp) {
   return out;
 }
 
+// Bulk verdicts use the paired estimator too (scenarios/bulk.js): the rate,
+// with the 95 % confidence interval of its median, the CPU per MiB likewise,
+// and the old estimator beside it.
+const interval = (ci) => (Array.isArray(ci) ? ` [95 % CI ${ci[0].toFixed(2)}-${ci[1].toFixed(2)}]` : '');
 function bulkTargets(bulk) {
   return BULK_ENGINES.flatMap((name) =>
     bulk.rows.map((c) => {
       const r = c.results.find((x) => x.contender === name);
+      const cpu = r && r.cpuRatioToNet !== undefined ? `; CPU per MiB ${fx(r.cpuRatioToNet)}${interval(r.cpuRatioToNetInterval)}` : '';
       return {
         target: `bulk ${c.direction}${name === CONTENDER ? '' : ` (${name})`}: >= ${BULK_MIN}x`,
-        measured: r ? `${fx(r.ratioToNet)} best round (median ${fx(r.ratioToNetMedian)})` : '-',
+        measured: r ? `${fx(r.ratioToNet)} paired median${interval(r.ratioToNetInterval)}${cpu} (old: best round ${fx(old(r).ratioToNet)}, median ${fx(old(r).ratioToNetMedian)})` : '-',
         verdict: verdict(r && r.ratioToNet !== null ? r.ratioToNet >= BULK_MIN : null),
       };
     }),

@@ -17,7 +17,7 @@
 // `oldEstimator`.
 const { nowMs } = require('../lib/clock');
 const { median, ratio, round } = require('../lib/stats');
-const { sandwich } = require('../lib/rounds');
+const { pairedRound } = require('../lib/rounds');
 const { startServers } = require('../peers/servers');
 
 const BASELINE = 'net';
@@ -148,15 +148,7 @@ async function runCell(ctx, label, cell) {
     }
     for (let r = 0; r < rounds; r++) {
       ctx.progress(`ping-pong: ${label} (round ${r + 1}/${rounds})`);
-      const netHere = [];
-      const mine = [];
-      for (const step of sandwich(net, others, r)) {
-        const w = await measure(step.c, socks.get(step.c), msg, windowMs, peerCpu);
-        windows.get(step.c.name).push(w);
-        if (step.before === null) netHere.push(w);
-        else mine.push([step, w]);
-      }
-      for (const [step, w] of mine) pairs.get(step.c.name).push({ w, b: netHere[step.before], a: netHere[step.after] });
+      await pairedRound(net, others, r, (c) => measure(c, socks.get(c), msg, windowMs, peerCpu), windows, pairs);
     }
   } finally {
     for (const [c, ss] of socks) await Promise.all(ss.map((s) => c.close(s)));
