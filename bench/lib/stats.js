@@ -37,4 +37,7 @@ function ratio(value, base) {
   return round(value / base, 2);
 }
 
-module.exports = { summarize, percentile, median, round, ratio };
+/** CPU µs of a process.cpuUsage() reading (user + system). */
+const cpuMicros = (u) => u.user + u.system;
+
+module.exports = { summarize, percentile, median, round, ratio, cpuMicros };

@@ -19,7 +19,7 @@
 const { nowMs } = require('../lib/clock');
 const { medianInterval } = require('../lib/median-ci');
 const { pairedRound } = require('../lib/rounds');
-const { median, ratio, round } = require('../lib/stats');
+const { cpuMicros, median, ratio, round } = require('../lib/stats');
 
 const BASELINE = 'net';
 const CHUNK = 64 * 1024;
@@ -30,7 +30,6 @@ const QUICK_WINDOW_MIB = 32;
 const ROUNDS = 31;
 // Blocks of rounds for the old estimator (it had five rounds).
 const OLD_ROUNDS = 5;
-const cpuMicros = (u) => u.user + u.system;
 
 /**
  * One window: `mib` MiB one way on an open connection. Resolves to { rate,

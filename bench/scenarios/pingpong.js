@@ -16,7 +16,7 @@
 // same windows, in five blocks of rounds, and written beside it as
 // `oldEstimator`.
 const { nowMs } = require('../lib/clock');
-const { median, ratio, round } = require('../lib/stats');
+const { cpuMicros, median, ratio, round } = require('../lib/stats');
 const { pairedRound } = require('../lib/rounds');
 const { startServers } = require('../peers/servers');
 
@@ -27,7 +27,6 @@ const ROUNDS = 15;
 const WARMUP_MS = 100;
 // Blocks of rounds for the old estimator (it had five rounds); --quick runs one round.
 const OLD_ROUNDS = 5;
-const cpuMicros = (u) => u.user + u.system;
 
 /**
  * One window of one contender on its open connections: { rate, cpuUs,
