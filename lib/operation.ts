@@ -78,12 +78,10 @@ export class Pending {
   /** The next unsettled op of its lane. */
   next: Pending | undefined = undefined;
 
-  /** Its promise's resolve and reject (set by capture as the promise is made). */
-  resolve: (value: unknown) => void = undefined!;
-  reject: (reason: unknown) => void = undefined!;
-
   constructor(
     readonly op: Operation<unknown>,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (reason: unknown) => void,
     /** performance.now() at the call when logging, else 0. */
     readonly began: number,
   ) {}
@@ -334,14 +332,12 @@ function onAbort(p: Pending): void {
   if (c === Cancel.Abandoned) p.op.abandoned?.();
 }
 
-// The promise's resolve and reject, put in the new record without a closure
-// per op. Stored into the record, which is as young as they are, they cost
-// no write barrier; kept in module variables on the way (long-lived) they
-// cost one each.
-let capturing: Pending = undefined!;
+// The promise's resolve and reject, taken without a closure per op.
+let resolveNext: (value: unknown) => void = undefined!;
+let rejectNext: (reason: unknown) => void = undefined!;
 function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
-  capturing.resolve = resolve;
-  capturing.reject = reject;
+  resolveNext = resolve;
+  rejectNext = reject;
 }
 
 /**
@@ -388,8 +384,8 @@ export function run<T>(op: Operation<T>): Promise<T> {
   // once (accept under EMFILE) would otherwise run on microtasks alone, and
   // timers and I/O (what could free fds) would never run.
   if (r.status !== Status.Error && free) return settleFinished(op, r, began);
+  const promise = new Promise<unknown>(capture) as Promise<T>;
   const p = record(op, began);
-  const promise = promiseOf(p) as Promise<T>;
   if (r.status === Status.Error) setImmediate(deliver, p, r);
   else deliver(p, r);
   return promise;
@@ -432,18 +428,11 @@ function settleDirectly<T>(op: Operation<T>, promise: Promise<T>, error: Error |
   return promise;
 }
 
-/** The promise record p settles. */
-function promiseOf(p: Pending): Promise<unknown> {
-  capturing = p;
-  const promise = new Promise<unknown>(capture);
-  // Not kept here: it would hold the record, and so its op, after it settles.
-  capturing = undefined!;
-  return promise;
-}
-
-/** A record for op, at the end of its lane; promiseOf gives it its promise. */
+/** A record for op, with the promise just made by capture, at the end of its lane. */
 function record(op: Operation<unknown>, began: number): Pending {
-  const p = new Pending(op, began);
+  const p = new Pending(op, resolveNext, rejectNext, began);
+  // Not kept here: they would hold the promise, and so its value (a socket), after it settles.
+  resolveNext = rejectNext = undefined!;
   const lane = op.lane;
   if (lane !== undefined) {
     if (lane.tail === undefined) lane.head = p;
@@ -455,8 +444,8 @@ function record(op: Operation<unknown>, began: number): Pending {
 
 /** Records an op the addon holds under id |started| (negative: queued behind another op of its lane). */
 function pend<T>(op: Operation<T>, started: number, began: number): Promise<T> {
+  const promise = new Promise<unknown>(capture) as Promise<T>;
   const p = record(op, began);
-  const promise = promiseOf(p) as Promise<T>;
   p.id = Math.abs(started);
   hold(p);
   if (began !== 0) {

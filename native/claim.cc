@@ -23,7 +23,7 @@ ReadyClaim ClaimReady(Waiter& w, Op** claimed) {
   if (!finished && !partial) return ReadyClaim::kNotReady;
   w.op.store(nullptr);
   op->state = OpState::kRunning;
-  op->StampDecided();  // an Ok read or write reports no decidedAt
+  op->decided_ns = MonoNowNs();
   *claimed = op;
   return finished ? ReadyClaim::kFinished : ReadyClaim::kContinue;
 }

@@ -69,9 +69,10 @@ SubmitResult LoopEngine::Submit(Op* op) {
       // on the next loop turn, and the deadline still counts from the call.
       bool finished = !ProbeWouldFail(*op) && TryNow(*op, h, h.fd_locked());
       if (finished) {
-        // One that waits is timed by whoever decides it (claim.h,
-        // lane_runner.h).
-        op->StampDecided();
+        // decidedAt is a timeout's or failure's: a read or write done with
+        // Ok reports none (a clock read saved), and one that waits is timed
+        // by whoever decides it (claim.h, lane_runner.h).
+        if (op->status != OpStatus::kOk) op->decided_ns = MonoNowNs();
         FinishAndNextLocked(op);  // nothing can be queued behind it yet
         return SubmitResult::kFinished;
       }

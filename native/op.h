@@ -16,8 +16,6 @@
 #include <new>
 #include <vector>
 
-#include "clock.h"
-
 namespace kts {
 
 class Handle;
@@ -185,15 +183,6 @@ struct Op {
     status = s;
     err = e;
     syscall = call;
-  }
-
-  // Stamps decided_ns now, where the JS thread decided the op, except for
-  // an Ok read or write: nothing reports its decidedAt (JavaScript reads it
-  // from timeouts and failures), so it costs no clock read. A connect or
-  // accept is always stamped (connect attempts count their time from it).
-  void StampDecided() {
-    bool io = kind == OpKind::kRead || kind == OpKind::kWrite;
-    if (!io || status != OpStatus::kOk) decided_ns = MonoNowNs();
   }
 };
 

@@ -213,10 +213,8 @@ JsOp* SocketWrap::NewOp(OpKind kind, double timeout_ms, TimerMode timer) {
   op->handle = handle_;
   op->timeout_ms = timeout_ms;
   // The deadline is fixed now, on the caller's tick: a stalled event loop
-  // cannot stretch it. An op with no timeout of its own (an end, a read or
-  // write with none) has no deadline to fix: it reads no clock (the
-  // socket's deadline, if any, is already fixed: SetDeadline).
-  op->deadline_ns = timeout_ms > 0 ? DeadlineFromMs(timeout_ms, MonoNowNs()) : 0;
+  // cannot stretch it.
+  op->deadline_ns = DeadlineFromMs(timeout_ms, MonoNowNs());
   op->timer = timer;
   return op;
 }
