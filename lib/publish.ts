@@ -19,7 +19,7 @@ export interface TimeoutMessage {
   deadline: number | undefined;
   /** When the native thread saw the kernel's verdict (ms on process.hrtime()'s clock); undefined: no syscall was made. */
   decidedAt: number | undefined;
-  /** How long after the op's time was up the verdict was decided, ms (about ±1 ms: Date.now()'s resolution). */
+  /** How long after the op's time was up the verdict was decided, ms (within ±1 ms: Date.now()'s resolution, at the call and here). */
   lateMs: number;
   /** How long the verdict waited for the JavaScript thread, ms (0 when no syscall was made). */
   deliveredAfterMs: number;
@@ -28,8 +28,13 @@ export interface TimeoutMessage {
 
 /** `call.at`: when the op was called (epoch ms); for a connect, when connect() was. */
 export function publishTimeout(socket: object | undefined, op: TimedOp, call: Pick<CallTime, 'at'>, error: TimeoutError): void {
+  // `due` is on the wall clock (call.at and deadlines are Date.now() values),
+  // so `decided` is too: now on that clock, less how long ago the native
+  // thread decided (measured on the monotonic clock). Not timeOrigin +
+  // performance.now(): that pins the wall clock at process start, and the two
+  // clocks drift apart while NTP slews the wall clock (CI saw -4.5 ms).
   const hrNow = Number(process.hrtime.bigint()) / 1e6;
-  const epochNow = performance.timeOrigin + performance.now();
+  const epochNow = Date.now();
   const due = error.deadline ?? call.at + error.timeout;
   const decided = error.decidedAt === undefined ? epochNow : epochNow - (hrNow - error.decidedAt);
   const message: TimeoutMessage = {

@@ -97,6 +97,27 @@ describe.each(ENGINES)('diagnostics_channel (%s engine)', (engine) => {
     await server.close();
   });
 
+  it('lateMs is on the wall clock alone: a drift of the monotonic clock from it since start does not show', async () => {
+    // NTP slews the wall clock, so Date.now() and performance.timeOrigin +
+    // performance.now() drift apart over a process's life (CI saw 4.5 ms).
+    // Pin timeOrigin 50 ms off, as such a drift would leave it.
+    const p = await pair('tcp4', {}, engine);
+    const origin = performance.timeOrigin;
+    Object.defineProperty(performance, 'timeOrigin', { value: origin - 50, configurable: true });
+    try {
+      const got = await collect(TIMEOUT, async () => {
+        await p.peer.read(10, { timeout: 20 }).catch((e) => e);
+      });
+      expect(got).toHaveLength(1);
+      expect(got[0]!.lateMs as number).toBeGreaterThan(-2);
+      expect(got[0]!.lateMs as number).toBeLessThan(40);
+    } finally {
+      delete (performance as { timeOrigin?: number }).timeOrigin;
+      await p.close();
+    }
+    expect(performance.timeOrigin).toBe(origin);
+  });
+
   it('close publishes once per socket, however often close() is called', async () => {
     const p = await pair('tcp4', {}, engine);
     const got = await collect(CLOSE, async () => {
