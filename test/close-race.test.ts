@@ -248,8 +248,9 @@ describe.each(ENGINES)('close racing pending operations (%s engine)', (engine) =
     expect(tally['write SocketClosedError']).toBeGreaterThan(0);
     expect(iterations).toBeGreaterThanOrEqual(50);
     // Every close() above has resolved, and close() waits for its socket's
-    // ops; but an aborted connect closes its socket with nobody waiting, so
-    // its op may still be on the way: wait (bounded) for the count to drain.
+    // ops; a connect that failed or was aborted rejected only once its
+    // socket was closed and its op delivered. Checked after a bounded wait,
+    // so a failure says how many ops never came back rather than hanging.
     expect(await drained(5000)).toBe(0);
     // Everything this test opened is closed again (the shared servers stay).
     await stuck.close();
