@@ -185,6 +185,9 @@ function connectTo(
   }
   hooks.connecting();
   const sock = native;
+  // Set when the connect failed or was aborted: its socket's close, which
+  // the rejection waits for.
+  let closing: Promise<void> | undefined;
   return run({
     name: () => `connect(${family === 0 ? address : `${address}:${port}`})`,
     lane: undefined,
@@ -195,16 +198,32 @@ function connectTo(
     // An aborted connect still in the kernel: closing wakes it (the
     // half-open socket is dead anyway, docs/kernel-facts.md).
     abandoned: () => {
-      sock.close();
+      closing = closeSocket(sock);
     },
     outcome: (r) => {
       hooks.decided(r.decidedAt);
       const err = errorFor('connect', timeout, r);
       if (err) {
-        sock.close();
+        closing = closeSocket(sock);
         throw err;
       }
       return new KernelSocket(internal, sock, timeouts);
     },
+  }).catch(async (err: unknown) => {
+    await closing;
+    throw err;
+  });
+}
+
+/**
+ * Closes a connect's socket; resolves once its fd is closed and its op
+ * delivered (the native close's callback), so a connect rejects only when
+ * its socket is gone. Neither is at once: the loop engine closes the fd in
+ * libuv's close callback, later in the same loop turn, and a thread woken
+ * from a blocked connect closes it as it leaves.
+ */
+function closeSocket(sock: NativeSocket): Promise<void> {
+  return new Promise((resolve) => {
+    if (sock.close(resolve)) resolve();
   });
 }
