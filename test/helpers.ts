@@ -17,6 +17,14 @@ export const ENGINES: EngineName[] = ['threads', 'loop'];
 /** Every transport with every engine, for describe.each('... %s, %s engine'). */
 export const CASES: [Transport, EngineName][] = TRANSPORTS.flatMap((t) => ENGINES.map((e): [Transport, EngineName] => [t, e]));
 
+/**
+ * The bound on one whole-addon compile (node-gyp rebuild) that a test runs:
+ * in `npm test` several such builds run beside each other and the rest of
+ * the suite, and on a loaded 2-vCPU machine the portable build alone took
+ * 165-170 s, past the 170 s it had. A bound against a hang, not a target.
+ */
+export const BUILD_MS = 400_000;
+
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'kts-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };

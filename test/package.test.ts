@@ -23,7 +23,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { BUILD_MS, tempDir } from './helpers.js';
 import { typeCheck } from './typecheck.js';
 
 const root = join(__dirname, '..');
@@ -38,6 +38,8 @@ let installLog = '';
 let noScriptsLog = '';
 let fromSourceLog = '';
 const binary = 'kernel_timeout_socket.napi.glibc.node';
+/** beforeAll's bound: two compiles (the prebuild, the from-source install), then the rest. */
+const SETUP_MS = 2 * BUILD_MS + 300_000;
 /** The target the tarball carries a prebuilt binary for, if this machine is one. */
 const prebuilt = process.platform === 'linux' && process.arch === 'x64' ? 'linux-x64' : null;
 /** A bin dir with only what npm and node need: node, npm, sh. No cc, g++, make, python3. */
@@ -85,7 +87,7 @@ beforeAll(() => {
     const pb = spawnSync(process.execPath, [join(root, 'scripts', 'prebuild.js'), prebuilt], {
       cwd: root,
       encoding: 'utf8',
-      timeout: 200_000,
+      timeout: BUILD_MS,
     });
     if (pb.status !== 0) throw new Error(`prebuild failed:\n${pb.stdout}\n${pb.stderr}`);
   }
@@ -110,7 +112,7 @@ beforeAll(() => {
       join(dir, 'package.json'),
       JSON.stringify({ name: 'app', private: true, dependencies: { 'kernel-timeout-socket': `file:../${info[0]!.filename}` } }),
     );
-    const run = (mode: string) => npm(['install', mode, ...extra, ...common], dir, env, 200_000);
+    const run = (mode: string) => npm(['install', mode, ...extra, ...common], dir, env, BUILD_MS); // from source: a compile
     const r = run('--offline');
     // A fresh resolution may want a newer release of a dependency than the
     // repo's lockfile put in the cache; then (only then) the registry may
@@ -133,7 +135,7 @@ beforeAll(() => {
   installLog = install(app, installEnv(), []);
   noScriptsLog = install(noScripts, { ...userEnv(), PATH: bareBin }, ['--ignore-scripts']);
   fromSourceLog = install(fromSourceApp, { ...userEnv(), KTS_BUILD_FROM_SOURCE: '1' }, []);
-}, 700_000);
+}, SETUP_MS);
 
 afterAll(() => tmp.cleanup());
 

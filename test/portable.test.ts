@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { BUILD_MS, tempDir } from './helpers.js';
 
 const root = join(__dirname, '..');
 const tmp = tempDir();
@@ -24,10 +24,10 @@ beforeAll(() => {
     cwd: portable,
     env: { ...process.env, KTS_PORTABLE: '1' },
     encoding: 'utf8',
-    timeout: 170_000,
+    timeout: BUILD_MS,
   });
   if (r.status !== 0) throw new Error(`portable build failed:\n${r.stdout}\n${r.stderr}`);
-}, 180_000);
+}, BUILD_MS + 10_000);
 
 afterAll(() => tmp.cleanup());
 

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { BUILD_MS, tempDir } from './helpers.js';
 
 const root = join(__dirname, '..');
 const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -31,7 +31,7 @@ beforeAll(() => {
   const pb = spawnSync(process.execPath, [join(root, 'scripts', 'prebuild.js'), `--out=${out}`, 'linux-arm64'], {
     cwd: root,
     encoding: 'utf8',
-    timeout: 200_000,
+    timeout: BUILD_MS,
   });
   if (pb.status !== 0) throw new Error(`arm64 prebuild failed:\n${pb.stdout}\n${pb.stderr}`);
   // The package as the tarball lays it out: no build/, the binary in
@@ -39,7 +39,7 @@ beforeAll(() => {
   for (const f of ['package.json', 'dist']) cpSync(join(root, f), join(pkg, f), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
   cpSync(out, join(pkg, 'prebuilds'), { recursive: true });
-}, 220_000);
+}, BUILD_MS + 20_000);
 
 afterAll(() => tmp.cleanup());
 

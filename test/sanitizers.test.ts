@@ -5,7 +5,8 @@
 // fails on any sanitizer report, failed check or hang. Takes under a minute
 // on 2 idle cores; in `npm test` it compiles beside the portable, package
 // and arm64 builds of other test files, and under that load (.ci/run on a
-// shared 2-vCPU machine) it ran past 220 s, so the bound is 420 s.
+// shared 2-vCPU machine) it ran past 220 s, and 354 s with that machine
+// busier still, so the bound is 900 s, as test/asan-addon's is.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,13 +16,13 @@ const root = join(__dirname, '..');
 // It never loads Node: .ci/run runs it with the first Node version only
 // (KTS_CI_REPEAT=1 on the others).
 describe.skipIf(process.env.KTS_CI_REPEAT === '1')('native core under sanitizers', () => {
-  it('passes plain, with TSan, with ASan+UBSan and on the portable paths', { timeout: 440_000 }, () => {
+  it('passes plain, with TSan, with ASan+UBSan and on the portable paths', { timeout: 920_000 }, () => {
     const seed = String(Date.now());
     const r = spawnSync('bash', [join(root, 'scripts/sanitizers.sh')], {
       cwd: root,
       env: { ...process.env, KTS_SANITIZER_BUDGET_MS: '1500', KTS_SEED: seed },
       encoding: 'utf8',
-      timeout: 420_000,
+      timeout: 900_000,
     });
     const out = `${r.stdout}\n${r.stderr}`;
     if (r.status !== 0) console.error(out); // the seed and every report, to replay

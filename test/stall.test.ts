@@ -19,6 +19,10 @@ function busy(ms: number): void {
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
+/** Wide: a native thread short of CPU on a loaded 2-core machine decides late. */
+const LATE_MS = 700;
+const STALL_MS = 1500;
+
 describe.each(ENGINES)('a stalled event loop (%s engine)', (engine) => {
   it('does not turn data that arrived before the deadline into a timeout', async () => {
     const server = await listen({ engine, host: '127.0.0.1', port: 0 });
@@ -52,12 +56,15 @@ describe.each(ENGINES)('a stalled event loop (%s engine)', (engine) => {
     const peer = await accepted;
     const t0 = nowMs();
     const pending = peer.read(100, { timeout: 100 }).catch((e) => e);
-    busy(400);
+    busy(STALL_MS);
     const err = await pending;
     expect(err).toBeInstanceOf(ReadTimeoutError);
-    // The kernel decided at ~100 ms (plus timer-wheel slack), during the stall.
+    // The kernel decided at ~100 ms (plus timer-wheel slack), during the
+    // stall: a verdict taken when the loop woke would read >= STALL_MS. The
+    // bound is wide because the deciding thread competes for the CPU with
+    // this busy thread (100-115 ms measured under load; 300 was 3x nominal).
     expect(err.decidedAt - t0).toBeGreaterThanOrEqual(99);
-    expect(err.decidedAt - t0).toBeLessThan(300);
+    expect(err.decidedAt - t0).toBeLessThan(100 + LATE_MS);
     await Promise.all([client.close(), peer.close(), server.close()]);
   });
 });

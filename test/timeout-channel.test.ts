@@ -100,17 +100,19 @@ describe.each(ENGINES)('diagnostics_channel (%s engine)', (engine) => {
   it('lateMs is on the wall clock alone: a drift of the monotonic clock from it since start does not show', async () => {
     // NTP slews the wall clock, so Date.now() and performance.timeOrigin +
     // performance.now() drift apart over a process's life (CI saw 4.5 ms).
-    // Pin timeOrigin 50 ms off, as such a drift would leave it.
+    // Pin timeOrigin 1 s off, as such a drift would leave it, only larger:
+    // far outside the read's real lateness (up to 12 ms measured under load),
+    // so the bounds below can be wide and still see a mixed-in timeOrigin.
     const p = await pair('tcp4', {}, engine);
     const origin = performance.timeOrigin;
-    Object.defineProperty(performance, 'timeOrigin', { value: origin - 50, configurable: true });
+    Object.defineProperty(performance, 'timeOrigin', { value: origin - 1000, configurable: true });
     try {
       const got = await collect(TIMEOUT, async () => {
         await p.peer.read(10, { timeout: 20 }).catch((e) => e);
       });
       expect(got).toHaveLength(1);
       expect(got[0]!.lateMs as number).toBeGreaterThan(-2);
-      expect(got[0]!.lateMs as number).toBeLessThan(40);
+      expect(got[0]!.lateMs as number).toBeLessThan(500);
     } finally {
       delete (performance as { timeOrigin?: number }).timeOrigin;
       await p.close();
