@@ -31,8 +31,9 @@ export function publishTimeout(socket: object | undefined, op: TimedOp, call: Pi
   // `due` is on the wall clock (call.at and deadlines are Date.now() values),
   // so `decided` is too: now on that clock, less how long ago the native
   // thread decided (measured on the monotonic clock). Not timeOrigin +
-  // performance.now(): that pins the wall clock at process start, and the two
-  // clocks drift apart while NTP slews the wall clock (CI saw -4.5 ms).
+  // performance.now(): that pins the wall clock at process start, and the wall
+  // clock may be slewed or stepped since (NTP, a VM's clock corrections) while
+  // the monotonic one is not (a CI run saw them 2-4.5 ms apart).
   const hrNow = Number(process.hrtime.bigint()) / 1e6;
   const epochNow = Date.now();
   const due = error.deadline ?? call.at + error.timeout;

@@ -98,8 +98,9 @@ describe.each(ENGINES)('diagnostics_channel (%s engine)', (engine) => {
   });
 
   it('lateMs is on the wall clock alone: a drift of the monotonic clock from it since start does not show', async () => {
-    // NTP slews the wall clock, so Date.now() and performance.timeOrigin +
-    // performance.now() drift apart over a process's life (CI saw 4.5 ms).
+    // The wall clock may be slewed or stepped (NTP, a VM's clock corrections)
+    // while the monotonic one is not, so Date.now() and performance.timeOrigin
+    // + performance.now() move apart over a process's life (a CI run: 4.5 ms).
     // Pin timeOrigin 1 s off, as such a drift would leave it, only larger:
     // far outside the read's real lateness (up to 12 ms measured under load),
     // so the bounds below can be wide and still see a mixed-in timeOrigin.
