@@ -22,6 +22,7 @@ import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, vi } from 'vitest';
+import { tcpEnds } from './kernel-wait.js';
 import { runChild } from './stress-helpers.js';
 
 export type Scenario = 'keepalive' | 'headers';
@@ -93,22 +94,10 @@ interface Queues {
  * unread at the server, or unsent or unacknowledged at the client.
  */
 function queues(port: number): { server?: Queues; client?: Queues } {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  let table = '';
-  try {
-    table = readFileSync('/proc/net/tcp', 'latin1');
-  } catch {
-    return {};
-  }
   const ends: { server?: Queues; client?: Queues } = {};
-  for (const line of table.split('\n')) {
-    // Columns: sl local remote st tx_queue:rx_queue ...; st 01 is ESTABLISHED.
-    const f = line.trim().split(/\s+/);
-    if (f.length < 5 || f[3] !== '01') continue;
-    const [tx = '', rx = ''] = f[4]!.split(':');
-    const q = { tx: Number.parseInt(tx, 16), rx: Number.parseInt(rx, 16) };
-    if (f[1]!.endsWith(hex)) ends.server = q;
-    else if (f[2]!.endsWith(hex)) ends.client = q;
+  for (const e of tcpEnds(port)) {
+    if (e.st !== '01') continue; // ESTABLISHED only
+    ends[e.local ? 'server' : 'client'] = { tx: e.tx, rx: e.rx };
   }
   return ends;
 }

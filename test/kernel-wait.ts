@@ -67,6 +67,33 @@ export async function stopped(pid: number, limitMs = 5000): Promise<void> {
   throw new Error(`process ${pid} not stopped within ${limitMs} ms`);
 }
 
+/** One end of a loopback TCP connection in /proc/net/tcp. */
+export interface TcpEnd {
+  /** Its local port is `port` (else its remote one is). */
+  local: boolean;
+  /** The state, hex as the kernel writes it: '01' is ESTABLISHED. */
+  st: string;
+  /** Bytes unacknowledged (tx_queue) and unread (rx_queue). */
+  tx: number;
+  rx: number;
+}
+
+/** The ends in /proc/net/tcp whose local or remote port is `port` (none where it cannot be read). */
+export function tcpEnds(port: number): TcpEnd[] {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const ends: TcpEnd[] = [];
+  for (const line of read('/proc/net/tcp').split('\n').slice(1)) {
+    // Columns: sl local remote st tx_queue:rx_queue ...
+    const f = line.trim().split(/\s+/);
+    if (f.length < 5) continue;
+    const local = f[1]!.endsWith(hex);
+    if (!local && !f[2]!.endsWith(hex)) continue;
+    const [tx = '', rx = ''] = f[4]!.split(':');
+    ends.push({ local, st: f[3]!, tx: Number.parseInt(tx, 16), rx: Number.parseInt(rx, 16) });
+  }
+  return ends;
+}
+
 /**
  * Resolves once the bytes of the loopback TCP connection whose one end has
  * local port `port` are all read: the sender's send queue is acknowledged
@@ -74,16 +101,10 @@ export async function stopped(pid: number, limitMs = 5000): Promise<void> {
  * per /proc/net/tcp. Rejects after limitMs.
  */
 export async function allRead(port: number, limitMs = 5000): Promise<void> {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
   const until = Date.now() + limitMs;
   while (Date.now() < until) {
-    const rows = read('/proc/net/tcp')
-      .split('\n')
-      .slice(1)
-      .map((l) => l.trim().split(/\s+/))
-      .filter((f) => f.length > 4 && (f[1]!.endsWith(`:${hex}`) || f[2]!.endsWith(`:${hex}`)));
-    // Columns: sl local remote st tx_queue:rx_queue ...
-    if (rows.length >= 2 && rows.every((f) => f[4] === '00000000:00000000')) return;
+    const ends = tcpEnds(port);
+    if (ends.length >= 2 && ends.every((e) => e.tx === 0 && e.rx === 0)) return;
     await tick();
   }
   throw new Error(`bytes on port ${port} not all read within ${limitMs} ms`);
