@@ -17,7 +17,7 @@ import { bindLocal } from './bind-local.js';
 import { rejectUnsupported, validateNetOptions, type NetAddressOptions } from './connect-options.js';
 import { channels } from './diagnostics.js';
 import { abortError, ConnectTimeoutError, errorFor } from './errors.js';
-import type { FamilyCode, NativeSocket } from './native.js';
+import { closeNative, type FamilyCode, type NativeSocket } from './native.js';
 import { openSocket } from './open.js';
 import { publishTimeout } from './publish.js';
 import { run } from './operation.js';
@@ -186,7 +186,10 @@ function connectTo(
   hooks.connecting();
   const sock = native;
   // Set when the connect failed or was aborted: its socket's close, which
-  // the rejection waits for.
+  // the rejection waits for, so a connect rejects only once its fd is gone.
+  // That is not at once: the loop engine closes the fd in libuv's close
+  // callback, later in the loop turn; a thread woken from a blocked connect
+  // closes it as it leaves.
   let closing: Promise<void> | undefined;
   return run({
     name: () => `connect(${family === 0 ? address : `${address}:${port}`})`,
@@ -198,13 +201,13 @@ function connectTo(
     // An aborted connect still in the kernel: closing wakes it (the
     // half-open socket is dead anyway, docs/kernel-facts.md).
     abandoned: () => {
-      closing = closeSocket(sock);
+      closing = closeNative(sock);
     },
     outcome: (r) => {
       hooks.decided(r.decidedAt);
       const err = errorFor('connect', timeout, r);
       if (err) {
-        closing = closeSocket(sock);
+        closing = closeNative(sock);
         throw err;
       }
       return new KernelSocket(internal, sock, timeouts);
@@ -212,18 +215,5 @@ function connectTo(
   }).catch(async (err: unknown) => {
     await closing;
     throw err;
-  });
-}
-
-/**
- * Closes a connect's socket; resolves once its fd is closed and its op
- * delivered (the native close's callback), so a connect rejects only when
- * its socket is gone. Neither is at once: the loop engine closes the fd in
- * libuv's close callback, later in the same loop turn, and a thread woken
- * from a blocked connect closes it as it leaves.
- */
-function closeSocket(sock: NativeSocket): Promise<void> {
-  return new Promise((resolve) => {
-    if (sock.close(resolve)) resolve();
   });
 }

@@ -238,6 +238,16 @@ function load(): Addon {
 
 export const addon = load();
 
+/**
+ * Closes a native socket; resolves once its fd is closed and its last op
+ * delivered (the native close's callback; at once when that is so already).
+ */
+export function closeNative(sock: NativeSocket): Promise<void> {
+  return new Promise((resolve) => {
+    if (sock.close(resolve)) resolve();
+  });
+}
+
 export function isResult(value: unknown): value is NativeResult {
   return typeof value === 'object' && value !== null && 'status' in value;
 }

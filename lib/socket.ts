@@ -5,7 +5,7 @@ import { publishClose } from './publish.js';
 import { closeOnAsyncDispose } from './dispose.js';
 import { channels } from './diagnostics.js';
 import { closedError, systemError } from './errors.js';
-import { isResult, type NativeAddress, type NativeResult, type NativeSocket, type TimerCode } from './native.js';
+import { closeNative, isResult, type NativeAddress, type NativeResult, type NativeSocket, type TimerCode } from './native.js';
 import { kSettled, Lane, run, type Settled } from './operation.js';
 import { SocketOp, SocketOpKind } from './socket-op.js';
 import { KernelSocketStream, type StreamOptions } from './stream.js';
@@ -214,9 +214,7 @@ export class KernelSocket {
     if (!this.#closing) {
       debug('close fd %d', this.#native.fd);
       if (channels.close.hasSubscribers) publishClose(this);
-      this.#closing = new Promise<void>((resolve) => {
-        if (this.#native.close(resolve)) resolve();
-      });
+      this.#closing = closeNative(this.#native);
     }
     return this.#closing;
   }
